@@ -1,0 +1,165 @@
+import type { Bus, EventStore, OutboxRecord } from '@onematter/engine';
+
+export interface OutboxRelayOptions {
+  store: EventStore;
+  bus: Bus;
+  /** Rows read per poll. */
+  batchSize?: number;
+  /**
+   * 'ordered': one batch at a time, each published in order and acknowledged
+   * before the next (Kafka). 'concurrent': every row published on its own, up to
+   * `maxInFlight` at once (the in-process bus, whose subscribers may take seconds;
+   * it keeps per-key order itself).
+   */
+  mode?: 'ordered' | 'concurrent';
+  maxInFlight?: number;
+  pollIntervalMs?: number;
+  onError?: (error: unknown) => void;
+  /** Called after rows are marked published (for metrics and tests). */
+  onPublished?: (count: number) => void;
+}
+
+/**
+ * Publishes outbox rows and marks them only after the bus has acknowledged them:
+ * at least once. A crash between publishing and marking republishes on restart;
+ * consumers deduplicate (event-id header, decisionId).
+ */
+export class OutboxRelay {
+  private cursor = 0;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private woken = false;
+  private inFlight = 0;
+  private readonly toMark: number[] = [];
+  private marking?: Promise<void>;
+  private slotFreed?: () => void;
+  private lag = 0;
+
+  constructor(private readonly o: OutboxRelayOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Wakes the relay at once (called after an append), instead of waiting for the next poll. */
+  notify(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** Rows read but not yet acknowledged. */
+  get pending(): number {
+    return this.lag;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.flushMarks();
+  }
+
+  /** Resolves when every row currently in the outbox has been published (tests and shutdown). */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.notify();
+      await this.flushMarks();
+      const rows = await this.o.store.readOutbox({ after: 0, limit: 1 });
+      if (rows.length === 0 && this.inFlight === 0) return;
+      if (Date.now() > deadline) throw new Error('outbox did not drain in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.o.batchSize ?? 500;
+    while (this.running) {
+      let rows: OutboxRecord[] = [];
+      try {
+        rows = await this.o.store.readOutbox({ after: this.cursor, limit: batchSize });
+      } catch (error) {
+        this.o.onError?.(error);
+      }
+      if (rows.length === 0) {
+        await this.sleep(this.o.pollIntervalMs ?? 200);
+        continue;
+      }
+      this.cursor = rows[rows.length - 1]!.id;
+      this.lag += rows.length;
+      if ((this.o.mode ?? 'ordered') === 'ordered') {
+        await this.publishWithRetry(rows);
+      } else {
+        for (const row of rows) {
+          while (this.inFlight >= (this.o.maxInFlight ?? 10_000)) {
+            await new Promise<void>((r) => (this.slotFreed = r));
+          }
+          this.inFlight++;
+          void this.publishWithRetry([row]).finally(() => {
+            this.inFlight--;
+            this.slotFreed?.();
+          });
+        }
+      }
+    }
+  }
+
+  private async publishWithRetry(rows: OutboxRecord[]): Promise<void> {
+    let delay = 100;
+    for (;;) {
+      try {
+        await this.o.bus.publish(rows.map(({ topic, key, headers, value }) => ({ topic, key, headers, value })));
+        this.lag -= rows.length;
+        for (const r of rows) this.toMark.push(r.id);
+        this.scheduleMark();
+        return;
+      } catch (error) {
+        if (!this.running) return;
+        this.o.onError?.(error);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  private scheduleMark(): void {
+    if (this.marking) return;
+    this.marking = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushMarks());
+  }
+
+  private async flushMarks(): Promise<void> {
+    while (this.toMark.length > 0) {
+      const ids = this.toMark.splice(0, this.toMark.length);
+      try {
+        await this.o.store.markPublished(ids);
+        this.o.onPublished?.(ids.length);
+      } catch (error) {
+        // Unmarked rows are published again after a restart; consumers deduplicate.
+        this.o.onError?.(error);
+      }
+    }
+    this.marking = undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,152 @@
+import { DEPARTMENT_NAMES, type DepartmentId } from '@onematter/engine';
+import { defaultCatalogue } from '@onematter/workflows';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
+import pino from 'pino';
+import { REDACTED_PATHS, build } from './app.js';
+import { createRuntime, UsageError, type RuntimeConfig } from './runtime.js';
+
+/** Exit codes: 0 success, 1 a failed check, 2 bad usage. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+};
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+  store: RuntimeConfig['store'];
+  bus: RuntimeConfig['bus'];
+  simulateDepartments: boolean;
+  pgUrl?: string;
+  kafkaBrokers?: string;
+  kurrentdbUrl?: string;
+  logLevel: string;
+}
+
+const storeOptions = (cmd: Command) =>
+  cmd
+    .addOption(new Option('--data-dir <dir>', 'where the embedded SQLite store keeps its file').env('ONEMATTER_DATA_DIR').default('./data'))
+    .addOption(new Option('--store <kind>', 'event store').choices(['sqlite', 'memory', 'postgres', 'kurrentdb']).env('ONEMATTER_STORE').default('sqlite'))
+    .addOption(new Option('--pg-url <url>', 'PostgreSQL connection string (with --store postgres)').env('ONEMATTER_PG_URL'))
+    .addOption(new Option('--kurrentdb-url <url>', 'KurrentDB connection string (with --store kurrentdb)').env('ONEMATTER_KURRENTDB_URL'));
+
+const serveOptions = (cmd: Command) =>
+  storeOptions(cmd)
+    .addOption(new Option('--port <port>', 'HTTP port').argParser(port).env('ONEMATTER_PORT').default(3000))
+    .addOption(new Option('--host <host>', 'interface to listen on').env('ONEMATTER_HOST').default('127.0.0.1'))
+    .addOption(new Option('--bus <kind>', 'message bus').choices(['memory', 'kafka']).env('ONEMATTER_BUS').default('memory'))
+    .addOption(new Option('--simulate-departments', 'answer department tasks with simulated department systems').env('ONEMATTER_SIMULATE_DEPARTMENTS').default(false))
+    .addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,…').env('ONEMATTER_KAFKA_BROKERS'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).env('ONEMATTER_LOG_LEVEL').default('info'));
+
+function toConfig(f: ServeFlags, extra: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  return {
+    store: f.store,
+    dataDir: resolve(f.dataDir),
+    bus: f.bus,
+    simulateDepartments: Boolean(f.simulateDepartments),
+    ...(f.pgUrl ? { pgUrl: f.pgUrl } : {}),
+    ...(f.kurrentdbUrl ? { kurrentdbUrl: f.kurrentdbUrl } : {}),
+    ...(f.kafkaBrokers ? { kafkaBrokers: f.kafkaBrokers.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...extra,
+  };
+}
+
+async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boolean): Promise<void> {
+  const log = pino({ level: f.logLevel, redact: { paths: REDACTED_PATHS, censor: '***' } });
+  const runtime = await createRuntime(toConfig(f, extra), log);
+  const app = await build(runtime, { loggerInstance: log });
+  const address = await app.listen({ port: f.port, host: f.host });
+  log.info({ address, store: f.store, bus: f.bus, simulateDepartments: runtime.config.simulateDepartments }, 'onematter is serving');
+  if (banner) {
+    const url = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+    process.stdout.write(
+      [
+        '',
+        `  OneMatter 一件事 is running (store: ${f.store}, bus: ${f.bus}, simulated departments: ${runtime.config.simulateDepartments ? 'on' : 'off'})`,
+        `  Workbench 工作台: ${url}/`,
+        `  API docs 接口文档: ${url}/api/v1/docs`,
+        `  Try: curl -s ${url}/api/v1/matters`,
+        '  Stop with Ctrl-C.',
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await runtime.close();
+    process.exit(EXIT.ok);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export function createProgram(): Command {
+  const program = new Command('onematter')
+    .description('OneMatter 一件事: event-sourced orchestration of bundled government services')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  serveOptions(program.command('serve').description('run the API server'))
+    .action(async (f: ServeFlags) => serve(f, {}, true));
+
+  serveOptions(program.command('demo').description('serve on the embedded default (SQLite in ./data, in-process bus) with simulated departments that answer within seconds'))
+    .action(async (f: ServeFlags) =>
+      serve({ ...f, simulateDepartments: true }, { simulateDepartments: true, simulation: { delayMs: [1000, 4000], supplementRate: 0.1 } }, true),
+    );
+
+  program
+    .command('matters')
+    .description('the matter catalogue: departments and time limits')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => {
+      const catalogue = defaultCatalogue();
+      const list = catalogue.list();
+      if (o.json) {
+        process.stdout.write(JSON.stringify(list.map((m) => ({ id: m.id, version: m.version, name: m.name, departments: m.steps.map((s) => s.department), statutoryDays: m.statutoryDays, committedDays: m.committedDays })), null, 2) + '\n');
+        return;
+      }
+      for (const m of list) {
+        process.stdout.write(`${m.id} v${m.version}  ${m.name}  法定 ${m.statutoryDays} / 承诺 ${m.committedDays} 个工作日\n`);
+        for (const s of m.steps) {
+          const after = s.dependsOn.length ? `  (after ${s.dependsOn.join(', ')})` : '';
+          process.stdout.write(`  - ${s.id.padEnd(10)} ${DEPARTMENT_NAMES[s.department as DepartmentId] ?? s.department} · ${s.service}  ${s.statutoryDays}/${s.committedDays}${after}\n`);
+        }
+      }
+    });
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code (long-running commands never resolve). */
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`onematter: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      process.stderr.write(`onematter: the port is already in use (${e.message}); choose another with --port\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`onematter: ${e.stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+}

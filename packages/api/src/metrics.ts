@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CaseListProjection, OutboxRelay } from '@onematter/adapters';
+
+export interface Metrics {
+  registry: Registry;
+  commands: Counter<'command' | 'outcome'>;
+  appendSeconds: Histogram;
+  observeRuntime(parts: { relay: OutboxRelay; caseList: CaseListProjection }): void;
+}
+
+/** Prometheus metrics: one registry per runtime, so tests and two servers in one process don't collide. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'onematter_process_' });
+  const commands = new Counter({
+    name: 'onematter_commands_total',
+    help: 'Commands handled, by type and outcome (ok, noop, retry, Invalid, NotFound, Conflict, ...)',
+    labelNames: ['command', 'outcome'] as const,
+    registers: [registry],
+  });
+  const appendSeconds = new Histogram({
+    name: 'onematter_append_duration_seconds',
+    help: 'Time from append call to durable commit',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  return {
+    registry,
+    commands,
+    appendSeconds,
+    observeRuntime({ relay, caseList }) {
+      new Gauge({
+        name: 'onematter_outbox_lag',
+        help: 'Outbox rows read by the relay and not yet acknowledged by the bus',
+        registers: [registry],
+        collect() {
+          this.set(relay.pending);
+        },
+      });
+      new Gauge({
+        name: 'onematter_cases',
+        help: 'Cases by status (from the case list projection)',
+        labelNames: ['status'] as const,
+        registers: [registry],
+        async collect() {
+          await caseList.catchUp();
+          for (const [status, n] of Object.entries(caseList.countByStatus())) this.set({ status }, n);
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { decodeCursor } from '@onematter/adapters';
+import { toCaseView, type StoredEvent } from '@onematter/engine';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { problem, sendDomainError, sendProblem } from '../problem.js';
+import type { Runtime } from '../runtime.js';
+import { CaseIdParams, CaseListQuery, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
+
+/** Case ids for Idempotency-Key requests are derived from the key: same key, same case. */
+const IDEMPOTENCY_NAMESPACE = '6f1c2f0e-6a43-4d3b-9a55-0e7c1d2b9f10';
+
+export const eventView = (e: StoredEvent) => ({
+  position: e.position,
+  globalPosition: e.globalPosition,
+  type: e.type,
+  data: e.data,
+  metadata: e.metadata,
+  recordedAt: e.recordedAt,
+  hash: e.hash,
+  prevHash: e.prevHash,
+});
+
+export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+  const { handler } = runtime;
+
+  app.post(
+    '/cases',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: '一窗受理: start a case from one form',
+        description: 'Validates the applicant, the form against the matter\'s schema and the materials (一次告知: every problem at once). Answers 201 only after the case\'s events are durable. Send `Idempotency-Key` to make retries safe.',
+        body: StartCaseBody,
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
+      },
+    },
+    async (req, reply) => {
+      const key = req.headers['idempotency-key'];
+      const caseId = key ? uuidv5(`${key}`, IDEMPOTENCY_NAMESPACE) : uuidv7();
+      const body = req.body;
+      const r = await handler.execute(
+        caseId,
+        (now) => ({
+          type: 'StartCase',
+          data: {
+            caseId,
+            matter: body.matter,
+            applicant: body.applicant,
+            form: body.form,
+            ...(body.materials ? { materials: body.materials } : {}),
+            ...(key ? { idempotencyKey: key } : {}),
+          },
+          now,
+        }),
+        'clerk',
+      );
+      if (!r.ok) {
+        if (key && r.error.kind === 'Conflict') {
+          const existing = await handler.load(caseId);
+          if (existing.kind === 'started') {
+            return reply.code(201).header('location', `/api/v1/cases/${caseId}`).header('idempotent-replayed', 'true').send(toCaseView(existing));
+          }
+        }
+        return sendDomainError(reply, r.error);
+      }
+      return reply.code(201).header('location', `/api/v1/cases/${caseId}`).send(toCaseView(r.value.state));
+    },
+  );
+
+  app.get(
+    '/cases',
+    { schema: { tags: ['cases'], summary: '办件列表: paginated, newest first', querystring: CaseListQuery } },
+    async (req, reply) => {
+      const q = req.query;
+      if (q.cursor) {
+        try {
+          decodeCursor(q.cursor);
+        } catch {
+          return sendProblem(reply, problem(400, 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from a previous page' }], req.url));
+        }
+      }
+      const page = await runtime.caseList.query({
+        limit: q.limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.matter ? { matter: q.matter } : {}),
+        ...(q.department ? { department: q.department } : {}),
+        ...(q.taskStatus ? { taskStatus: q.taskStatus } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+      return page;
+    },
+  );
+
+  app.get(
+    '/cases/:id',
+    { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams } },
+    async (req, reply) => {
+      const state = await handler.load(req.params.id);
+      if (state.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
+      return toCaseView(state);
+    },
+  );
+
+  app.get(
+    '/cases/:id/events',
+    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams } },
+    async (req, reply) => {
+      const events = await runtime.store.readStream(req.params.id);
+      if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
+      return events.map(eventView);
+    },
+  );
+
+  app.post(
+    '/cases/:id/supplements',
+    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented', params: CaseIdParams, body: SupplementBody } },
+    async (req, reply) => {
+      const body = req.body;
+      const r = await handler.execute(
+        req.params.id,
+        (now) => ({ type: 'ProvideSupplement', data: { materials: body.materials, ...(body.note ? { note: body.note } : {}) }, now }),
+        'clerk',
+      );
+      if (!r.ok) return sendDomainError(reply, r.error);
+      return toCaseView(r.value.state);
+    },
+  );
+
+  app.post(
+    '/cases/:id/withdraw',
+    { schema: { tags: ['cases'], summary: '撤回: withdraw the application', params: CaseIdParams, body: WithdrawBody } },
+    async (req, reply) => {
+      const reason = req.body.reason;
+      const r = await handler.execute(req.params.id, (now) => ({ type: 'WithdrawCase', data: { reason }, now }), 'clerk');
+      if (!r.ok) return sendDomainError(reply, r.error);
+      return toCaseView(r.value.state);
+    },
+  );
+};

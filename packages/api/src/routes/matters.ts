@@ -1,0 +1,71 @@
+import { DEPARTMENT_NAMES, type DepartmentId, type MatterDefinition } from '@onematter/engine';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { problem, sendProblem } from '../problem.js';
+import type { Runtime } from '../runtime.js';
+
+const jsonSchemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
+
+export const matterSummary = (m: MatterDefinition) => ({
+  id: m.id,
+  version: m.version,
+  name: m.name,
+  departments: [...new Set(m.steps.map((s) => s.department))],
+  statutoryDays: m.statutoryDays,
+  committedDays: m.committedDays,
+});
+
+export function matterDetail(m: MatterDefinition, versions: number[]) {
+  return {
+    ...matterSummary(m),
+    description: m.description,
+    versions,
+    formSchema: jsonSchemaOf(m.form),
+    materials: m.materials,
+    steps: m.steps.map((s) => ({
+      id: s.id,
+      department: s.department,
+      departmentName: DEPARTMENT_NAMES[s.department as DepartmentId] ?? s.department,
+      service: s.service,
+      dependsOn: s.dependsOn,
+      statutoryDays: s.statutoryDays,
+      committedDays: s.committedDays,
+      outputSchema: s.output ? jsonSchemaOf(s.output) : null,
+      outputExample: s.outputExample ?? null,
+    })),
+    example: m.example,
+    exampleApplicant: m.exampleApplicant ?? null,
+    exampleRequest: {
+      matter: m.id,
+      applicant: m.exampleApplicant ?? null,
+      form: m.example,
+      materials: m.materials.filter((x) => x.required).map((x) => x.code),
+    },
+  };
+}
+
+export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+  app.get('/matters', { schema: { tags: ['matters'], summary: '事项目录: every matter, newest version' } }, async () =>
+    runtime.catalogue.list().map(matterSummary),
+  );
+
+  app.get(
+    '/matters/:id',
+    {
+      schema: {
+        tags: ['matters'],
+        summary: 'A matter definition: form JSON Schema, materials, steps with dependencies and limits, and an example form',
+        params: z.object({ id: z.string().min(1).max(100) }),
+        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+      },
+    },
+    async (req, reply) => {
+      const m = runtime.catalogue.get(req.params.id, req.query.version);
+      if (!m) {
+        const what = req.query.version ? `matter ${req.params.id} version ${req.query.version}` : `matter ${req.params.id}`;
+        return sendProblem(reply, problem(404, `${what} not found`, undefined, req.url));
+      }
+      return matterDetail(m.definition, runtime.catalogue.versions(req.params.id));
+    },
+  );
+};

@@ -1,0 +1,69 @@
+import { CnMobile, residentIdProblem } from '@onematter/workflows';
+import { z } from 'zod';
+
+export const ID_TYPES = ['resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident-id'] as const;
+
+/** Chinese labels a clerk may send instead of the codes. */
+const ID_TYPE_ALIASES: Record<string, (typeof ID_TYPES)[number]> = {
+  居民身份证: 'resident-id',
+  身份证: 'resident-id',
+  护照: 'passport',
+  港澳居民来往内地通行证: 'hk-macao-permit',
+  台湾居民来往大陆通行证: 'taiwan-permit',
+  外国人永久居留身份证: 'foreign-permanent-resident-id',
+};
+
+export const Applicant = z
+  .object({
+    name: z.string().trim().min(1, '申请人姓名不能为空（name is required）').max(50),
+    idType: z.preprocess((v) => (typeof v === 'string' ? (ID_TYPE_ALIASES[v] ?? v) : v), z.enum(ID_TYPES)).meta({
+      description: 'resident-id (居民身份证), passport, hk-macao-permit, taiwan-permit, foreign-permanent-resident-id',
+    }),
+    idNumber: z.string().trim().min(5).max(30),
+    phone: CnMobile,
+  })
+  .superRefine((a, ctx) => {
+    if (a.idType !== 'resident-id') return;
+    const reason = residentIdProblem(a.idNumber);
+    if (reason) ctx.addIssue({ code: 'custom', path: ['idNumber'], message: `居民身份证号码无效：${reason}` });
+  });
+
+export const StartCaseBody = z.object({
+  matter: z.string().min(1).max(100),
+  applicant: Applicant,
+  form: z.record(z.string(), z.unknown()),
+  materials: z.array(z.string().min(1).max(100)).max(100).optional().meta({
+    description: 'Codes of the materials handed in; omitted means the window checked every required one.',
+  }),
+});
+
+export const CASE_STATUSES = ['in-progress', 'awaiting-supplement', 'completed', 'rejected', 'withdrawn'] as const;
+export const TASK_STATUSES = ['waiting', 'pending', 'approved', 'rejected', 'supplement-required', 'cancelled'] as const;
+
+export const CaseListQuery = z.object({
+  status: z.enum(CASE_STATUSES).optional(),
+  matter: z.string().max(100).optional(),
+  department: z.string().max(50).optional(),
+  taskStatus: z.enum(TASK_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const DecisionBody = z.object({
+  decisionId: z.string().min(1).max(200),
+  decision: z.enum(['approved', 'rejected', 'supplement-required']),
+  reason: z.string().max(2000).optional(),
+  output: z.record(z.string(), z.unknown()).optional(),
+  missingMaterials: z.array(z.string().min(1).max(200)).max(100).optional(),
+});
+
+export const SupplementBody = z.object({
+  materials: z.array(z.string().min(1).max(200)).min(1, '至少提交一项补正材料（at least one material）').max(100),
+  note: z.string().max(2000).optional(),
+});
+
+export const WithdrawBody = z.object({
+  reason: z.string().trim().min(1, '撤回须说明理由（a reason is required）').max(2000),
+});
+
+export const CaseIdParams = z.object({ id: z.string().min(1).max(200) });

@@ -1,0 +1,45 @@
+import { parseTaskId, toCaseView } from '@onematter/engine';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { problem, sendDomainError, sendProblem } from '../problem.js';
+import type { Runtime } from '../runtime.js';
+import { DecisionBody } from './schemas.js';
+
+export const taskRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+  app.post(
+    '/tasks/:taskId/decisions',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'A department\'s decision: the HTTP twin of a message on onematter.decisions',
+        description: 'A repeated decisionId is a no-op (200, `duplicate: true`). 409 when the task is not pending.',
+        params: z.object({ taskId: z.string().min(3).max(300) }),
+        body: DecisionBody,
+      },
+    },
+    async (req, reply) => {
+      const ids = parseTaskId(req.params.taskId);
+      if (!ids) return sendProblem(reply, problem(404, `task ${req.params.taskId} not found`, undefined, req.url));
+      const d = req.body;
+      const r = await runtime.handler.execute(
+        ids.caseId,
+        (now) => ({
+          type: 'RecordDecision',
+          data: {
+            taskId: req.params.taskId,
+            decisionId: d.decisionId,
+            decision: d.decision,
+            ...(d.reason !== undefined ? { reason: d.reason } : {}),
+            ...(d.output !== undefined ? { output: d.output } : {}),
+            ...(d.missingMaterials !== undefined ? { missingMaterials: d.missingMaterials } : {}),
+          },
+          now,
+        }),
+        'department',
+      );
+      if (!r.ok) return sendDomainError(reply, r.error);
+      const view = toCaseView(r.value.state);
+      return { duplicate: r.value.appended === 0, task: view.tasks.find((t) => t.id === req.params.taskId), case: view };
+    },
+  );
+};

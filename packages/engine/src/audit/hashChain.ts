@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { canonicalize } from './canonical.js';
+
+/**
+ * Each event's hash covers its stream, position, type, data, metadata, time and
+ * the previous event's hash, so altering, deleting or reordering any event breaks
+ * every hash after it. The first event chains from the case id.
+ *
+ *   hash = sha256_hex(JCS({ streamId, position, type, data, metadata, recordedAt, prevHash }))
+ *   prevHash(position 0) = sha256_hex("onematter:" + streamId)
+ *
+ * (node:crypto's hash is computation, not I/O; the standalone dossier verifier
+ * repeats these lines.)
+ */
+export interface HashedFields {
+  streamId: string;
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  recordedAt: string;
+  prevHash: string;
+}
+
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+export const genesisHash = (streamId: string): string => sha256Hex(`onematter:${streamId}`);
+
+export const eventHash = (e: HashedFields): string =>
+  sha256Hex(
+    canonicalize({
+      streamId: e.streamId,
+      position: e.position,
+      type: e.type,
+      data: e.data,
+      metadata: e.metadata,
+      recordedAt: e.recordedAt,
+      prevHash: e.prevHash,
+    }),
+  );
+
+export interface ChainBreak {
+  streamId: string;
+  position: number;
+  reason: string;
+}
+
+/** Checks one stream from its first event: positions contiguous from 0, each hash right, each link right. */
+export function verifyChain(streamId: string, events: readonly Omit<HashedFields, 'streamId'>[] & readonly { hash: string }[]): ChainBreak | undefined {
+  let prev = genesisHash(streamId);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]! as Omit<HashedFields, 'streamId'> & { hash: string };
+    if (e.position !== i) return { streamId, position: i, reason: `expected position ${i}, found ${e.position}` };
+    if (e.prevHash !== prev) return { streamId, position: i, reason: 'prevHash does not match the previous event' };
+    const h = eventHash({ ...e, streamId });
+    if (h !== e.hash) return { streamId, position: i, reason: 'hash does not match the event content' };
+    prev = e.hash;
+  }
+  return undefined;
+}

@@ -1,0 +1,251 @@
+import type { MatterCatalogue } from '../definition/catalogue.js';
+import { machineState, startMachine, stepMachine, type CompiledMatter, type Step } from '../machine/compile.js';
+import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
+import type { CaseCommand, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
+import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
+import { rememberSnapshot } from './evolve.js';
+import { OPEN_TASK_STATUSES, isClosed, parseTaskId, taskIdOf, type CaseState, type StartedCase } from './state.js';
+
+export type Decided = Result<CaseEvent[], DomainError>;
+
+/**
+ * Decides what a command means for a case: the events to record, or a typed error.
+ * Pure: the time comes in the command, the matter from the catalogue.
+ */
+export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: CaseState): Decided {
+  switch (command.type) {
+    case 'StartCase':
+      return startCase(catalogue, command, state);
+    case 'RecordDecision':
+      return state.kind === 'started' ? recordDecision(command, state) : fail('NotFound', `task ${command.data.taskId} not found`);
+    case 'ProvideSupplement':
+      return state.kind === 'started' ? provideSupplement(command, state) : fail('NotFound', 'case not found');
+    case 'WithdrawCase':
+      return state.kind === 'started' ? withdraw(command, state) : fail('NotFound', 'case not found');
+    default: {
+      const unknown: never = command;
+      return fail('Invalid', `unknown command ${(unknown as { type: string }).type}`);
+    }
+  }
+}
+
+function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): Decided {
+  if (state.kind === 'started') return fail('Conflict', `case ${state.caseId} already exists`);
+  const matter = catalogue.get(c.data.matter);
+  if (!matter) return fail('Invalid', `matter ${c.data.matter} not found`, [{ path: 'matter', message: `未知事项 ${c.data.matter}（unknown matter）` }]);
+  const def = matter.definition;
+
+  const form = def.form.safeParse(c.data.form);
+  if (!form.success) {
+    const errors = form.error.issues.map((i) => ({ path: ['form', ...i.path.map(String)].join('.'), message: i.message }));
+    return fail('Invalid', 'the form has invalid fields', errors);
+  }
+
+  // 一次告知: every missing material is named at once, never one at a time.
+  const known = new Set(def.materials.map((m) => m.code));
+  const required = def.materials.filter((m) => m.required).map((m) => m.code);
+  const materials = c.data.materials ?? required;
+  const issues: FieldIssue[] = [];
+  for (const code of materials) {
+    if (!known.has(code)) issues.push({ path: 'materials', message: `unknown material ${code}` });
+  }
+  for (const m of def.materials) {
+    if (m.required && !materials.includes(m.code)) {
+      issues.push({ path: 'materials', message: `缺少材料：${m.name}（missing required material ${m.code}）` });
+    }
+  }
+  if (issues.length > 0) return fail('Invalid', 'materials are incomplete', issues);
+
+  const started: CaseEvent = {
+    type: 'CaseStarted',
+    data: {
+      caseId: c.data.caseId,
+      matter: def.id,
+      matterVersion: def.version,
+      applicant: c.data.applicant,
+      form: form.data as Record<string, unknown>,
+      materials: [...new Set(materials)],
+      ...(c.data.idempotencyKey ? { idempotencyKey: c.data.idempotencyKey } : {}),
+      at: c.now,
+    },
+  };
+  const step = startMachine(matter);
+  rememberSnapshot(started, step.snapshot);
+  const dispatches = step.dispatched.map((s) =>
+    dispatch(matter, c.data.caseId, s, 1, {}, [...new Set(materials)], c.now),
+  );
+  return ok([started, ...dispatches]);
+}
+
+function recordDecision(c: RecordDecision, s: StartedCase): Decided {
+  const d = c.data;
+  const parsed = parseTaskId(d.taskId);
+  const task = parsed && parsed.caseId === s.caseId ? s.tasks[parsed.step] : undefined;
+  if (!task) return fail('NotFound', `task ${d.taskId} not found`);
+  if (d.department !== undefined && d.department !== task.department) {
+    return fail('Forbidden', `task ${d.taskId} belongs to department ${task.department}, not ${d.department}`);
+  }
+  // Kafka redelivers: a decision we already hold is a no-op, not an error.
+  if (task.decisionIds.includes(d.decisionId)) return ok([]);
+  if (isClosed(s)) return fail('Conflict', `case ${s.caseId} is ${s.status}; task ${d.taskId} takes no decision`);
+  if (task.status !== 'pending') return fail('Conflict', `task ${d.taskId} is ${task.status}, not pending`);
+
+  const invalid = checkDecision(s.matter, task.step, c);
+  if (invalid) return invalid;
+
+  const recorded: DecisionRecorded = {
+    type: 'DecisionRecorded',
+    data: {
+      taskId: d.taskId,
+      step: task.step,
+      department: task.department,
+      decisionId: d.decisionId,
+      decision: d.decision,
+      ...(d.reason !== undefined ? { reason: d.reason } : {}),
+      ...(d.output !== undefined ? { output: d.output } : {}),
+      ...(d.missingMaterials !== undefined ? { missingMaterials: d.missingMaterials } : {}),
+      at: c.now,
+    },
+  };
+  const step = stepMachine(s.matter, s.snapshot, {
+    type: 'DECISION',
+    step: task.step,
+    decision: d.decision,
+    ...(d.output ? { output: d.output } : {}),
+  });
+  rememberSnapshot(recorded, step.snapshot);
+  const events: CaseEvent[] = [recorded];
+  if (d.decision === 'supplement-required') {
+    events.push({
+      type: 'SupplementRequested',
+      data: {
+        taskId: d.taskId,
+        step: task.step,
+        missingMaterials: d.missingMaterials ?? [],
+        ...(d.reason !== undefined ? { reason: d.reason } : {}),
+        at: c.now,
+      },
+    });
+  }
+  const outputs = d.decision === 'approved' ? { ...s.outputs, [task.step]: d.output ?? {} } : s.outputs;
+  events.push(...consequences(s, step, outputs, c.now, task.step));
+  if (d.decision === 'rejected') {
+    events.push({
+      type: 'CaseRejected',
+      data: {
+        taskId: d.taskId,
+        step: task.step,
+        department: task.department,
+        reason: d.reason ?? '',
+        at: c.now,
+      },
+    });
+  }
+  return ok(events);
+}
+
+function checkDecision(matter: CompiledMatter, stepId: string, c: RecordDecision): Decided | undefined {
+  const d = c.data;
+  if (d.decision === 'rejected' && !d.reason?.trim()) {
+    return fail('Invalid', 'a rejection must give its reason', [{ path: 'reason', message: '不予许可必须说明理由（a rejection requires a reason）' }]);
+  }
+  if (d.decision === 'supplement-required' && !(d.missingMaterials?.length || d.reason?.trim())) {
+    return fail('Invalid', 'a supplement request must name what is missing', [
+      { path: 'missingMaterials', message: '补正通知须一次告知所需补正的全部材料（name the missing materials）' },
+    ]);
+  }
+  if (d.decision === 'approved') {
+    const spec = matter.definition.steps.find((x) => x.id === stepId);
+    if (spec?.output) {
+      const r = spec.output.safeParse(d.output ?? {});
+      if (!r.success) {
+        const errors = r.error.issues.map((i) => ({ path: ['output', ...i.path.map(String)].join('.'), message: i.message }));
+        return fail('Invalid', `the output of ${stepId} is invalid`, errors);
+      }
+    }
+  }
+  return undefined;
+}
+
+function provideSupplement(c: ProvideSupplement, s: StartedCase): Decided {
+  if (s.status !== 'awaiting-supplement') {
+    return fail('Conflict', `case ${s.caseId} is ${s.status}; no supplement was requested`);
+  }
+  if (c.data.materials.length === 0) {
+    return fail('Invalid', 'a supplement names the materials it brings', [{ path: 'materials', message: 'at least one material' }]);
+  }
+  const provided: CaseEvent = {
+    type: 'SupplementProvided',
+    data: { materials: c.data.materials, ...(c.data.note ? { note: c.data.note } : {}), at: c.now },
+  };
+  const step = stepMachine(s.matter, s.snapshot, { type: 'SUPPLEMENT' });
+  rememberSnapshot(provided, step.snapshot);
+  const withMaterials = { ...s, materials: [...new Set([...s.materials, ...c.data.materials])] };
+  return ok([provided, ...consequences(withMaterials, step, s.outputs, c.now)]);
+}
+
+function withdraw(c: WithdrawCase, s: StartedCase): Decided {
+  if (isClosed(s)) return fail('Conflict', `case ${s.caseId} is already ${s.status}`);
+  if (!c.data.reason.trim()) return fail('Invalid', 'a withdrawal gives its reason', [{ path: 'reason', message: 'required' }]);
+  const withdrawn: CaseEvent = { type: 'CaseWithdrawn', data: { reason: c.data.reason, at: c.now } };
+  const step = stepMachine(s.matter, s.snapshot, { type: 'WITHDRAW' });
+  rememberSnapshot(withdrawn, step.snapshot);
+  return ok([withdrawn, ...consequences(s, step, s.outputs, c.now)]);
+}
+
+/** What a machine step implies: tasks to dispatch, tasks to cancel, completion. */
+function consequences(
+  s: StartedCase,
+  step: Step,
+  outputs: StartedCase['outputs'],
+  now: string,
+  decidedStep?: string,
+): CaseEvent[] {
+  const events: CaseEvent[] = [];
+  for (const stepId of step.dispatched) {
+    const task = s.tasks[stepId]!;
+    const inputs = Object.fromEntries(task.dependsOn.map((dep) => [dep, outputs[dep] ?? {}]));
+    events.push(dispatch(s.matter, s.caseId, stepId, task.attempts + 1, inputs, [...s.materials], now));
+  }
+  const top = machineState(step.snapshot);
+  if (top === 'rejected' || top === 'withdrawn') {
+    const reason = top === 'rejected' ? '其他部门不予许可，本事项终止（another department rejected the case）' : '申请人撤回申请（withdrawn by the applicant）';
+    for (const task of Object.values(s.tasks)) {
+      if (task.step === decidedStep || !OPEN_TASK_STATUSES.includes(task.status)) continue;
+      const cancelled: TaskCancelled = {
+        type: 'TaskCancelled',
+        data: { taskId: task.id, step: task.step, department: task.department, reason, at: now },
+      };
+      events.push(cancelled);
+    }
+  }
+  if (top === 'completed') {
+    events.push({ type: 'CaseCompleted', data: { outputs: { ...outputs }, at: now } });
+  }
+  return events;
+}
+
+function dispatch(
+  matter: CompiledMatter,
+  caseId: string,
+  stepId: string,
+  attempt: number,
+  inputs: Record<string, unknown>,
+  materials: string[],
+  now: string,
+): TaskDispatched {
+  const spec = matter.definition.steps.find((x) => x.id === stepId)!;
+  return {
+    type: 'TaskDispatched',
+    data: {
+      taskId: taskIdOf(caseId, stepId),
+      step: stepId,
+      department: spec.department,
+      service: spec.service,
+      attempt,
+      inputs,
+      materials,
+      at: now,
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Case events: the only record of what happened. Every event carries `at`, the
+ * time of the command that caused it (from the clock port, never the wall clock in
+ * the engine), so clocks and replays are computed from events alone.
+ *
+ * Input events (CaseStarted, DecisionRecorded, SupplementProvided, CaseWithdrawn)
+ * drive the matter machine; the others are derived by `decide` from the machine's
+ * actions and are recorded so that replay never re-derives side effects.
+ *
+ * Event types are versioned by the `v` in the stored metadata (all are v1 today);
+ * an upcaster goes beside the type when one changes shape.
+ */
+
+export interface Applicant {
+  name: string;
+  idType: string;
+  idNumber: string;
+  phone: string;
+}
+
+export type Decision = 'approved' | 'rejected' | 'supplement-required';
+
+export interface CaseStarted {
+  type: 'CaseStarted';
+  data: {
+    caseId: string;
+    matter: string;
+    matterVersion: number;
+    applicant: Applicant;
+    form: Record<string, unknown>;
+    materials: string[];
+    idempotencyKey?: string;
+    at: string;
+  };
+}
+
+export interface TaskDispatched {
+  type: 'TaskDispatched';
+  data: {
+    taskId: string;
+    step: string;
+    department: string;
+    service: string;
+    /** 1 for the first dispatch, +1 each time it is sent again after a supplement. */
+    attempt: number;
+    /** Outputs of the steps it depends on, e.g. the unified social credit code. */
+    inputs: Record<string, unknown>;
+    materials: string[];
+    at: string;
+  };
+}
+
+export interface DecisionRecorded {
+  type: 'DecisionRecorded';
+  data: {
+    taskId: string;
+    step: string;
+    department: string;
+    decisionId: string;
+    decision: Decision;
+    reason?: string;
+    output?: Record<string, unknown>;
+    missingMaterials?: string[];
+    at: string;
+  };
+}
+
+export interface SupplementRequested {
+  type: 'SupplementRequested';
+  data: { taskId: string; step: string; missingMaterials: string[]; reason?: string; at: string };
+}
+
+export interface SupplementProvided {
+  type: 'SupplementProvided';
+  data: { materials: string[]; note?: string; at: string };
+}
+
+export interface TaskCancelled {
+  type: 'TaskCancelled';
+  data: { taskId: string; step: string; department: string; reason: string; at: string };
+}
+
+export interface CaseCompleted {
+  type: 'CaseCompleted';
+  data: { outputs: Record<string, Record<string, unknown>>; at: string };
+}
+
+export interface CaseRejected {
+  type: 'CaseRejected';
+  data: { taskId: string; step: string; department: string; reason: string; at: string };
+}
+
+export interface CaseWithdrawn {
+  type: 'CaseWithdrawn';
+  data: { reason: string; at: string };
+}
+
+export type CaseEvent =
+  | CaseStarted
+  | TaskDispatched
+  | DecisionRecorded
+  | SupplementRequested
+  | SupplementProvided
+  | TaskCancelled
+  | CaseCompleted
+  | CaseRejected
+  | CaseWithdrawn;
+
+export type CaseEventType = CaseEvent['type'];
+
+export const CASE_EVENT_TYPES = [
+  'CaseStarted',
+  'TaskDispatched',
+  'DecisionRecorded',
+  'SupplementRequested',
+  'SupplementProvided',
+  'TaskCancelled',
+  'CaseCompleted',
+  'CaseRejected',
+  'CaseWithdrawn',
+] as const satisfies readonly CaseEventType[];
+
+export const EVENT_SCHEMA_VERSION = 1;

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * A matter (一件事) is declared as data: its one form, the materials the window
+ * checks once (一次告知), the department steps, which step waits for which other
+ * step's output, and the time limits in working days. The engine compiles it into
+ * an XState machine; no matter has code of its own.
+ */
+
+export const DEPARTMENTS = [
+  'samr', 'psb', 'tax', 'bank', 'hrss', 'nhsa', 'hpf', 'water', 'power', 'gas', 'heat',
+  'telecom', 'nrb', 'hc', 'edu', 'ca',
+] as const;
+export const DepartmentId = z.enum(DEPARTMENTS);
+export type DepartmentId = z.infer<typeof DepartmentId>;
+
+/** Chinese names of the departments, for everything a user sees. */
+export const DEPARTMENT_NAMES: Record<DepartmentId, string> = {
+  samr: '市场监督管理局',
+  psb: '公安局',
+  tax: '税务局',
+  bank: '商业银行',
+  hrss: '人力资源和社会保障局',
+  nhsa: '医疗保障局',
+  hpf: '住房公积金管理中心',
+  water: '供水公司',
+  power: '供电公司',
+  gas: '燃气公司',
+  heat: '供热公司',
+  telecom: '通信运营商',
+  nrb: '自然资源和规划局（不动产登记中心）',
+  hc: '卫生健康委员会',
+  edu: '教育局',
+  ca: '民政局',
+};
+
+const Slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'lower-case letters, digits and hyphens, starting with a letter');
+
+/** Working days; 0 means 即办 (done on the spot). */
+const WorkingDays = z.number().int().min(0).max(365);
+
+export const MaterialSpec = z.object({
+  code: Slug,
+  name: z.string().min(1),
+  required: z.boolean().default(true),
+  description: z.string().optional(),
+});
+export type MaterialSpec = z.infer<typeof MaterialSpec>;
+
+export const StepSpec = z.object({
+  id: Slug,
+  department: DepartmentId,
+  /** What the department does, in Chinese, e.g. 营业执照核发. */
+  service: z.string().min(1),
+  /** Steps whose outputs this one needs; it starts when all of them are approved. */
+  dependsOn: z.array(Slug).default([]),
+  statutoryDays: WorkingDays,
+  committedDays: WorkingDays,
+  /** Output fields the department returns, as a zod object, documented for integrators. */
+  output: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema').optional(),
+  outputExample: z.record(z.string(), z.unknown()).optional(),
+});
+export type StepSpec = z.infer<typeof StepSpec>;
+
+export const MatterDefinitionSchema = z
+  .object({
+    id: Slug,
+    version: z.number().int().min(1),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    statutoryDays: WorkingDays,
+    committedDays: WorkingDays,
+    form: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema'),
+    materials: z.array(MaterialSpec),
+    steps: z.array(StepSpec).min(1),
+    example: z.record(z.string(), z.unknown()),
+    exampleApplicant: z
+      .object({ name: z.string(), idType: z.string(), idNumber: z.string(), phone: z.string() })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    for (const issue of lintDefinition(d)) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  });
+
+export type MatterDefinitionInput = z.input<typeof MatterDefinitionSchema>;
+export type MatterDefinition = z.output<typeof MatterDefinitionSchema>;
+
+interface LintIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+type Lintable = Pick<MatterDefinition, 'statutoryDays' | 'committedDays' | 'steps'>;
+
+/** Rules a definition must keep: known and acyclic dependencies, committed limits within statutory ones. */
+export function lintDefinition(d: Lintable): LintIssue[] {
+  const issues: LintIssue[] = [];
+  if (d.committedDays > d.statutoryDays) {
+    issues.push({ path: ['committedDays'], message: `committed limit ${d.committedDays} exceeds statutory ${d.statutoryDays}` });
+  }
+  const ids = new Set<string>();
+  d.steps.forEach((s, i) => {
+    if (ids.has(s.id)) issues.push({ path: ['steps', i, 'id'], message: `duplicate step id ${s.id}` });
+    ids.add(s.id);
+    if (s.committedDays > s.statutoryDays) {
+      issues.push({
+        path: ['steps', i, 'committedDays'],
+        message: `step ${s.id}: committed limit ${s.committedDays} exceeds statutory ${s.statutoryDays}`,
+      });
+    }
+  });
+  d.steps.forEach((s, i) => {
+    for (const dep of s.dependsOn) {
+      if (!ids.has(dep)) issues.push({ path: ['steps', i, 'dependsOn'], message: `step ${s.id} depends on unknown step ${dep}` });
+    }
+  });
+  const cycle = findCycle(d.steps);
+  if (cycle) issues.push({ path: ['steps'], message: `steps form a cycle: ${cycle.join(' -> ')}` });
+  return issues;
+}
+
+function findCycle(steps: readonly { id: string; dependsOn: readonly string[] }[]): string[] | undefined {
+  const deps = new Map(steps.map((s) => [s.id, s.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const d of deps.get(id) ?? []) {
+      const c = visit(d);
+      if (c) return c;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const s of steps) {
+    const c = visit(s.id);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+/** Parses and checks a definition; throws with every problem listed, so a bad catalogue fails at boot. */
+export function defineMatter(input: MatterDefinitionInput): MatterDefinition {
+  const r = MatterDefinitionSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`matter definition ${String((input as { id?: unknown }).id)} is invalid:\n${lines.join('\n')}`);
+  }
+  const example = r.data.form.safeParse(r.data.example);
+  if (!example.success) {
+    const lines = example.error.issues.map((i) => `  form.${i.path.join('.')}: ${i.message}`);
+    throw new Error(`matter definition ${r.data.id}: its example form is invalid:\n${lines.join('\n')}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,17 @@
+export * from './result.js';
+export * from './ports.js';
+export * from './definition/definition.js';
+export * from './definition/catalogue.js';
+export * from './case/events.js';
+export * from './case/commands.js';
+export * from './case/state.js';
+export { decide, type Decided } from './case/decide.js';
+export { evolve, machineEventOf } from './case/evolve.js';
+export * from './machine/compile.js';
+export * from './messaging/topics.js';
+export * from './audit/canonical.js';
+export * from './audit/hashChain.js';
+export * from './application/handleCommand.js';
+export * from './application/caseCache.js';
+export * from './view/caseView.js';
+export * from './calendar/index.js';

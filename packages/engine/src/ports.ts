@@ -1,0 +1,120 @@
+/**
+ * Ports: what the engine needs from the outside world. Adapters (memory, SQLite,
+ * PostgreSQL, KurrentDB, in-process bus, Kafka) implement them, and every adapter
+ * passes the same contract suite.
+ */
+
+/** An event ready to append: positions and the hash chain are computed by the engine. */
+export interface PreparedEvent {
+  /** 0-based position in its stream (the stream revision after this event). */
+  position: number;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recordedAt: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface EventMetadata {
+  /** Event schema version. */
+  v: number;
+  /** Who caused it: a role and an identity, when known. */
+  actor?: string;
+  [key: string]: unknown;
+}
+
+export interface StoredEvent extends PreparedEvent {
+  streamId: string;
+  /** 1-based position in the store's global order; subscribers follow it. */
+  globalPosition: number;
+}
+
+/**
+ * A message to publish, written in the same transaction as the events that caused it.
+ * `value` is JSON; `headers` are strings (Kafka headers `event-id`, `event-type`).
+ */
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  value: unknown;
+}
+
+export interface OutboxRecord extends OutboxMessage {
+  /** Increasing id: rows are published in this order. */
+  id: number;
+}
+
+/** -1: the stream must not exist yet. 'any': no check (used only by tools, never by commands). */
+export type ExpectedRevision = number | 'any';
+
+export type AppendResult =
+  | { ok: true; nextRevision: number; lastGlobalPosition: number }
+  | { ok: false; error: { kind: 'Concurrency'; message: string; actualRevision: number } };
+
+export interface AppendRequest {
+  streamId: string;
+  events: PreparedEvent[];
+  expectedRevision: ExpectedRevision;
+  outbox?: OutboxMessage[];
+}
+
+export interface EventStore {
+  /** Creates or migrates the schema; safe to call twice and from two processes. */
+  init(): Promise<void>;
+  /**
+   * Appends atomically with the outbox rows: all or nothing. Resolves only when the
+   * events are durable. A stale expected revision resolves to a Concurrency error
+   * and writes nothing.
+   */
+  append(request: AppendRequest): Promise<AppendResult>;
+  /** The stream in order, from `fromPosition` (inclusive, default 0). Empty if unknown. */
+  readStream(streamId: string, options?: { fromPosition?: number; maxCount?: number }): Promise<StoredEvent[]>;
+  /**
+   * Events in global order strictly after `after`, at most `limit`. Never skips an
+   * event that a concurrent transaction commits later with a lower position.
+   */
+  readAll(options: { after: number; limit: number }): Promise<StoredEvent[]>;
+  /** The highest global position a subscriber can safely read up to. */
+  headPosition(): Promise<number>;
+  /** Unpublished outbox rows with id greater than `after`, in id order. */
+  readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]>;
+  /** Marks rows as published (the relay calls this only after the bus acknowledged). */
+  markPublished(ids: readonly number[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A message as a subscriber sees it. */
+export interface BusMessage {
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  value: unknown;
+}
+
+export type MessageHandler = (message: BusMessage) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  /**
+   * Publishes in order; resolves when the bus has taken responsibility for every
+   * message (Kafka: acknowledged by the brokers; in-process: handled by every
+   * subscriber). Rejects if any could not be delivered.
+   */
+  publish(messages: readonly BusMessage[]): Promise<void>;
+  /**
+   * Delivers each message at least once; a handler that throws gets it again.
+   * Handlers must be idempotent. `group`: subscribers in one group share messages.
+   */
+  subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** The engine never reads the wall clock; tests drive this one. */
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { createCatalogue } from '../src/definition/catalogue.js';
+import { defineMatter } from '../src/definition/definition.js';
+import { decide } from '../src/case/decide.js';
+import { evolve } from '../src/case/evolve.js';
+import { initialCaseState, type CaseState } from '../src/case/state.js';
+import type { CaseCommand } from '../src/case/commands.js';
+import type { CaseEvent } from '../src/case/events.js';
+import { expect } from 'vitest';
+
+/** A small matter shaped like enterprise setup: one registration, then three in parallel. */
+export const miniSetup = defineMatter({
+  id: 'mini-setup',
+  version: 1,
+  name: '小型企业开办',
+  statutoryDays: 8,
+  committedDays: 3,
+  form: z.object({ enterpriseName: z.string().min(2) }),
+  materials: [
+    { code: 'application-form', name: '申请书', required: true },
+    { code: 'address-proof', name: '住所证明', required: true },
+    { code: 'optional-letter', name: '委托书', required: false },
+  ],
+  steps: [
+    { id: 'samr', department: 'samr', service: '设立登记', statutoryDays: 5, committedDays: 1, output: z.object({ uscc: z.string().length(18) }) },
+    { id: 'tax', department: 'tax', service: '发票', dependsOn: ['samr'], statutoryDays: 2, committedDays: 1 },
+    { id: 'bank', department: 'bank', service: '开户', dependsOn: ['samr'], statutoryDays: 3, committedDays: 1 },
+    { id: 'psb', department: 'psb', service: '刻章', dependsOn: ['samr'], statutoryDays: 1, committedDays: 1 },
+  ],
+  example: { enterpriseName: '测试公司' },
+});
+
+export const catalogue = createCatalogue([miniSetup]);
+export const CASE = 'case-1';
+export const T0 = '2025-09-26T02:00:00.000Z';
+export const USCC = '91350100M000100Y43';
+export const applicant = { name: '张三', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13800138000' };
+
+export const startCase = (over: Partial<Extract<CaseCommand, { type: 'StartCase' }>['data']> = {}): CaseCommand => ({
+  type: 'StartCase',
+  data: { caseId: CASE, matter: 'mini-setup', applicant, form: { enterpriseName: '测试公司' }, ...over },
+  now: T0,
+});
+
+export const decision = (
+  step: string,
+  d: 'approved' | 'rejected' | 'supplement-required',
+  extra: { output?: Record<string, unknown>; reason?: string; missingMaterials?: string[]; decisionId?: string } = {},
+): CaseCommand => ({
+  type: 'RecordDecision',
+  data: {
+    taskId: `${CASE}.${step}`,
+    decisionId: extra.decisionId ?? `${step}-${d}`,
+    decision: d,
+    ...(extra.output ? { output: extra.output } : step === 'samr' && d === 'approved' ? { output: { uscc: USCC } } : {}),
+    ...(extra.reason ? { reason: extra.reason } : d === 'rejected' ? { reason: '不符合条件' } : {}),
+    ...(extra.missingMaterials ? { missingMaterials: extra.missingMaterials } : d === 'supplement-required' ? { missingMaterials: ['address-proof'] } : {}),
+  },
+  now: T0,
+});
+
+/** Runs commands through decide and evolve, as the handler does, and returns every event. */
+export function run(commands: CaseCommand[]): { state: CaseState; events: CaseEvent[] } {
+  let state: CaseState = initialCaseState();
+  const events: CaseEvent[] = [];
+  for (const c of commands) {
+    const r = decide(catalogue, c, state);
+    if (!r.ok) throw new Error(`${c.type} failed: ${r.error.kind} ${r.error.message}`);
+    for (const e of r.value) {
+      state = evolve(catalogue, state, e, { revision: state.revision + 1, hash: `h${state.revision + 1}` });
+      events.push(e);
+    }
+  }
+  return { state, events };
+}
+
+/** given(history).when(command).then(events | error): a decider specification. */
+export const given = (history: CaseCommand[]) => ({
+  when: (command: CaseCommand) => {
+    const { state } = run(history);
+    const result = decide(catalogue, command, state);
+    return {
+      then: (expected: Partial<CaseEvent>[]) => {
+        expect(result.ok, result.ok ? '' : `${result.error.kind}: ${result.error.message}`).toBe(true);
+        if (result.ok) expect(result.value).toMatchObject(expected);
+      },
+      thenFails: (kind: string, message?: RegExp) => {
+        expect(result.ok).toBe(false);
+        if (!result.ok) {
+          expect(result.error.kind).toBe(kind);
+          if (message) expect(result.error.message + JSON.stringify(result.error.errors ?? [])).toMatch(message);
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,4 @@
+import { MemoryEventStore } from '../../packages/adapters/src/stores/index.js';
+import { eventStoreContract } from './eventStore.contract.js';
+
+eventStoreContract('memory', async () => new MemoryEventStore());
