@@ -25,7 +25,26 @@ interface ServeFlags {
   pgUrl?: string;
   kafkaBrokers?: string;
   kurrentdbUrl?: string;
+  simulateDelayMs?: string;
+  simulateSupplementRate?: string;
   logLevel: string;
+}
+
+function simulationOf(f: ServeFlags, defaults: { delayMs: [number, number]; supplementRate: number }): NonNullable<RuntimeConfig['simulation']> {
+  let delayMs = defaults.delayMs;
+  if (f.simulateDelayMs !== undefined) {
+    const parts = f.simulateDelayMs.split(',').map((x) => Number(x.trim()));
+    if (parts.length > 2 || parts.some((n) => !Number.isFinite(n) || n < 0)) {
+      throw new UsageError(`--simulate-delay-ms takes "min,max" or one number of milliseconds, not "${f.simulateDelayMs}"`);
+    }
+    delayMs = [parts[0]!, parts[1] ?? parts[0]!];
+  }
+  let supplementRate = defaults.supplementRate;
+  if (f.simulateSupplementRate !== undefined) {
+    supplementRate = Number(f.simulateSupplementRate);
+    if (!(supplementRate >= 0 && supplementRate <= 1)) throw new UsageError('--simulate-supplement-rate is a share from 0 to 1');
+  }
+  return { delayMs, supplementRate };
 }
 
 const storeOptions = (cmd: Command) =>
@@ -41,6 +60,8 @@ const serveOptions = (cmd: Command) =>
     .addOption(new Option('--host <host>', 'interface to listen on').env('ONEMATTER_HOST').default('127.0.0.1'))
     .addOption(new Option('--bus <kind>', 'message bus').choices(['memory', 'kafka']).env('ONEMATTER_BUS').default('memory'))
     .addOption(new Option('--simulate-departments', 'answer department tasks with simulated department systems').env('ONEMATTER_SIMULATE_DEPARTMENTS').default(false))
+    .addOption(new Option('--simulate-delay-ms <min,max>', 'how long simulated departments take to answer, in ms').env('ONEMATTER_SIMULATE_DELAY_MS'))
+    .addOption(new Option('--simulate-supplement-rate <share>', 'share of first answers that ask for a supplement (0..1)').env('ONEMATTER_SIMULATE_SUPPLEMENT_RATE'))
     .addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,…').env('ONEMATTER_KAFKA_BROKERS'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).env('ONEMATTER_LOG_LEVEL').default('info'));
 
@@ -97,11 +118,11 @@ export function createProgram(): Command {
     .exitOverride();
 
   serveOptions(program.command('serve').description('run the API server'))
-    .action(async (f: ServeFlags) => serve(f, {}, true));
+    .action(async (f: ServeFlags) => serve(f, { simulation: simulationOf(f, { delayMs: [0, 0], supplementRate: 0 }) }, true));
 
   serveOptions(program.command('demo').description('serve on the embedded default (SQLite in ./data, in-process bus) with simulated departments that answer within seconds'))
     .action(async (f: ServeFlags) =>
-      serve({ ...f, simulateDepartments: true }, { simulateDepartments: true, simulation: { delayMs: [1000, 4000], supplementRate: 0.1 } }, true),
+      serve({ ...f, simulateDepartments: true }, { simulateDepartments: true, simulation: simulationOf(f, { delayMs: [1000, 4000], supplementRate: 0.1 }) }, true),
     );
 
   program
@@ -123,8 +144,21 @@ export function createProgram(): Command {
         }
       }
     });
+  for (const register of COMMAND_MODULES) register(program, { storeOptions, serveOptions });
   return program;
 }
+
+/** Flag sets shared by commands: every command that reads a store takes the same store flags as `serve`. */
+export interface CommandKit {
+  storeOptions: (cmd: Command) => Command;
+  serveOptions: (cmd: Command) => Command;
+}
+
+/**
+ * Further command groups (calendar, audit, department, keys, projections) live in
+ * ./commands/, one file each, and are listed here.
+ */
+const COMMAND_MODULES: ((program: Command, kit: CommandKit) => void)[] = [];
 
 /** Runs the CLI; resolves with the exit code (long-running commands never resolve). */
 export async function main(argv: string[]): Promise<number> {

@@ -149,9 +149,11 @@ export class PostgresEventStore implements EventStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // Taken before CREATE SCHEMA: concurrent IF NOT EXISTS would otherwise race.
+      // Taken before looking at the schema: two processes migrate one after the other.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', [this.schema, MIGRATION_LOCK]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.S}`);
+      // Checked first: an application role may use a schema it has no right to create.
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${this.S}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${this.S}.schema_version (
         version    integer     PRIMARY KEY,
         applied_at timestamptz NOT NULL DEFAULT now()

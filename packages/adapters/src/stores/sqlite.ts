@@ -34,6 +34,8 @@ export interface SqliteEventStoreOptions {
   file: string;
   /** Most requests written in one transaction; the rest go into the next one. Default 2,000. */
   maxBatch?: number;
+  /** How long to wait for another process's write lock before a batch fails. Default 5,000 ms. */
+  busyTimeoutMs?: number;
 }
 
 /** Versioned schema changes; a version, once released, is never edited. */
@@ -145,7 +147,7 @@ export class SqliteEventStore implements EventStore {
     // FULL: in WAL mode every commit fsyncs the log, so an acknowledged append survives power loss.
     this.db.pragma('synchronous = FULL');
     // Another process holding the write lock makes us wait, not fail.
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
   }
 
   async init(): Promise<void> {
