@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { resolve } from 'node:path';
 import pino from 'pino';
 import { REDACTED_PATHS, build } from './app.js';
+import { registerDepartmentCommand } from './commands/department.js';
 import { createRuntime, UsageError, type RuntimeConfig } from './runtime.js';
 
 /** Exit codes: 0 success, 1 a failed check, 2 bad usage. */
@@ -158,7 +159,9 @@ export interface CommandKit {
  * Further command groups (calendar, audit, department, keys, projections) live in
  * ./commands/, one file each, and are listed here.
  */
-const COMMAND_MODULES: ((program: Command, kit: CommandKit) => void)[] = [];
+const COMMAND_MODULES: ((program: Command, kit: CommandKit) => void)[] = [
+  registerDepartmentCommand,
+];
 
 /** Runs the CLI; resolves with the exit code (long-running commands never resolve). */
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,8 @@
 import {
   CaseListProjection,
+  EventFeed,
   InProcessBus,
+  KafkaBus,
   OutboxRelay,
   openStore,
   startDecisionConsumer,
@@ -44,6 +46,7 @@ export interface Runtime {
   clock: Clock;
   handler: CommandHandler;
   relay: OutboxRelay;
+  eventFeed: EventFeed;
   caseList: CaseListProjection;
   metrics: Metrics;
   close(): Promise<void>;
@@ -72,7 +75,10 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     observe: (o) => {
       metrics.commands.inc({ command: o.command, outcome: o.outcome });
       if (o.appendMs !== undefined) metrics.appendSeconds.observe(o.appendMs / 1000);
-      if (o.outcome === 'ok') relay.notify();
+      if (o.outcome === 'ok') {
+        relay.notify();
+        eventFeed.notify();
+      }
     },
   });
   const relay = new OutboxRelay({
@@ -81,6 +87,14 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     mode: config.bus === 'memory' ? 'concurrent' : 'ordered',
     pollIntervalMs: 100,
     onError: (error) => log.error({ err: error }, 'outbox relay: publish failed, will retry'),
+  });
+  const eventFeed = new EventFeed({
+    store,
+    bus,
+    topics,
+    pollIntervalMs: 100,
+    ...(bus instanceof InProcessBus ? { hasListeners: () => bus.hasSubscribers(topics.events) } : {}),
+    onError: (error) => log.error({ err: error }, 'event feed: publish failed, will retry'),
   });
   const caseList = new CaseListProjection(store);
   metrics.observeRuntime({ relay, caseList });
@@ -101,6 +115,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     });
   }
   relay.start();
+  await eventFeed.start();
 
   return {
     config,
@@ -111,11 +126,13 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     clock,
     handler,
     relay,
+    eventFeed,
     caseList,
     metrics,
     close: async () => {
       abort.abort();
       await relay.stop();
+      await eventFeed.stop();
       await simulation?.close();
       for (const s of subscriptions) await s.close();
       await bus.close();
@@ -142,8 +159,17 @@ async function openConfiguredBus(config: RuntimeConfig, log: Logger): Promise<Bu
   switch (config.bus) {
     case 'memory':
       return new InProcessBus({ onError: (error, m) => log.warn({ err: error, topic: m.topic, key: m.key }, 'in-process delivery failed, retrying') });
-    case 'kafka':
-      throw new UsageError('--bus kafka is not available in this build yet; use --bus memory');
+    case 'kafka': {
+      if (!config.kafkaBrokers?.length) throw new UsageError('--bus kafka needs --kafka-brokers host:port');
+      const bus = new KafkaBus({
+        brokers: config.kafkaBrokers,
+        topics: config.topics ?? DEFAULT_TOPICS,
+        logger: log,
+        onError: (error, m) => log.warn({ err: error, topic: m?.topic, key: m?.key }, 'kafka delivery failed, retrying'),
+      });
+      await bus.init();
+      return bus;
+    }
   }
 }
 

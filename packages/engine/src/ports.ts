@@ -82,6 +82,10 @@ export interface EventStore {
   readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published (the relay calls this only after the bus acknowledged). */
   markPublished(ids: readonly number[]): Promise<void>;
+  /** A follower's saved global position (projections, the event feed); 0 if none. */
+  readCheckpoint(name: string): Promise<number>;
+  /** Saves a follower's global position; durable enough that a loss only means re-reading. */
+  saveCheckpoint(name: string, position: number): Promise<void>;
   close(): Promise<void>;
 }
 

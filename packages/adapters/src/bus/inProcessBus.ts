@@ -73,6 +73,11 @@ export class InProcessBus implements Bus {
     }
   }
 
+  /** Whether anyone listens on a topic (the event feed does not read the log for nobody). */
+  hasSubscribers(topic: string): boolean {
+    return (this.subscribers.get(topic)?.length ?? 0) > 0;
+  }
+
   async subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription> {
     const sub: Subscriber = { id: this.nextId++, group: options?.group ?? `anonymous-${this.nextId}`, handler };
     this.subscribers.set(topic, [...(this.subscribers.get(topic) ?? []), sub]);

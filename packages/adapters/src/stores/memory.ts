@@ -126,6 +126,18 @@ export class MemoryEventStore implements EventStore {
     for (const id of ids) this.outbox.delete(id);
   }
 
+  private readonly checkpoints = new Map<string, number>();
+
+  async readCheckpoint(name: string): Promise<number> {
+    this.assertOpen();
+    return this.checkpoints.get(name) ?? 0;
+  }
+
+  async saveCheckpoint(name: string, position: number): Promise<void> {
+    this.assertOpen();
+    this.checkpoints.set(name, position);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

@@ -106,6 +106,16 @@ const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLitera
       $fn$;
     `,
   },
+  {
+    version: 2,
+    sql: (S) => `
+      CREATE TABLE ${S}.checkpoints (
+        name       text        PRIMARY KEY,
+        position   bigint      NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 interface EventRow {
@@ -307,6 +317,21 @@ export class PostgresEventStore implements EventStore {
   async markPublished(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.pool.query(`DELETE FROM ${this.S}.outbox WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  async readCheckpoint(name: string): Promise<number> {
+    if (this.closed) throw new Error('PostgresEventStore is closed');
+    const { rows } = await this.pool.query<{ position: string }>(`SELECT position FROM ${this.S}.checkpoints WHERE name = $1`, [name]);
+    return rows[0] ? Number(rows[0].position) : 0;
+  }
+
+  async saveCheckpoint(name: string, position: number): Promise<void> {
+    if (this.closed) throw new Error('PostgresEventStore is closed');
+    await this.pool.query(
+      `INSERT INTO ${this.S}.checkpoints (name, position, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
+      [name, position],
+    );
   }
 
   /** Lets appends already accepted finish, then closes the pool. */

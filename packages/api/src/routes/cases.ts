@@ -96,7 +96,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     '/cases/:id',
     { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams } },
     async (req, reply) => {
-      const state = await handler.load(req.params.id);
+      const state = await handler.loadLatest(req.params.id);
       if (state.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
       return toCaseView(state);
     },

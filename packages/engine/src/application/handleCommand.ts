@@ -106,8 +106,18 @@ export class CommandHandler {
     return fail('Concurrency', `case ${caseId}: gave up after ${this.maxAttempts} concurrent-write retries`);
   }
 
-  /** The current state of a case, from the cache if it is there. */
+  /**
+   * The current state of a case. A cached fold is trusted without a read: if
+   * another process wrote since, the append at the cached revision fails and the
+   * command is decided again on a fresh load, and an error decided on a cached
+   * fold is confirmed on a fresh load before it is returned.
+   */
   async load(caseId: string): Promise<CaseState> {
+    return this.cache.get(caseId) ?? this.loadFromStore(caseId);
+  }
+
+  /** The state as the store has it now, for reads that must see other processes' writes. */
+  async loadLatest(caseId: string): Promise<CaseState> {
     const cached = this.cache.get(caseId);
     if (!cached) return this.loadFromStore(caseId);
     const newer = await this.deps.store.readStream(caseId, { fromPosition: cached.revision + 1 });

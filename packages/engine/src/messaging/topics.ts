@@ -41,6 +41,7 @@ export interface EventMessage {
   caseId: string;
   matter: string;
   position: number;
+  globalPosition: number;
   type: string;
   data: unknown;
   recordedAt: string;
@@ -50,9 +51,26 @@ export interface EventMessage {
 
 export const eventIdOf = (caseId: string, position: number): string => `${caseId}:${position}`;
 
+/** The message for one stored event on the events topic (published by the event feed, in global order). */
+export function eventMessageOf(e: { streamId: string; position: number; type: string; data: unknown; recordedAt: string; hash: string; prevHash: string; globalPosition: number }, matter: string): EventMessage {
+  return {
+    caseId: e.streamId,
+    matter,
+    position: e.position,
+    globalPosition: e.globalPosition,
+    type: e.type,
+    data: e.data,
+    recordedAt: e.recordedAt,
+    hash: e.hash,
+    prevHash: e.prevHash,
+  };
+}
+
 /**
- * The messages a batch of fresh events implies, written to the outbox in the same
- * transaction: each event to the events topic, each dispatched task to its department.
+ * The outbox rows a batch of fresh events implies, written in the same
+ * transaction: each dispatched task to its department's topic. (Every event also
+ * goes to the events topic, but from the event log itself: the event feed follows
+ * the global position with a checkpoint, so events are not written twice.)
  */
 export function outboxFor(
   topics: Topics,
@@ -63,36 +81,24 @@ export function outboxFor(
 ): OutboxMessage[] {
   const messages: OutboxMessage[] = [];
   events.forEach((event, i) => {
+    if (event.type !== 'TaskDispatched') return;
     const p = prepared[i]!;
     const headers = { 'event-id': eventIdOf(state.caseId, p.position), 'event-type': event.type };
-    if (event.type === 'TaskDispatched') {
-      const task: TaskMessage = {
-        taskId: event.data.taskId,
-        caseId: state.caseId,
-        matter: state.matter.definition.id,
-        matterVersion: state.matter.definition.version,
-        department: event.data.department,
-        service: event.data.service,
-        form: state.form,
-        materials: event.data.materials,
-        inputs: event.data.inputs,
-        attempt: event.data.attempt,
-        dueAt: dueAtOf(event.data.taskId),
-        applicant: { name: state.applicant.name },
-      };
-      messages.push({ topic: topics.tasks(event.data.department), key: state.caseId, headers, value: task });
-    }
-    const value: EventMessage = {
+    const task: TaskMessage = {
+      taskId: event.data.taskId,
       caseId: state.caseId,
       matter: state.matter.definition.id,
-      position: p.position,
-      type: event.type,
-      data: event.data,
-      recordedAt: p.recordedAt,
-      hash: p.hash,
-      prevHash: p.prevHash,
+      matterVersion: state.matter.definition.version,
+      department: event.data.department,
+      service: event.data.service,
+      form: state.form,
+      materials: event.data.materials,
+      inputs: event.data.inputs,
+      attempt: event.data.attempt,
+      dueAt: dueAtOf(event.data.taskId),
+      applicant: { name: state.applicant.name },
     };
-    messages.push({ topic: topics.events, key: state.caseId, headers, value });
+    messages.push({ topic: topics.tasks(event.data.department), key: state.caseId, headers, value: task });
   });
   return messages;
 }

@@ -1,0 +1,478 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Kafka,
+  Partitioners,
+  logLevel as KafkaLogLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type LogEntry,
+  type Message,
+  type Producer,
+} from 'kafkajs';
+import {
+  DEFAULT_TOPICS,
+  DEPARTMENTS,
+  type Bus,
+  type BusMessage,
+  type MessageHandler,
+  type Subscription,
+  type Topics,
+} from '@onematter/engine';
+
+/**
+ * Header that marks a value which is not JSON. A consumed message whose bytes do not
+ * parse is delivered with `value` = its raw text and this header set to `raw`; a
+ * published message with this header and a string value is sent as those bytes, so
+ * a poison message reaches the dead-letter topic unchanged.
+ */
+export const VALUE_ENCODING_HEADER = 'value-encoding';
+
+/** Where kafkajs's own log lines go (a pino logger fits). */
+export interface KafkaBusLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export type KafkaBusLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+
+export interface KafkaBusOptions {
+  /** Bootstrap brokers, `host:port`. */
+  brokers: string[];
+  clientId?: string;
+  /** Partitions of the topics `init()` creates. Default 3. */
+  partitions?: number;
+  /** Topic names (a deployment may prefix them). Default: the contract names, `onematter.*`. */
+  topics?: Topics;
+  /** kafkajs log level. Default 'error' (a broker restart logs connection errors at that level). */
+  logLevel?: KafkaBusLogLevel;
+  /** Receives kafkajs's log lines; default: kafkajs's console logger. */
+  logger?: KafkaBusLogger;
+  /**
+   * The Kafka consumer group of a subscription. Default `<group>@<topic>`: one Kafka
+   * group per (group, topic), like the in-process bus, so two subscriptions that share
+   * a group name on different topics (or two deployments with different topic prefixes)
+   * never join the same Kafka group.
+   */
+  groupId?: (group: string, topic: string) => string;
+  /** Delay before a failed handler gets its message again, doubling up to maxRetryDelayMs. Default 100. */
+  retryDelayMs?: number;
+  /** Default 5,000. */
+  maxRetryDelayMs?: number;
+  /** Handlers running at once per subscription (messages of one key always run one after another). Default 256. */
+  maxInFlight?: number;
+  /** Largest produce request (sum of value sizes); bigger publishes are sent in several requests, in order. Default 512 KiB. */
+  maxRequestBytes?: number;
+  /** Consumer session timeout (ms): how soon a dead member's partitions move to another. Default 10,000. */
+  sessionTimeoutMs?: number;
+  /** Consumer heartbeat interval (ms). Default 1,000. */
+  heartbeatIntervalMs?: number;
+  /** Called when a handler throws (it is retried) or a commit fails. */
+  onError?: (error: unknown, message?: BusMessage) => void;
+}
+
+const LEVELS: Record<KafkaBusLogLevel, KafkaLogLevel> = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+};
+
+interface Pending {
+  messages: Message[];
+  topics: string[];
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The Bus over Apache Kafka (kafkajs), with the semantics of the in-process bus:
+ *
+ * - `publish` sends in order through an idempotent producer (`acks: -1`, one request
+ *   in flight) and resolves only when the broker acknowledged every message. Calls made
+ *   while a request is in flight are sent together in the next one (like the Java
+ *   client's linger), in call order. After a failed send the producer is replaced by a
+ *   new one (a new producer id): kafkajs does not advance its sequence numbers for a
+ *   request that failed, so reusing it could make the broker drop later messages as
+ *   "duplicates" of a request it did write. The caller retries; the broker may then hold
+ *   a message twice, which at-least-once allows (consumers dedupe by event-id/decisionId).
+ * - `subscribe` runs one consumer per subscription, `autoCommit: false`. Messages of one
+ *   partition with the same key are handled one after another in offset order; different
+ *   keys run concurrently. An offset is committed only when it and every message before it
+ *   in the partition were handled (at least once). A handler that throws gets the same
+ *   message again after a backoff, in process, and nothing after it with the same key
+ *   runs meanwhile. A value that is not JSON never blocks: it is delivered as raw text
+ *   with the `value-encoding: raw` header, for the handler to dead-letter.
+ * - A new group starts at the earliest offset: tasks published before a department
+ *   first connected are not lost. Subscriptions without a group get a fresh group that
+ *   starts at the latest offset.
+ */
+export class KafkaBus implements Bus {
+  readonly topics: Topics;
+  private readonly kafka: Kafka;
+  private readonly o: KafkaBusOptions;
+  private producer?: Producer;
+  private readonly queue: Pending[] = [];
+  private flushing?: Promise<void>;
+  private readonly subscriptions = new Set<KafkaSubscription>();
+  private closed = false;
+
+  constructor(options: KafkaBusOptions) {
+    this.o = options;
+    this.topics = options.topics ?? DEFAULT_TOPICS;
+    const logger = options.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'onematter',
+      brokers: options.brokers,
+      logLevel: LEVELS[options.logLevel ?? 'error'],
+      connectionTimeout: 3_000,
+      retry: { initialRetryTime: 200, maxRetryTime: 3_000, retries: 8 },
+      ...(logger
+        ? {
+            logCreator: () => (entry: LogEntry) => {
+              const { message, ...rest } = entry.log;
+              const obj = { namespace: entry.namespace, ...rest };
+              if (entry.level <= KafkaLogLevel.ERROR) logger.error(obj, `kafka: ${message}`);
+              else if (entry.level === KafkaLogLevel.WARN) logger.warn(obj, `kafka: ${message}`);
+              else if (entry.level === KafkaLogLevel.INFO) logger.info(obj, `kafka: ${message}`);
+              else logger.debug(obj, `kafka: ${message}`);
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** The topics this deployment uses: a task topic per department, decisions, its dead letters, events. */
+  contractTopics(): string[] {
+    return [...DEPARTMENTS.map((d) => this.topics.tasks(d)), this.topics.decisions, this.topics.decisionsDlq, this.topics.events];
+  }
+
+  /** Creates the contract's topics that are missing, with the configured partition count. Safe from two processes. */
+  async init(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = this.contractTopics().filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        // Returns false (no throw) for topics another process created meanwhile.
+        await admin.createTopics({
+          topics: missing.map((topic) => ({ topic, numPartitions: this.o.partitions ?? 3 })),
+          waitForLeaders: true,
+        });
+      }
+    } catch (error) {
+      throw new Error(`Kafka at ${this.o.brokers.join(',')}: cannot create the topics: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
+    if (messages.length === 0) return;
+    const encoded = messages.map(encode);
+    const bytes = encoded.reduce((n, m) => n + (m.value?.length ?? 0) + 64, 0);
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages: encoded, topics: messages.map((m) => m.topic), bytes, resolve, reject });
+      if (!this.flushing) this.flushing = this.flush();
+    });
+  }
+
+  /** Sends queued calls, several per request, one request at a time, in call order. */
+  private async flush(): Promise<void> {
+    // Let the calls of this turn of the event loop join the first request.
+    await new Promise((r) => setImmediate(r));
+    const limit = this.o.maxRequestBytes ?? 512 * 1024;
+    while (this.queue.length > 0) {
+      const calls: Pending[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && (calls.length === 0 || bytes + this.queue[0]!.bytes <= limit)) {
+        const call = this.queue.shift()!;
+        bytes += call.bytes;
+        calls.push(call);
+      }
+      try {
+        const producer = await this.connectedProducer();
+        for (const request of requests(calls, limit)) {
+          await producer.sendBatch({ topicMessages: request, acks: -1 });
+        }
+        for (const c of calls) c.resolve();
+      } catch (error) {
+        this.discardProducer();
+        for (const c of calls) c.reject(error);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Bounded, unlike kafkajs's default for idempotent producers (forever): a send
+      // fails after ~20 s without a broker, the caller (relay, worker) retries later
+      // with a fresh producer, and close() never hangs on a dead broker.
+      retry: { initialRetryTime: 200, maxRetryTime: 3_000, retries: 8 },
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      await producer.disconnect().catch(() => {});
+      throw error;
+    }
+    this.producer = producer;
+    return producer;
+  }
+
+  private discardProducer(): void {
+    const p = this.producer;
+    this.producer = undefined;
+    void p?.disconnect().catch(() => {});
+  }
+
+  async subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription> {
+    if (this.closed) throw new Error('bus is closed');
+    const named = options?.group !== undefined;
+    const group = options?.group ?? `anonymous-${randomUUID()}`;
+    const groupId = (this.o.groupId ?? ((g, t) => `${g}@${t}`))(group, topic);
+    const sub = new KafkaSubscription(this.kafka, this.o, topic, groupId, named, handler);
+    await sub.start();
+    this.subscriptions.add(sub);
+    return {
+      close: async () => {
+        this.subscriptions.delete(sub);
+        await sub.close();
+      },
+    };
+  }
+
+  /**
+   * Stops consuming (in-flight handlers finish and their offsets are committed; their
+   * publishes still go out), then waits for queued publishes and disconnects the producer.
+   */
+  async close(): Promise<void> {
+    const subs = [...this.subscriptions];
+    this.subscriptions.clear();
+    await Promise.all(subs.map((s) => s.close()));
+    this.closed = true;
+    await this.flushing;
+    const p = this.producer;
+    this.producer = undefined;
+    await p?.disconnect().catch(() => {});
+  }
+}
+
+/** Splits the calls' messages into produce requests of at most `limit` bytes, grouped by topic, order kept. */
+function requests(calls: Pending[], limit: number): { topic: string; messages: Message[] }[][] {
+  const out: { topic: string; messages: Message[] }[][] = [];
+  let byTopic = new Map<string, Message[]>();
+  let bytes = 0;
+  const cut = () => {
+    if (byTopic.size > 0) out.push([...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })));
+    byTopic = new Map();
+    bytes = 0;
+  };
+  for (const c of calls) {
+    c.messages.forEach((m, i) => {
+      const size = (m.value?.length ?? 0) + 64;
+      if (bytes > 0 && bytes + size > limit) cut();
+      const topic = c.topics[i]!;
+      const list = byTopic.get(topic);
+      if (list) list.push(m);
+      else byTopic.set(topic, [m]);
+      bytes += size;
+    });
+  }
+  cut();
+  return out;
+}
+
+function encode(m: BusMessage): Message {
+  const raw = m.headers[VALUE_ENCODING_HEADER] === 'raw' && typeof m.value === 'string';
+  const text = raw ? (m.value as string) : m.value === undefined ? null : JSON.stringify(m.value);
+  return { key: m.key, value: text === null ? null : Buffer.from(text, 'utf8'), headers: { ...m.headers } };
+}
+
+function decode(topic: string, m: KafkaMessage): BusMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) headers[k] = first.toString();
+  }
+  const key = m.key ? m.key.toString('utf8') : '';
+  if (m.value === null) return { topic, key, headers, value: null };
+  const text = m.value.toString('utf8');
+  if (headers[VALUE_ENCODING_HEADER] !== 'raw') {
+    try {
+      return { topic, key, headers, value: JSON.parse(text) as unknown };
+    } catch {
+      headers[VALUE_ENCODING_HEADER] = 'raw';
+    }
+  }
+  return { topic, key, headers, value: text };
+}
+
+/** One consumer in one group on one topic. */
+class KafkaSubscription {
+  private consumer?: Consumer;
+  private closing = false;
+  private readonly sleepers = new Set<() => void>();
+  private inFlight = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+  private restartTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly o: KafkaBusOptions,
+    private readonly topic: string,
+    private readonly groupId: string,
+    private readonly fromBeginning: boolean,
+    private readonly handler: MessageHandler,
+  ) {}
+
+  /** Resolves once the consumer has joined its group (or after 30 s, still joining in the background). */
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.o.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.o.heartbeatIntervalMs ?? 1_000,
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: true,
+      // Retriable failures (a broker restart) restart the consumer; it resumes at the committed offsets.
+      retry: { initialRetryTime: 250, maxRetryTime: 3_000, retries: 10, restartOnFailure: async () => true },
+    });
+    this.consumer = consumer;
+    let joined!: () => void;
+    const joinedP = new Promise<void>((r) => (joined = r));
+    consumer.on(consumer.events.GROUP_JOIN, () => joined());
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts itself after retriable errors; after any other, start a new consumer.
+      if (!payload.restart && !this.closing && this.consumer === consumer) {
+        this.o.onError?.(payload.error);
+        this.restartTimer = setTimeout(() => void this.start().catch((e) => this.o.onError?.(e)), 1_000);
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: this.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([joinedP, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
+    clearTimeout(timer);
+  }
+
+  private async onBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const n = batch.messages.length;
+    if (n === 0) return;
+    let stop = false;
+    let heartbeatError: unknown;
+    const stopped = () => stop || this.closing || !p.isRunning() || p.isStale();
+    // Handlers may take long (a department doing real work): keep the membership alive.
+    // A failed heartbeat (rebalance, broker gone) stops retries; handlers in flight finish.
+    const beat = setInterval(() => {
+      p.heartbeat().catch((error: unknown) => {
+        heartbeatError ??= error;
+        stop = true;
+        this.wakeAll();
+      });
+    }, this.o.heartbeatIntervalMs ?? 1_000);
+
+    const done = new Array<boolean>(n).fill(false);
+    let resolved = -1;
+    const chains = new Map<string, Promise<void>>();
+    batch.messages.forEach((m, i) => {
+      const key = m.key ? m.key.toString('latin1') : '';
+      const previous = chains.get(key) ?? Promise.resolve();
+      chains.set(
+        key,
+        previous.then(async () => {
+          if (!(await this.deliver(decode(batch.topic, m), stopped))) return;
+          done[i] = true;
+          while (resolved + 1 < n && done[resolved + 1]) resolved++;
+        }),
+      );
+    });
+    await Promise.all(chains.values());
+    clearInterval(beat);
+
+    // Everything up to the first unhandled message is done: commit it. The rest is
+    // fetched again (by this consumer, or by the partition's next owner).
+    if (resolved >= 0) {
+      p.resolveOffset(batch.messages[resolved]!.offset);
+      try {
+        await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+      } catch (error) {
+        // Not committed: redelivered later, which handlers tolerate.
+        this.o.onError?.(error);
+        heartbeatError ??= error;
+      }
+    }
+    if (heartbeatError) throw heartbeatError;
+  }
+
+  /** Handles one message until it succeeds (true) or the subscription stops (false). */
+  private async deliver(message: BusMessage, stopped: () => boolean): Promise<boolean> {
+    let delay = this.o.retryDelayMs ?? 100;
+    for (;;) {
+      if (stopped()) return false;
+      await this.acquire();
+      try {
+        await this.handler({ ...message, headers: { ...message.headers } });
+        return true;
+      } catch (error) {
+        this.o.onError?.(error, message);
+      } finally {
+        this.release();
+      }
+      await this.sleep(delay);
+      delay = Math.min(delay * 2, this.o.maxRetryDelayMs ?? 5_000);
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    while (this.inFlight >= (this.o.maxInFlight ?? 256)) await new Promise<void>((r) => this.slotWaiters.push(r));
+    this.inFlight++;
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.slotWaiters.shift()?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  /** Stops fetching, lets handlers in flight finish (no more retries), commits, leaves the group. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.restartTimer);
+    this.wakeAll();
+    await this.consumer?.disconnect().catch(() => {});
+  }
+}
