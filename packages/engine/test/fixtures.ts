@@ -94,3 +94,42 @@ export const given = (history: CaseCommand[]) => ({
     };
   },
 });
+
+/** A restaurant: the alcohol licence applies only when the form says so; stages for a building project. */
+export const restaurant = defineMatter({
+  id: 'restaurant',
+  version: 1,
+  name: '开办餐饮店',
+  statutoryDays: 20,
+  committedDays: 5,
+  form: z.object({ name: z.string(), sellsAlcohol: z.boolean(), seats: z.number() }),
+  materials: [],
+  steps: [
+    { id: 'licence', department: 'samr', service: '营业执照', statutoryDays: 3, committedDays: 1 },
+    { id: 'food', department: 'samr', service: '食品经营许可', dependsOn: ['licence'], statutoryDays: 10, committedDays: 3 },
+    { id: 'alcohol', department: 'samr', service: '酒类经营许可', dependsOn: ['licence'], when: { field: 'sellsAlcohol', equals: true }, statutoryDays: 10, committedDays: 3 },
+    { id: 'fire', department: 'psb', service: '消防安全检查', dependsOn: ['alcohol'], when: { field: 'seats', in: [100, 200] }, statutoryDays: 10, committedDays: 3 },
+  ],
+  example: { name: '老王面馆', sellsAlcohol: false, seats: 20 },
+});
+
+export const building = defineMatter({
+  id: 'building',
+  version: 1,
+  name: '工程建设项目审批',
+  statutoryDays: 120,
+  committedDays: 90,
+  form: z.object({ project: z.string() }),
+  materials: [],
+  stages: [
+    { id: 'land', name: '立项用地规划许可', lead: 'nrb' },
+    { id: 'permit', name: '工程建设许可', lead: 'nrb' },
+  ],
+  steps: [
+    { id: 'filing', department: 'nrb', service: '项目备案', stage: 'land', statutoryDays: 5, committedDays: 3 },
+    { id: 'site', department: 'nrb', service: '选址意见', stage: 'land', statutoryDays: 10, committedDays: 5 },
+    { id: 'plan', department: 'nrb', service: '建设工程规划许可', stage: 'permit', statutoryDays: 20, committedDays: 10 },
+    { id: 'fire-design', department: 'psb', service: '消防设计审查', stage: 'permit', statutoryDays: 15, committedDays: 10 },
+  ],
+  example: { project: '研发楼' },
+});

@@ -1,4 +1,4 @@
-import { DEPARTMENT_NAMES, type DepartmentId, type MatterDefinition } from '@onematter/engine';
+import { DEPARTMENT_NAMES, effectiveSteps, type DepartmentId, type MatterDefinition } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problem, sendProblem } from '../problem.js';
@@ -22,12 +22,16 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
     versions,
     formSchema: jsonSchemaOf(m.form),
     materials: m.materials,
-    steps: m.steps.map((s) => ({
+    stages: m.stages,
+    steps: effectiveSteps(m).map((s) => ({
       id: s.id,
       department: s.department,
       departmentName: DEPARTMENT_NAMES[s.department as DepartmentId] ?? s.department,
       service: s.service,
       dependsOn: s.dependsOn,
+      stage: s.stage ?? null,
+      performer: s.performer,
+      when: s.when ?? null,
       statutoryDays: s.statutoryDays,
       committedDays: s.committedDays,
       outputSchema: s.output ? jsonSchemaOf(s.output) : null,

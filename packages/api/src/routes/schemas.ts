@@ -38,7 +38,7 @@ export const StartCaseBody = z.object({
 });
 
 export const CASE_STATUSES = ['in-progress', 'awaiting-supplement', 'completed', 'rejected', 'withdrawn'] as const;
-export const TASK_STATUSES = ['waiting', 'pending', 'approved', 'rejected', 'supplement-required', 'cancelled'] as const;
+export const TASK_STATUSES = ['waiting', 'pending', 'approved', 'rejected', 'supplement-required', 'cancelled', 'skipped'] as const;
 
 export const CaseListQuery = z.object({
   status: z.enum(CASE_STATUSES).optional(),

@@ -69,12 +69,14 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
       at: c.now,
     },
   };
-  const step = startMachine(matter);
+  const step = startMachine(matter, form.data as Record<string, unknown>);
   rememberSnapshot(started, step.snapshot);
   const dispatches = step.dispatched.map((s) =>
     dispatch(matter, c.data.caseId, s, 1, {}, [...new Set(materials)], c.now),
   );
-  return ok([started, ...dispatches]);
+  // Every step may be conditional and none apply: nothing to do, the case is done.
+  const done: CaseEvent[] = machineState(step.snapshot) === 'completed' ? [{ type: 'CaseCompleted', data: { outputs: {}, at: c.now } }] : [];
+  return ok([started, ...dispatches, ...done]);
 }
 
 function recordDecision(c: RecordDecision, s: StartedCase): Decided {

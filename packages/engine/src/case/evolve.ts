@@ -1,5 +1,6 @@
 import type { MatterCatalogue } from '../definition/catalogue.js';
-import { machineState, startMachine, stepMachine, stepStates, type MachineEvent, type MachineSnapshot } from '../machine/compile.js';
+import { effectiveSteps } from '../definition/definition.js';
+import { machineState, skippedSteps, startMachine, stepMachine, stepStates, type MachineEvent, type MachineSnapshot } from '../machine/compile.js';
 import type { CaseEvent } from './events.js';
 import { taskIdOf, type CaseState, type CaseStatus, type StartedCase, type TaskState } from './state.js';
 
@@ -47,15 +48,16 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     if (state.kind !== 'new') throw new Error(`case ${event.data.caseId} started twice`);
     const matter = catalogue.get(event.data.matter, event.data.matterVersion);
     if (!matter) throw new Error(`matter ${event.data.matter} v${event.data.matterVersion} is not in the catalogue`);
-    const snapshot = precomputed.get(event) ?? startMachine(matter).snapshot;
+    const snapshot = precomputed.get(event) ?? startMachine(matter, event.data.form).snapshot;
+    const skipped = skippedSteps(matter.definition, event.data.form);
     const tasks: Record<string, TaskState> = {};
-    for (const s of matter.definition.steps) {
+    for (const s of effectiveSteps(matter.definition)) {
       tasks[s.id] = {
         id: taskIdOf(event.data.caseId, s.id),
         step: s.id,
         department: s.department,
         service: s.service,
-        status: 'waiting',
+        status: skipped[s.id] ? 'skipped' : 'waiting',
         dependsOn: s.dependsOn,
         attempts: 0,
         decisionIds: [],

@@ -2,7 +2,8 @@ import type { CompiledMatter, MachineSnapshot } from '../machine/compile.js';
 import type { Applicant, Decision } from './events.js';
 
 export type CaseStatus = 'in-progress' | 'awaiting-supplement' | 'completed' | 'rejected' | 'withdrawn';
-export type TaskStatus = 'waiting' | 'pending' | 'approved' | 'rejected' | 'supplement-required' | 'cancelled';
+/** `skipped`: a conditional step that does not apply to this case's form. */
+export type TaskStatus = 'waiting' | 'pending' | 'approved' | 'rejected' | 'supplement-required' | 'cancelled' | 'skipped';
 
 export interface TaskState {
   id: string;

@@ -49,13 +49,64 @@ export const MaterialSpec = z.object({
 });
 export type MaterialSpec = z.infer<typeof MaterialSpec>;
 
+/**
+ * When a step applies, decided from the form at start (e.g. a restaurant that sells
+ * alcohol needs an extra licence). Data, not code: a field path compared with values.
+ */
+export type Condition =
+  | { field: string; equals: unknown }
+  | { field: string; in: unknown[] }
+  | { field: string; truthy: true }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export const Condition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.object({ field: z.string().min(1), equals: z.unknown() }).strict(),
+    z.object({ field: z.string().min(1), in: z.array(z.unknown()).min(1) }).strict(),
+    z.object({ field: z.string().min(1), truthy: z.literal(true) }).strict(),
+    z.object({ all: z.array(Condition).min(1) }).strict(),
+    z.object({ any: z.array(Condition).min(1) }).strict(),
+    z.object({ not: Condition }).strict(),
+  ]),
+);
+
+/** Reads a dotted path (`seller.sellsAlcohol`) from the form. */
+const valueAt = (form: Record<string, unknown>, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), form);
+
+export function evaluateCondition(c: Condition, form: Record<string, unknown>): boolean {
+  if ('all' in c) return c.all.every((x) => evaluateCondition(x, form));
+  if ('any' in c) return c.any.some((x) => evaluateCondition(x, form));
+  if ('not' in c) return !evaluateCondition(c.not, form);
+  const v = valueAt(form, c.field);
+  if ('equals' in c) return v === c.equals;
+  if ('in' in c) return c.in.includes(v);
+  return Boolean(v);
+}
+
+/** 一家牵头、并联审批: a stage's departments work in parallel under a lead; stages run in sequence. */
+export const StageSpec = z.object({
+  id: Slug,
+  name: z.string().min(1),
+  lead: DepartmentId,
+});
+export type StageSpec = z.infer<typeof StageSpec>;
+
 export const StepSpec = z.object({
   id: Slug,
   department: DepartmentId,
   /** What the department does, in Chinese, e.g. 营业执照核发. */
   service: z.string().min(1),
-  /** Steps whose outputs this one needs; it starts when all of them are approved. */
+  /** Steps whose outputs this one needs; it starts when all of them are approved (or do not apply). */
   dependsOn: z.array(Slug).default([]),
+  /** Applies only when the form says so; otherwise the step is skipped at start, visibly. */
+  when: Condition.optional(),
+  /** Its stage, when the matter has stages: it also waits for every step of the stage before. */
+  stage: Slug.optional(),
+  /** Who does it: a government department, a company (utilities), or the applicant (e.g. paying a fee). */
+  performer: z.enum(['department', 'company', 'applicant']).default('department'),
   statutoryDays: WorkingDays,
   committedDays: WorkingDays,
   /** Output fields the department returns, as a zod object, documented for integrators. */
@@ -74,6 +125,7 @@ export const MatterDefinitionSchema = z
     committedDays: WorkingDays,
     form: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema'),
     materials: z.array(MaterialSpec),
+    stages: z.array(StageSpec).default([]),
     steps: z.array(StepSpec).min(1),
     example: z.record(z.string(), z.unknown()),
     exampleApplicant: z
@@ -92,7 +144,7 @@ interface LintIssue {
   message: string;
 }
 
-type Lintable = Pick<MatterDefinition, 'statutoryDays' | 'committedDays' | 'steps'>;
+type Lintable = Pick<MatterDefinition, 'statutoryDays' | 'committedDays' | 'steps'> & { stages?: readonly StageSpec[] };
 
 /** Rules a definition must keep: known and acyclic dependencies, committed limits within statutory ones. */
 export function lintDefinition(d: Lintable): LintIssue[] {
@@ -116,7 +168,12 @@ export function lintDefinition(d: Lintable): LintIssue[] {
       if (!ids.has(dep)) issues.push({ path: ['steps', i, 'dependsOn'], message: `step ${s.id} depends on unknown step ${dep}` });
     }
   });
-  const cycle = findCycle(d.steps);
+  const stageIds = (d.stages ?? []).map((x) => x.id);
+  d.steps.forEach((s, i) => {
+    if (stageIds.length > 0 && !s.stage) issues.push({ path: ['steps', i, 'stage'], message: `step ${s.id}: the matter has stages, so every step names one` });
+    if (s.stage && !stageIds.includes(s.stage)) issues.push({ path: ['steps', i, 'stage'], message: `step ${s.id} names unknown stage ${s.stage}` });
+  });
+  const cycle = findCycle(effectiveSteps(d));
   if (cycle) issues.push({ path: ['steps'], message: `steps form a cycle: ${cycle.join(' -> ')}` });
   return issues;
 }
@@ -143,6 +200,21 @@ function findCycle(steps: readonly { id: string; dependsOn: readonly string[] }[
     if (c) return c;
   }
   return undefined;
+}
+
+/**
+ * Steps with their stage order made explicit: a step of stage k also depends on
+ * every step of stage k-1. The compiler and the lint both use this.
+ */
+export function effectiveSteps<S extends { id: string; dependsOn: readonly string[]; stage?: string | undefined }>(
+  d: { steps: readonly S[]; stages?: readonly { id: string }[] },
+): (S & { dependsOn: string[] })[] {
+  const order = (d.stages ?? []).map((x) => x.id);
+  return d.steps.map((s) => {
+    const k = s.stage ? order.indexOf(s.stage) : -1;
+    const previous = k > 0 ? d.steps.filter((o) => o.stage === order[k - 1]).map((o) => o.id) : [];
+    return { ...s, dependsOn: [...new Set([...s.dependsOn, ...previous])] };
+  });
 }
 
 /** Parses and checks a definition; throws with every problem listed, so a bad catalogue fails at boot. */

@@ -1,5 +1,5 @@
 import { assign, createActor, setup, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
-import type { MatterDefinition } from '../definition/definition.js';
+import { effectiveSteps, evaluateCondition, type MatterDefinition } from '../definition/definition.js';
 import type { Decision } from '../case/events.js';
 
 /**
@@ -22,6 +22,8 @@ import type { Decision } from '../case/events.js';
 
 export interface MachineContext {
   outputs: Record<string, Record<string, unknown>>;
+  /** Steps that do not apply to this case's form; they count as done for the steps after them. */
+  skipped: Record<string, true>;
 }
 
 export type MachineEvent =
@@ -29,7 +31,7 @@ export type MachineEvent =
   | { type: 'SUPPLEMENT' }
   | { type: 'WITHDRAW' };
 
-export type StepState = 'waiting' | 'pending' | 'supplement' | 'approved';
+export type StepState = 'deciding' | 'waiting' | 'pending' | 'supplement' | 'approved' | 'skipped';
 export type CaseMachineState = 'active' | 'completed' | 'rejected' | 'withdrawn';
 
 export function compileMatter(def: MatterDefinition) {
@@ -37,6 +39,7 @@ export function compileMatter(def: MatterDefinition) {
     types: {
       context: {} as MachineContext,
       events: {} as MachineEvent,
+      input: {} as { skipped: Record<string, true> },
     },
     actions: {
       // Effects are data: `decide` turns each into a TaskDispatched event.
@@ -48,18 +51,27 @@ export function compileMatter(def: MatterDefinition) {
     },
     guards: {
       dependenciesApproved: ({ context }, params: { dependsOn: readonly string[] }) =>
-        params.dependsOn.every((d) => context.outputs[d] !== undefined),
+        params.dependsOn.every((d) => context.outputs[d] !== undefined || context.skipped[d]),
+      applies: ({ context }, params: { step: string }) => !context.skipped[params.step],
       decisionIs: ({ event }, params: { step: string; decision: Decision }) =>
         event.type === 'DECISION' && event.step === params.step && event.decision === params.decision,
     },
   });
 
   const regions = Object.fromEntries(
-    def.steps.map((s) => [
+    effectiveSteps(def).map((s) => [
       s.id,
       {
-        initial: s.dependsOn.length > 0 ? 'waiting' : 'pending',
+        // A conditional step first decides, from the form, whether it applies at all.
+        initial: s.when ? 'deciding' : s.dependsOn.length > 0 ? 'waiting' : 'pending',
         states: {
+          deciding: {
+            always: [
+              { guard: { type: 'applies', params: { step: s.id } }, target: s.dependsOn.length > 0 ? 'waiting' : 'pending' },
+              { target: 'skipped' },
+            ],
+          },
+          skipped: { type: 'final' },
           waiting: {
             always: { guard: { type: 'dependenciesApproved', params: { dependsOn: s.dependsOn } }, target: 'pending' },
           },
@@ -89,7 +101,7 @@ export function compileMatter(def: MatterDefinition) {
 
   const machine = machineSetup.createMachine({
     id: 'case',
-    context: { outputs: {} },
+    context: ({ input }) => ({ outputs: {}, skipped: input?.skipped ?? {} }),
     initial: 'active',
     states: {
       active: {
@@ -152,10 +164,17 @@ export interface Step {
 const dispatchedSteps = (actions: readonly { type: string; params?: unknown }[]): string[] =>
   actions.filter((a) => a.type === 'dispatch').map((a) => (a.params as { step: string }).step);
 
-/** The machine's initial state and the tasks it dispatches (xstate's pure `initialTransition`). */
-export function startMachine(m: CompiledMatter): Step {
+/** The steps that do not apply to a form (their `when` is false). */
+export function skippedSteps(def: MatterDefinition, form: Record<string, unknown>): Record<string, true> {
+  const skipped: Record<string, true> = {};
+  for (const s of def.steps) if (s.when && !evaluateCondition(s.when, form)) skipped[s.id] = true;
+  return skipped;
+}
+
+/** The machine's initial state for a form and the tasks it dispatches (xstate's pure `initialTransition`). */
+export function startMachine(m: CompiledMatter, form: Record<string, unknown>): Step {
   m.scope.collected.length = 0;
-  const snapshot = m.machine.getInitialSnapshot(m.scope.scope as never, undefined);
+  const snapshot = m.machine.getInitialSnapshot(m.scope.scope as never, { skipped: skippedSteps(m.definition, form) });
   return { snapshot, dispatched: dispatchedSteps(m.scope.collected.splice(0)) };
 }
 
