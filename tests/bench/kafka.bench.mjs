@@ -34,7 +34,15 @@ async function floorRun(brokers, messages, size = 900, partitions = 3) {
   const topic = `bench-floor-${randomBytes(4).toString('hex')}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      break;
+    } catch (error) {
+      if (!error.retriable || attempt >= 10) throw error; // a busy broker may not know its new topic yet
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `${topic}-g`, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   await producer.connect();
@@ -75,11 +83,13 @@ async function floorRun(brokers, messages, size = 900, partitions = 3) {
  * (b) The engine over Kafka: enterprise-setup cases started through the command
  * handler (SQLite store in a temp dir), tasks relayed from the outbox through the
  * KafkaBus to the seven simulated departments in this process, which answer at once
- * on the decisions topic; until every case published CaseCompleted on the events topic.
+ * on the decisions topic; until every case's CaseCompleted is durable and every task
+ * and every event (on onematter.events, from the event feed) is acknowledged by the broker.
  */
 async function engineRun(brokers, cases, concurrency = 400) {
   const dataDir = mkdtempSync(join(tmpdir(), 'onematter-bench-kafka-'));
-  const topics = topicsWithPrefix(`bench${randomBytes(4).toString('hex')}`);
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const topics = topicsWithPrefix(prefix);
   const runtime = await createRuntime(
     { store: 'sqlite', dataDir, bus: 'kafka', kafkaBrokers: brokers, topics, simulateDepartments: true, simulation: { delayMs: [0, 0] } },
     log,
@@ -90,15 +100,19 @@ async function engineRun(brokers, cases, concurrency = 400) {
     messages += batch.length;
     return publish(batch);
   };
-  const completed = new Set();
+  // Done when every case's CaseCompleted is durable, the outbox drained (every task
+  // acknowledged) and the event feed at the head of the log (every event acknowledged on
+  // onematter.events). Watching appends, not consuming the events topic: its consumers
+  // (电子监察, data) are other systems, not this process's work.
+  let completed = 0;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
-  await runtime.bus.subscribe(topics.events, async (m) => {
-    if (m.value?.type === 'CaseCompleted') {
-      completed.add(m.value.caseId);
-      if (completed.size === cases) resolveDone();
-    }
-  }, { group: 'bench' });
+  const append = runtime.store.append.bind(runtime.store);
+  runtime.store.append = async (request) => {
+    const r = await append(request);
+    if (r.ok && request.events.some((e) => e.type === 'CaseCompleted') && ++completed === cases) resolveDone();
+    return r;
+  };
   const form = enterpriseSetupV1.example;
   const applicant = enterpriseSetupV1.exampleApplicant;
   const t0 = performance.now();
@@ -108,11 +122,28 @@ async function engineRun(brokers, cases, concurrency = 400) {
     if (!r.ok) throw new Error(r.error.message);
   });
   await done;
-  const seconds = (performance.now() - t0) / 1000;
+  await runtime.relay.drain(120_000);
   const events = await runtime.store.headPosition();
+  while (runtime.eventFeed.checkpoint < events) await new Promise((r) => setTimeout(r, 5));
+  const seconds = (performance.now() - t0) / 1000;
   await runtime.close();
   rmSync(dataDir, { recursive: true, force: true });
+  await deleteTopics(brokers, prefix);
   return { seconds, casesPerSec: cases / seconds, eventsPerSec: events / seconds, events, messages };
+}
+
+/** Removes a run's topics, so repeated runs do not pile up partitions on the broker. */
+async function deleteTopics(brokers, prefix) {
+  const admin = new Kafka({ clientId: 'bench-cleanup', brokers, logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+  } catch {
+    // leftovers are harmless
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   kafkaDescribe,
   kafkaSh,
   readTopic,
+  settled,
   startEngine,
   startEnterpriseSetup,
 } from './support.js';
@@ -69,7 +70,7 @@ kafkaDescribe('the broker stopped and restarted in the middle of running cases',
       expect(atStop.completed).toBeLessThan(CASES);
 
       await eventually(async () => ((await progress()).completed === CASES) || undefined, 120_000, `all ${CASES} cases to complete`);
-      await engine.runtime.relay.drain(60_000);
+      await settled(engine.runtime, 60_000);
 
       // The store: each case whole, hash-chained, every task dispatched and decided once.
       const stored = new Map<string, StoredEvent[]>();

@@ -85,7 +85,7 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
     // The second copy was a no-op, not a dead letter.
     expect(await readTopic(topics.decisionsDlq)).toHaveLength(3);
     // And the events topic carries the decision (at least once, identified by event-id).
-    const onTopic = (await readTopic(topics.events)).filter((m) => m.headers['event-id'] === `${caseId}:${psbDecisions[0]!.position}`);
-    expect(onTopic.length).toBeGreaterThanOrEqual(1);
+    const eventId = `${caseId}:${psbDecisions[0]!.position}`;
+    await eventually(async () => (await readTopic(topics.events)).some((m) => m.headers['event-id'] === eventId) || undefined, 20_000, `${eventId} on the events topic`);
   });
 });

@@ -8,6 +8,7 @@ import {
   freshTopics,
   kafkaDescribe,
   readTopic,
+  settled,
   spawnDepartment,
   startEngine,
   startEnterpriseSetup,
@@ -61,7 +62,7 @@ kafkaDescribe('enterprise setup completed by seven department processes over Kaf
     for (const e of decisions) expect(e.metadata.actor).toBe(`department:${(e.data as { department: string }).department}`);
 
     // Every event of the case is on the events topic (at least once), in stream order.
-    await engine.runtime.relay.drain();
+    await settled(engine.runtime);
     const onTopic = (await readTopic(topics.events)).filter((m) => m.key === caseId);
     const firstSeen = [...new Set(onTopic.map((m) => m.headers['event-id']))];
     expect(firstSeen).toEqual(events.map((e) => `${caseId}:${e.position}`));

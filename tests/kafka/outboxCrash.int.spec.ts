@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { BROKERS, caseState, eventually, freshTopics, kafkaDescribe, readTopic, startEngine, startEnterpriseSetup } from './support.js';
+import { BROKERS, caseState, eventually, freshTopics, kafkaDescribe, readTopic, settled, startEngine, startEnterpriseSetup } from './support.js';
 
 /** The store as a process sees it that dies right after the broker acknowledged, before it marks the rows. */
 const diesBeforeMarking = (store: EventStore): EventStore =>
@@ -52,7 +52,7 @@ kafkaDescribe('an engine process killed between appending and publishing', () =>
     const engine = await startEngine(topics, { dataDir, simulateDepartments: true });
     try {
       await eventually(async () => ((await caseState(engine.runtime, caseId)).status === 'completed') || undefined, 30_000, 'the case to complete');
-      await engine.runtime.relay.drain();
+      await settled(engine.runtime);
       expect(await engine.runtime.store.readOutbox({ after: 0, limit: 10 })).toHaveLength(0);
 
       const events = await engine.runtime.store.readStream(caseId);

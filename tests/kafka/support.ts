@@ -21,7 +21,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { BIN, ROOT } from '../support/server.js';
 
-export { eventually } from '../support/app.js';
+import { eventually } from '../support/app.js';
+
+export { eventually };
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean);
 export const KAFKA_SH = join(ROOT, 'infra/kafka/kafka.sh');
@@ -55,7 +57,11 @@ export function kafkaDescribe(name: string, body: () => void): void {
   }
   describe(name, () => {
     beforeAll(() => acquireBrokerLock(), 240_000);
-    afterAll(() => releaseBrokerLock());
+    // Registered first, so it runs after the file's own afterAll hooks (which close engines).
+    afterAll(async () => {
+      await deleteOwnTopics();
+      releaseBrokerLock();
+    }, 60_000);
     body();
   });
 }
@@ -113,9 +119,29 @@ function releaseBrokerLock(): void {
 }
 
 // ------------------------------------------------------------------ topics, engine, cases
+const prefixes = new Set<string>();
+
+/** Topic names of their own for one test; the file's topics are deleted when it ends. */
 export function freshTopics(): { prefix: string; topics: Topics } {
   const prefix = `t${randomBytes(5).toString('hex')}`;
+  prefixes.add(prefix);
   return { prefix, topics: topicsWithPrefix(prefix) };
+}
+
+/** Deletes the topics this file created, so a local broker does not pile up partitions (and restart slowly). */
+async function deleteOwnTopics(): Promise<void> {
+  if (prefixes.size === 0) return;
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => [...prefixes].some((p) => t.startsWith(`${p}.`)));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+    prefixes.clear();
+  } catch {
+    // Leftover topics are harmless; the next `kafka.sh stop --clean` removes them.
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 export const silent = pino({ level: 'silent' });
@@ -141,6 +167,13 @@ export async function startEngine(topics: Topics, config: Partial<RuntimeConfig>
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every task relayed from the outbox and every stored event published by the event feed (both acknowledged by the broker). */
+export async function settled(runtime: Runtime, timeoutMs = 60_000): Promise<void> {
+  await runtime.relay.drain(timeoutMs);
+  const head = await runtime.store.headPosition();
+  await eventually(() => runtime.eventFeed.checkpoint >= head || undefined, timeoutMs, 'the event feed to reach the head of the log');
 }
 
 export async function startEnterpriseSetup(runtime: Pick<Runtime, 'handler'>, caseId: string = randomUUID()): Promise<string> {

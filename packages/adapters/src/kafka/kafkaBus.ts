@@ -69,6 +69,17 @@ export interface KafkaBusOptions {
   sessionTimeoutMs?: number;
   /** Consumer heartbeat interval (ms). Default 1,000. */
   heartbeatIntervalMs?: number;
+  /**
+   * How often handled offsets are committed (ms). 0 commits after every batch; more
+   * saves broker requests under load: a crash then redelivers up to this much more,
+   * which at-least-once consumers tolerate. Offsets of handled messages only, either way.
+   * Default 0.
+   */
+  commitIntervalMs?: number;
+  /** A fetch waits for this many bytes (or fetchMaxWaitMs). Default 1: deliver at once. */
+  fetchMinBytes?: number;
+  /** Longest a fetch waits for fetchMinBytes (ms). Default 500. */
+  fetchMaxWaitMs?: number;
   /** Called when a handler throws (it is retried) or a commit fails. */
   onError?: (error: unknown, message?: BusMessage) => void;
 }
@@ -153,20 +164,37 @@ export class KafkaBus implements Bus {
 
   /** Creates the contract's topics that are missing, with the configured partition count. Safe from two processes. */
   async init(): Promise<void> {
+    try {
+      await this.ensureTopics(this.contractTopics());
+    } catch (error) {
+      throw new Error(`Kafka at ${this.o.brokers.join(',')}: cannot create the topics: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private readonly knownTopics = new Set<string>();
+
+  private async ensureTopics(topics: string[]): Promise<void> {
+    const unknown = topics.filter((t) => !this.knownTopics.has(t));
+    if (unknown.length === 0) return;
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      const existing = new Set(await admin.listTopics());
-      const missing = this.contractTopics().filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        // Returns false (no throw) for topics another process created meanwhile.
-        await admin.createTopics({
-          topics: missing.map((topic) => ({ topic, numPartitions: this.o.partitions ?? 3 })),
-          waitForLeaders: true,
-        });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const existing = new Set(await admin.listTopics());
+          const missing = unknown.filter((t) => !existing.has(t));
+          if (missing.length > 0) {
+            // Resolves false (no throw) for topics another process created meanwhile.
+            await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: this.o.partitions ?? 3 })), waitForLeaders: true });
+          }
+          break;
+        } catch (error) {
+          // A busy broker may not know a topic it has just created yet (UNKNOWN_TOPIC_OR_PARTITION): look again.
+          if ((error as { retriable?: boolean }).retriable !== true || attempt >= 10) throw error;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
       }
-    } catch (error) {
-      throw new Error(`Kafka at ${this.o.brokers.join(',')}: cannot create the topics: ${(error as Error).message}`, { cause: error });
+      for (const t of unknown) this.knownTopics.add(t);
     } finally {
       await admin.disconnect().catch(() => {});
     }
@@ -242,6 +270,9 @@ export class KafkaBus implements Bus {
     const named = options?.group !== undefined;
     const group = options?.group ?? `anonymous-${randomUUID()}`;
     const groupId = (this.o.groupId ?? ((g, t) => `${g}@${t}`))(group, topic);
+    // A consumer of a topic that does not exist yet fails at once: create it (a department
+    // may start before the engine). Without the right to create topics, leave it to the broker.
+    await this.ensureTopics([topic]).catch((error: unknown) => this.o.onError?.(error));
     const sub = new KafkaSubscription(this.kafka, this.o, topic, groupId, named, handler);
     await sub.start();
     this.subscriptions.add(sub);
@@ -344,7 +375,8 @@ class KafkaSubscription {
       sessionTimeout: this.o.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.o.heartbeatIntervalMs ?? 1_000,
       rebalanceTimeout: 30_000,
-      maxWaitTimeInMs: 500,
+      maxWaitTimeInMs: this.o.fetchMaxWaitMs ?? 500,
+      minBytes: this.o.fetchMinBytes ?? 1,
       allowAutoTopicCreation: true,
       // Retriable failures (a broker restart) restart the consumer; it resumes at the committed offsets.
       retry: { initialRetryTime: 250, maxRetryTime: 3_000, retries: 10, restartOnFailure: async () => true },
@@ -360,14 +392,19 @@ class KafkaSubscription {
         this.restartTimer = setTimeout(() => void this.start().catch((e) => this.o.onError?.(e)), 1_000);
       }
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.topic], fromBeginning: this.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 64,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.topic], fromBeginning: this.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 64,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => {});
+      throw error;
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([joinedP, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
     clearTimeout(timer);
@@ -410,17 +447,38 @@ class KafkaSubscription {
 
     // Everything up to the first unhandled message is done: commit it. The rest is
     // fetched again (by this consumer, or by the partition's next owner).
-    if (resolved >= 0) {
-      p.resolveOffset(batch.messages[resolved]!.offset);
+    if (resolved >= 0) p.resolveOffset(batch.messages[resolved]!.offset);
+    this.commit = () => p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+    const interval = this.o.commitIntervalMs ?? 0;
+    const due = interval - (Date.now() - this.lastCommit);
+    if (due <= 0 || heartbeatError || stopped()) {
       try {
-        await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+        await this.commitNow();
       } catch (error) {
-        // Not committed: redelivered later, which handlers tolerate.
-        this.o.onError?.(error);
         heartbeatError ??= error;
       }
+    } else {
+      this.commitTimer ??= setTimeout(() => void this.commitNow().catch(() => {}), due);
     }
     if (heartbeatError) throw heartbeatError;
+  }
+
+  private commit?: () => Promise<void>;
+  private lastCommit = 0;
+  private commitTimer?: NodeJS.Timeout;
+
+  /** Commits the offsets resolved so far (those of handled messages). */
+  private async commitNow(): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    this.lastCommit = Date.now();
+    try {
+      await this.commit?.();
+    } catch (error) {
+      // Not committed: redelivered later, which handlers tolerate.
+      this.o.onError?.(error);
+      throw error;
+    }
   }
 
   /** Handles one message until it succeeds (true) or the subscription stops (false). */
@@ -473,6 +531,7 @@ class KafkaSubscription {
     this.closing = true;
     clearTimeout(this.restartTimer);
     this.wakeAll();
+    if (this.commitTimer) await this.commitNow().catch(() => {});
     await this.consumer?.disconnect().catch(() => {});
   }
 }
