@@ -64,7 +64,7 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
     // The unparsable bytes reach the dead-letter topic unchanged, marked as raw.
     expect(invalidJson!.value).toBe('{"decisionId": "broken json');
     expect(invalidJson!.headers['value-encoding']).toBe('raw');
-    expect(invalidJson!.headers['dlq-reason']).toMatch(/schema/);
+    expect(invalidJson!.headers['dlq-reason']).toMatch(/invalid JSON/);
     expect(unknownTask!.headers['dlq-reason']).toMatch(/NotFound.*no-such-case\.samr/);
     expect(JSON.parse(unknownTask!.value!)).toMatchObject({ decisionId: 'unknown-1' });
     expect(schema!.headers['dlq-reason']).toMatch(/^schema: decision/);

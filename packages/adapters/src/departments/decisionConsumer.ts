@@ -27,6 +27,8 @@ export async function startDecisionConsumer(o: DecisionConsumerOptions): Promise
   return o.bus.subscribe(
     o.topics.decisions,
     async (message) => {
+      // The Kafka bus hands over a value that is not JSON as raw text, marked so.
+      if (message.headers['value-encoding'] === 'raw') return deadLetter(message, 'invalid JSON');
       const parsed = DecisionMessage.safeParse(message.value);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
