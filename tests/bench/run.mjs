@@ -156,6 +156,30 @@ Targets: ≥ 500 cases/s and within 3× of the floor: **${meets ? 'met' : 'NOT m
 `);
 }
 
+if (wanted('kafka')) {
+  const { benchKafka } = await import('./kafka.bench.mjs');
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  process.stderr.write('kafka: engine and floor (needs npm run kafka:start)...\n');
+  try {
+    const k = await benchKafka({ brokers, cases: Math.min(CASES, 2000) });
+    results.kafka = k;
+    sections.push(`## Engine over Kafka
+
+${k.cases} enterprise-setup cases over a real Apache Kafka 3.9 broker on this machine (single node, KRaft): tasks from the outbox relay to \`onematter.tasks.<department>\`, every event on \`onematter.events\`, decisions back on \`onematter.decisions\`, in-process simulated departments answering through the department SDK; SQLite store. ${fmt(k.messages)} messages moved.
+
+| run | what it does | time (s) | messages/s | cases/s |
+|---|---|---:|---:|---:|
+| (a) floor | the same number of messages produced (idempotent kafkajs producer, acks -1) and consumed by one group, no engine | ${fmt(k.floorSeconds, 2)} | ${fmt(k.floorMsgsPerSec)} | |
+| (b) engine | cases completed end to end over Kafka | ${fmt(k.seconds, 2)} | ${fmt(k.msgsPerSec)} | ${fmt(k.casesPerSec)} |
+| (c) ratio | floor ÷ engine message rate | | ${fmt(k.ratio, 2)}× | |
+
+Target ≥ 300 cases/s: **${k.casesPerSec >= 300 ? 'met' : 'NOT met'}**. The broker and the engine share the machine's two cores; kafkajs encoding and decoding take about a quarter of the engine process's CPU.
+`);
+  } catch (error) {
+    process.stderr.write(`kafka: skipped (${error.message}); start a broker with npm run kafka:start\n`);
+  }
+}
+
 const header = `# Benchmarks
 
 Measured by \`npm run bench\` (tests/bench/run.mjs) in one run on one machine; rerun it to refresh this file.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEPARTMENTS, type Bus, type MatterCatalogue, type Subscription, type TaskMessage, type Topics } from '@onematter/engine';
-import { generateUscc } from '@onematter/workflows';
+import { generateUscc, isValidResidentId, isValidUscc } from '@onematter/workflows';
 import { createDepartmentWorker, type DepartmentReply } from './worker.js';
 
 export interface SimulationOptions {
@@ -27,12 +27,52 @@ const digits = (s: string, n: number): string => {
   return out;
 };
 
-/** Realistic outputs by department, valid for the steps' output schemas. */
+/**
+ * A simulated department's answer, valid for the step's output schema: the department's
+ * usual answer when the step documents that shape (enterprise setup, utilities), else the
+ * step's `outputExample` with its reference numbers varied per task. Each candidate is
+ * checked against the step's schema, and the documented example itself is the last resort,
+ * so a simulated decision is never refused as invalid.
+ */
 export function simulatedOutput(task: TaskMessage, catalogue?: MatterCatalogue): Record<string, unknown> {
+  const step = catalogue?.get(task.matter, task.matterVersion)?.definition.steps.find((s) => task.taskId.endsWith(`.${s.id}`));
+  const documented = step?.outputExample;
+  const usual = departmentOutput(task);
+  const candidates = [
+    usual && (!documented || Object.keys(documented).every((k) => k in usual)) ? usual : undefined,
+    documented ? (vary(documented, task.taskId) as Record<string, unknown>) : undefined,
+    documented,
+  ].filter((c): c is Record<string, unknown> => c !== undefined);
+  if (candidates.length === 0) return { reference: `${task.department.toUpperCase()}${digits(task.taskId, 10)}` };
+  return candidates.find((c) => !step?.output || step.output.safeParse(c).success) ?? candidates[candidates.length - 1]!;
+}
+
+/**
+ * A copy of a documented example with every run of 6+ digits replaced by digits derived
+ * from the task (so two cases get different reference numbers); dates, amounts, codes with
+ * check characters (统一社会信用代码, 身份证号码) and short numbers stay as documented.
+ */
+function vary(value: unknown, seed: string, path = ''): unknown {
+  if (typeof value === 'string') {
+    if (isValidUscc(value) || isValidResidentId(value)) return value;
+    let i = 0;
+    return value.replace(/\d{6,}/g, (run) => digits(`${seed}:${path}:${i++}`, run.length));
+  }
+  if (Array.isArray(value)) return value.map((v, k) => vary(v, seed, `${path}.${k}`));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, vary(v, seed, `${path}.${k}`)]));
+  }
+  return value;
+}
+
+/** Realistic outputs of the departments of enterprise setup and utility connection, or undefined. */
+function departmentOutput(task: TaskMessage): Record<string, unknown> | undefined {
   const seed = `${task.taskId}`;
   const year = (task.dueAt ?? new Date().toISOString()).slice(0, 4);
-  const uscc = (task.inputs.samr as { unifiedSocialCreditCode?: string } | undefined)?.unifiedSocialCreditCode
-    ?? (task.form.enterpriseUscc as string | undefined);
+  // The code registered by whichever step returned one (enterprise setup's samr, a restaurant's licence).
+  const registered = Object.values(task.inputs).find((o): o is { unifiedSocialCreditCode: string } =>
+    typeof (o as { unifiedSocialCreditCode?: unknown } | null)?.unifiedSocialCreditCode === 'string');
+  const uscc = registered?.unifiedSocialCreditCode ?? (task.form.enterpriseUscc as string | undefined);
   switch (task.department) {
     case 'samr': {
       const code = generateUscc(Math.floor(unitHash(seed) * 1e9));
@@ -60,11 +100,9 @@ export function simulatedOutput(task: TaskMessage, catalogue?: MatterCatalogue):
       return { connectionNumber: `GR${digits(seed, 10)}` };
     case 'telecom':
       return { connectionNumber: `TX${digits(seed, 10)}` };
-    default: {
-      // Any other department answers in the shape its step documents.
-      const step = catalogue?.get(task.matter, task.matterVersion)?.definition.steps.find((s) => task.taskId.endsWith(`.${s.id}`));
-      return { ...(step?.outputExample ?? {}), reference: `${task.department.toUpperCase()}${digits(seed, 10)}` };
-    }
+    default:
+      // Any other department answers in the shape its step documents (see simulatedOutput).
+      return undefined;
   }
 }
 

@@ -1,7 +1,9 @@
 import { DEPARTMENT_NAMES, effectiveSteps, type DepartmentId, type MatterDefinition } from '@onematter/engine';
+import { matterMermaid, stepCondition } from '@onematter/workflows';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problem, sendProblem } from '../problem.js';
+import { ANY_ROLE } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 
 const jsonSchemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
@@ -32,13 +34,19 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
       stage: s.stage ?? null,
       performer: s.performer,
       when: s.when ?? null,
+      /** The condition in words, with the form's field titles (e.g. 是否销售酒类 = 是). */
+      condition: stepCondition(m, s) ?? null,
       statutoryDays: s.statutoryDays,
       committedDays: s.committedDays,
       outputSchema: s.output ? jsonSchemaOf(s.output) : null,
       outputExample: s.outputExample ?? null,
     })),
     example: m.example,
+    /** Valid forms that take the other branches of the conditional steps. */
+    otherExamples: m.otherExamples,
     exampleApplicant: m.exampleApplicant ?? null,
+    /** The step graph as a Mermaid flowchart (the workbench draws it). */
+    mermaid: matterMermaid(m),
     exampleRequest: {
       matter: m.id,
       applicant: m.exampleApplicant ?? null,
@@ -49,7 +57,7 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
 }
 
 export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
-  app.get('/matters', { schema: { tags: ['matters'], summary: '事项目录: every matter, newest version' } }, async () =>
+  app.get('/matters', { schema: { tags: ['matters'], summary: '事项目录: every matter, newest version' }, config: { roles: ANY_ROLE } }, async () =>
     runtime.catalogue.list().map(matterSummary),
   );
 
@@ -62,6 +70,7 @@ export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
         params: z.object({ id: z.string().min(1).max(100) }),
         querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
       },
+      config: { roles: ANY_ROLE },
     },
     async (req, reply) => {
       const m = runtime.catalogue.get(req.params.id, req.query.version);

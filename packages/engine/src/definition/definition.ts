@@ -10,6 +10,8 @@ import { z } from 'zod';
 export const DEPARTMENTS = [
   'samr', 'psb', 'tax', 'bank', 'hrss', 'nhsa', 'hpf', 'water', 'power', 'gas', 'heat',
   'telecom', 'nrb', 'hc', 'edu', 'ca',
+  // Added with the national catalogue (issue 9): departments the key matters need.
+  'mot', 'mva', 'court', 'dpf', 'mohurd', 'ndrc', 'mee', 'fire', 'cad', 'pafd', 'gsc',
 ] as const;
 export const DepartmentId = z.enum(DEPARTMENTS);
 export type DepartmentId = z.infer<typeof DepartmentId>;
@@ -32,6 +34,17 @@ export const DEPARTMENT_NAMES: Record<DepartmentId, string> = {
   hc: '卫生健康委员会',
   edu: '教育局',
   ca: '民政局',
+  mot: '交通运输局',
+  mva: '退役军人事务局',
+  court: '人民法院',
+  dpf: '残疾人联合会',
+  mohurd: '住房和城乡建设局',
+  ndrc: '发展和改革委员会',
+  mee: '生态环境局',
+  fire: '消防救援机构',
+  cad: '人民防空办公室',
+  pafd: '人民武装部',
+  gsc: '政务服务中心（12345 政务服务便民热线）',
 };
 
 const Slug = z
@@ -51,12 +64,19 @@ export type MaterialSpec = z.infer<typeof MaterialSpec>;
 
 /**
  * When a step applies, decided from the form at start (e.g. a restaurant that sells
- * alcohol needs an extra licence). Data, not code: a field path compared with values.
+ * alcohol needs an extra licence). Data, not code: a field path compared with values,
+ * a number with a threshold (a dining area of 300 m² or more), or a multiple choice
+ * that contains a value.
  */
 export type Condition =
   | { field: string; equals: unknown }
   | { field: string; in: unknown[] }
   | { field: string; truthy: true }
+  | { field: string; contains: unknown }
+  | { field: string; gt: number }
+  | { field: string; gte: number }
+  | { field: string; lt: number }
+  | { field: string; lte: number }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -66,6 +86,11 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
     z.object({ field: z.string().min(1), equals: z.unknown() }).strict(),
     z.object({ field: z.string().min(1), in: z.array(z.unknown()).min(1) }).strict(),
     z.object({ field: z.string().min(1), truthy: z.literal(true) }).strict(),
+    z.object({ field: z.string().min(1), contains: z.unknown() }).strict(),
+    z.object({ field: z.string().min(1), gt: z.number() }).strict(),
+    z.object({ field: z.string().min(1), gte: z.number() }).strict(),
+    z.object({ field: z.string().min(1), lt: z.number() }).strict(),
+    z.object({ field: z.string().min(1), lte: z.number() }).strict(),
     z.object({ all: z.array(Condition).min(1) }).strict(),
     z.object({ any: z.array(Condition).min(1) }).strict(),
     z.object({ not: Condition }).strict(),
@@ -83,14 +108,26 @@ export function evaluateCondition(c: Condition, form: Record<string, unknown>): 
   const v = valueAt(form, c.field);
   if ('equals' in c) return v === c.equals;
   if ('in' in c) return c.in.includes(v);
+  if ('contains' in c) return Array.isArray(v) && v.includes(c.contains);
+  // A missing or non-numeric field meets no threshold.
+  if ('gt' in c) return typeof v === 'number' && v > c.gt;
+  if ('gte' in c) return typeof v === 'number' && v >= c.gte;
+  if ('lt' in c) return typeof v === 'number' && v < c.lt;
+  if ('lte' in c) return typeof v === 'number' && v <= c.lte;
   return Boolean(v);
 }
 
-/** 一家牵头、并联审批: a stage's departments work in parallel under a lead; stages run in sequence. */
+/**
+ * 一家牵头、并联审批、限时办结: a stage's departments work in parallel under a lead
+ * department (which must itself do a step of the stage); stages run in sequence; a stage
+ * may carry its own limits, which bound the committed limit of each of its steps.
+ */
 export const StageSpec = z.object({
   id: Slug,
   name: z.string().min(1),
   lead: DepartmentId,
+  statutoryDays: WorkingDays.optional(),
+  committedDays: WorkingDays.optional(),
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
@@ -128,6 +165,11 @@ export const MatterDefinitionSchema = z
     stages: z.array(StageSpec).default([]),
     steps: z.array(StepSpec).min(1),
     example: z.record(z.string(), z.unknown()),
+    /**
+     * Further valid forms that take the other branches of conditional steps (the alcohol
+     * licence, the mortgage registration), for demos and for the catalogue test.
+     */
+    otherExamples: z.array(z.object({ title: z.string().min(1), form: z.record(z.string(), z.unknown()) })).default([]),
     exampleApplicant: z
       .object({ name: z.string(), idType: z.string(), idNumber: z.string(), phone: z.string() })
       .optional(),
@@ -172,6 +214,23 @@ export function lintDefinition(d: Lintable): LintIssue[] {
   d.steps.forEach((s, i) => {
     if (stageIds.length > 0 && !s.stage) issues.push({ path: ['steps', i, 'stage'], message: `step ${s.id}: the matter has stages, so every step names one` });
     if (s.stage && !stageIds.includes(s.stage)) issues.push({ path: ['steps', i, 'stage'], message: `step ${s.id} names unknown stage ${s.stage}` });
+  });
+  (d.stages ?? []).forEach((st, k) => {
+    const own = d.steps.filter((s) => s.stage === st.id);
+    if (!own.some((s) => s.department === st.lead)) {
+      issues.push({ path: ['stages', k, 'lead'], message: `stage ${st.id}: its lead ${st.lead} does no step of the stage` });
+    }
+    if (st.statutoryDays !== undefined && st.committedDays !== undefined && st.committedDays > st.statutoryDays) {
+      issues.push({ path: ['stages', k, 'committedDays'], message: `stage ${st.id}: committed limit ${st.committedDays} exceeds statutory ${st.statutoryDays}` });
+    }
+    const limit = st.committedDays;
+    if (limit !== undefined) {
+      for (const s of own) {
+        if (s.committedDays > limit) {
+          issues.push({ path: ['steps', d.steps.indexOf(s), 'committedDays'], message: `step ${s.id}: committed limit ${s.committedDays} exceeds its stage ${st.id}'s ${limit}` });
+        }
+      }
+    }
   });
   const cycle = findCycle(effectiveSteps(d));
   if (cycle) issues.push({ path: ['steps'], message: `steps form a cycle: ${cycle.join(' -> ')}` });
@@ -228,6 +287,22 @@ export function defineMatter(input: MatterDefinitionInput): MatterDefinition {
   if (!example.success) {
     const lines = example.error.issues.map((i) => `  form.${i.path.join('.')}: ${i.message}`);
     throw new Error(`matter definition ${r.data.id}: its example form is invalid:\n${lines.join('\n')}`);
+  }
+  for (const other of r.data.otherExamples) {
+    const parsed = r.data.form.safeParse(other.form);
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((i) => `  form.${i.path.join('.')}: ${i.message}`);
+      throw new Error(`matter definition ${r.data.id}: its example "${other.title}" is invalid:\n${lines.join('\n')}`);
+    }
+  }
+  // Integrators copy the documented example: it must be an output the engine accepts.
+  for (const s of r.data.steps) {
+    if (!s.output || !s.outputExample) continue;
+    const parsed = s.output.safeParse(s.outputExample);
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((i) => `  output.${i.path.join('.')}: ${i.message}`);
+      throw new Error(`matter definition ${r.data.id}: step ${s.id}'s outputExample fails its output schema:\n${lines.join('\n')}`);
+    }
   }
   return r.data;
 }

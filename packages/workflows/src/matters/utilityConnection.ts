@@ -65,3 +65,44 @@ export const utilityConnectionV1 = defineMatter({
   },
   exampleApplicant: { name: '李四', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13900139000' },
 });
+
+/**
+ * Version 2 — 水电气网联合报装 as the first batch of 2024 names it: water and power for
+ * every project; gas, heat and telecom only when the form asks for them (heating is a
+ * northern service, an office may need no gas). The companies are `performer: 'company'`.
+ * Same limits as version 1; cases started under version 1 keep it.
+ */
+const formV2 = form.extend({
+  gas: form.shape.gas.optional(),
+  heat: form.shape.heat.optional(),
+  telecom: form.shape.telecom.optional(),
+});
+
+export const utilityConnectionV2 = defineMatter({
+  ...utilityConnectionV1,
+  version: 2,
+  name: '水电气暖网联合报装',
+  description: '供水、供电必办，燃气、供热、通信按需报装：一表申请、联合踏勘、并联办理、一次验收开通。',
+  form: formV2,
+  steps: utilityConnectionV1.steps.map((s) => ({
+    ...s,
+    performer: 'company' as const,
+    ...(s.id === 'gas' || s.id === 'heat' || s.id === 'telecom' ? { when: { field: s.id, truthy: true as const } } : {}),
+  })),
+  otherExamples: [
+    {
+      title: '南方写字楼：只报装水电',
+      form: {
+        enterpriseUscc: '91350100M000100Y43',
+        enterpriseName: '福州市一件事科技有限公司',
+        projectName: '软件园办公楼',
+        address: '福建省福州市鼓楼区软件大道 89 号',
+        contactName: '李四',
+        contactPhone: '13900139000',
+        water: { pipeDiameterMm: 32 },
+        power: { capacityKva: 250 },
+        externalWorksMetres: 0,
+      },
+    },
+  ],
+});
