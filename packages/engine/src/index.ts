@@ -15,3 +15,8 @@ export * from './application/handleCommand.js';
 export * from './application/caseCache.js';
 export * from './view/caseView.js';
 export * from './calendar/index.js';
+export * from './clock/index.js';
+export * from './audit/index.js';
+export * from './aftercare/events.js';
+export * from './aftercare/commands.js';
+export * from './aftercare/facts.js';

@@ -24,6 +24,13 @@ export interface EventMetadata {
   [key: string]: unknown;
 }
 
+/** The last event of a stream (up to some time), as the daily anchors record it. */
+export interface StreamHead {
+  streamId: string;
+  position: number;
+  hash: string;
+}
+
 export interface StoredEvent extends PreparedEvent {
   streamId: string;
   /** 1-based position in the store's global order; subscribers follow it. */
@@ -78,6 +85,12 @@ export interface EventStore {
   readAll(options: { after: number; limit: number }): Promise<StoredEvent[]>;
   /** The highest global position a subscriber can safely read up to. */
   headPosition(): Promise<number>;
+  /**
+   * Every stream's head: its event with the highest position, among those recorded
+   * (recordedAt, compared as ISO text) before `before` when given. Streams without
+   * such an event are left out; order is unspecified. The daily anchors use it.
+   */
+  readStreamHeads(options?: { before?: string }): Promise<StreamHead[]>;
   /** Unpublished outbox rows with id greater than `after`, in id order. */
   readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published (the relay calls this only after the bus acknowledged). */
@@ -116,6 +129,58 @@ export interface Bus {
    */
   subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription>;
   close(): Promise<void>;
+}
+
+/**
+ * One document of a read model: a projection's state for one key (the case list keeps
+ * one per case). Read models are derived from events and can be rebuilt at any time.
+ */
+export interface ReadModelDocument<T = unknown> {
+  key: string;
+  /** Order of query results, highest first (the case list: the case's first global position). */
+  position: number;
+  /** What queries select on, e.g. `status:completed`, `department:tax`. */
+  tags: readonly string[];
+  /** JSON; stored as JSON, like events. */
+  doc: T;
+}
+
+export interface ReadModelChange {
+  /** The checkpoint these changes were computed on: the commit is refused if it moved. */
+  expected: number;
+  /** The global position the projection has applied up to, saved with the changes. */
+  checkpoint: number;
+  upserts: readonly ReadModelDocument[];
+  deletes: readonly string[];
+}
+
+/**
+ * Where projections keep their read models: in the event store's own database (a table
+ * in SQLite and PostgreSQL, maps in memory), so they survive restarts and each batch of
+ * changes is saved in one transaction with its checkpoint. The checkpoint is the one
+ * `EventStore.readCheckpoint(projection)` reports. Every store implements it and passes
+ * tests/contract/readModelStore.contract.ts.
+ */
+export interface ReadModelStore {
+  /** The global position a projection's documents reflect; 0 if it has none. */
+  readModelCheckpoint(projection: string): Promise<number>;
+  /**
+   * Writes the changes and the new checkpoint atomically, provided the checkpoint is still
+   * `expected`; resolves false (writing nothing) if another writer moved it.
+   */
+  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean>;
+  /** The documents with these keys that exist, in no particular order. */
+  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]>;
+  /**
+   * Documents carrying every tag in `tags` (all documents if none), position below
+   * `before` (if given), highest position first, at most `limit`. Put the rarest tag
+   * first: it drives the index.
+   */
+  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]>;
+  /** How many documents carry `tag` (all documents if none). */
+  countDocuments(projection: string, tag?: string): Promise<number>;
+  /** Deletes every document and the checkpoint: a rebuild starts from position 0. */
+  resetReadModel(projection: string): Promise<void>;
 }
 
 /** The engine never reads the wall clock; tests drive this one. */

@@ -25,6 +25,13 @@ export interface CommandHandlerDeps {
   dueAtOf?: (state: StartedCase, taskId: string) => string | null;
 }
 
+/**
+ * Builds the command for one attempt, from the clock's `now` and the loaded state
+ * (a retry after a lost race gets the fresh state). Most commands ignore the state;
+ * the time-limit scheduler reads its clocks from it, and returns null for a no-op.
+ */
+export type BuildCommand = (now: string, state: CaseState) => CaseCommand | null;
+
 export interface Handled {
   state: StartedCase;
   /** Events this command appended; empty when it was a no-op (a redelivered decision). */
@@ -55,7 +62,7 @@ export class CommandHandler {
    * Runs a command on a case. Commands on one case run one after another in this
    * process (no wasted retries); across processes optimistic concurrency decides.
    */
-  execute(caseId: string, build: (now: string) => CaseCommand, actor?: string): Promise<Result<Handled, DomainError>> {
+  execute(caseId: string, build: BuildCommand, actor?: string): Promise<Result<Handled, DomainError>> {
     const previous = this.queues.get(caseId);
     const run = previous ? previous.then(() => this.executeNow(caseId, build, actor)) : this.executeNow(caseId, build, actor);
     const settled = run.catch(() => undefined);
@@ -66,12 +73,14 @@ export class CommandHandler {
     return run;
   }
 
-  private async executeNow(caseId: string, build: (now: string) => CaseCommand, actor?: string): Promise<Result<Handled, DomainError>> {
+  private async executeNow(caseId: string, build: BuildCommand, actor?: string): Promise<Result<Handled, DomainError>> {
     let fresh = false;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const state = fresh ? await this.loadFromStore(caseId) : await this.load(caseId);
       const now = this.deps.clock.now().toISOString();
-      const command = build(now);
+      const command = build(now, state);
+      // The builder saw the loaded state and found nothing to do (a timer no longer due).
+      if (command === null) return ok({ state: state as StartedCase, appended: 0 });
       const decided = decide(this.deps.catalogue, command, state);
       if (!decided.ok) {
         // A cached fold may be behind another process's writes: confirm the error on a fresh load.

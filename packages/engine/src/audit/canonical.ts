@@ -9,11 +9,13 @@
 export function canonicalize(value: unknown): string {
   switch (typeof value) {
     case 'string':
-    case 'boolean':
       return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new Error('non-finite number cannot be canonicalised');
-      return JSON.stringify(value);
+      // ECMAScript Number::toString, as JSON.stringify and JCS use (-0 gives "0").
+      return '' + value;
     case 'object': {
       if (value === null) return 'null';
       if (Array.isArray(value)) {
@@ -26,19 +28,59 @@ export function canonicalize(value: unknown): string {
         return out + ']';
       }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
+      const keys = Object.keys(obj);
+      sortKeys(keys);
       let out = '{';
       let first = true;
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
         const v = obj[k];
         if (v === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += JSON.stringify(k) + ':' + canonicalize(v);
+        out += keyText(k) + canonicalize(v);
       }
       return out + '}';
     }
     default:
       throw new Error(`${typeof value} cannot be canonicalised`);
+  }
+}
+
+/**
+ * `"key":` for a member name. Events repeat the same few dozen names, so their JSON
+ * text is kept (bounded) instead of escaping each one again: verifying a store
+ * canonicalises millions of events.
+ */
+const keyTexts = new Map<string, string>();
+function keyText(k: string): string {
+  let t = keyTexts.get(k);
+  if (t === undefined) {
+    t = JSON.stringify(k) + ':';
+    if (keyTexts.size < 4096) keyTexts.set(k, t);
+  }
+  return t;
+}
+
+/**
+ * Sorts member names by UTF-16 code units, as Array.prototype.sort does for strings.
+ * Event objects have a handful of members, where an insertion sort is faster than
+ * the general sort.
+ */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n < 2) return;
+  if (n > 12) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
   }
 }

@@ -1,4 +1,5 @@
-import type { Applicant, Decision } from './events.js';
+import type { AftercareCommand } from '../aftercare/commands.js';
+import type { Applicant, Decision, SpecialProcedureKind, TimeLimitKind, TimeLimitScope } from './events.js';
 
 /** Commands carry `now`: decide reads no clock. */
 
@@ -43,4 +44,44 @@ export interface WithdrawCase {
   now: string;
 }
 
-export type CaseCommand = StartCase | RecordDecision | ProvideSupplement | WithdrawCase;
+/** 特别程序 starts (inspection, hearing, …): the clock of the task, or of the whole case, pauses. */
+export interface StartSpecialProcedure {
+  type: 'StartSpecialProcedure';
+  data: { taskId?: string; kind: SpecialProcedureKind; note?: string };
+  now: string;
+}
+
+export interface EndSpecialProcedure {
+  type: 'EndSpecialProcedure';
+  data: { taskId?: string; kind: SpecialProcedureKind; note?: string };
+  now: string;
+}
+
+/**
+ * Sent by the time-limit scheduler when a timer falls due. The scheduler computes
+ * `dueAt` and `firesAt` from the events and the calendar; decide checks, without a
+ * calendar, that it is due and not recorded yet, so a repeat is a no-op.
+ */
+export interface RecordTimeLimit {
+  type: 'RecordTimeLimit';
+  data: {
+    kind: 'warning' | 'exceeded';
+    scope: TimeLimitScope;
+    taskId?: string;
+    limit: TimeLimitKind;
+    dueAt: string;
+    /** The instant the light changes (just after the due or warning day ends). */
+    firesAt: string;
+  };
+  now: string;
+}
+
+export type CaseCommand =
+  | StartCase
+  | RecordDecision
+  | ProvideSupplement
+  | WithdrawCase
+  | StartSpecialProcedure
+  | EndSpecialProcedure
+  | RecordTimeLimit
+  | AftercareCommand;

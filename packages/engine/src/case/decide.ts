@@ -1,7 +1,9 @@
+import { closeRectification, issueResults, submitReview } from '../aftercare/decide.js';
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import { machineState, startMachine, stepMachine, type CompiledMatter, type Step } from '../machine/compile.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
 import type { CaseCommand, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
+import { endSpecialProcedure, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
 import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
 import { rememberSnapshot } from './evolve.js';
 import { OPEN_TASK_STATUSES, isClosed, parseTaskId, taskIdOf, type CaseState, type StartedCase } from './state.js';
@@ -22,6 +24,20 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
       return state.kind === 'started' ? provideSupplement(command, state) : fail('NotFound', 'case not found');
     case 'WithdrawCase':
       return state.kind === 'started' ? withdraw(command, state) : fail('NotFound', 'case not found');
+    // Time limits (clock/decide.ts): 特别程序 and the scheduler's records.
+    case 'StartSpecialProcedure':
+      return state.kind === 'started' ? startSpecialProcedure(command, state) : fail('NotFound', 'case not found');
+    case 'EndSpecialProcedure':
+      return state.kind === 'started' ? endSpecialProcedure(command, state) : fail('NotFound', 'case not found');
+    case 'RecordTimeLimit':
+      return state.kind === 'started' ? recordTimeLimit(command, state) : fail('NotFound', 'case not found');
+    // After completion (aftercare/decide.ts): 统一出件, 好差评, 整改.
+    case 'IssueResults':
+      return state.kind === 'started' ? issueResults(command, state) : fail('NotFound', 'case not found');
+    case 'SubmitReview':
+      return state.kind === 'started' ? submitReview(command, state) : fail('NotFound', 'case not found');
+    case 'CloseRectification':
+      return state.kind === 'started' ? closeRectification(command, state) : fail('NotFound', 'case not found');
     default: {
       const unknown: never = command;
       return fail('Invalid', `unknown command ${(unknown as { type: string }).type}`);

@@ -1,3 +1,4 @@
+import type { AftercareEvent } from '../aftercare/events.js';
 /**
  * Case events: the only record of what happened. Every event carries `at`, the
  * time of the command that caused it (from the clock port, never the wall clock in
@@ -95,6 +96,70 @@ export interface CaseWithdrawn {
   data: { reason: string; at: string };
 }
 
+/**
+ * 特别程序 (行政许可法 Art. 45): hearing, bidding, auction, inspection, testing,
+ * quarantine, appraisal, expert review, and public notice. Their time is not counted
+ * towards the limit: the clock of the task (or, without a task, of the whole case) pauses.
+ */
+export const SPECIAL_PROCEDURE_KINDS = [
+  'inspection',
+  'testing',
+  'quarantine',
+  'appraisal',
+  'expert-review',
+  'hearing',
+  'public-notice',
+  'bidding',
+  'auction',
+] as const;
+export type SpecialProcedureKind = (typeof SPECIAL_PROCEDURE_KINDS)[number];
+
+export interface SpecialProcedureStarted {
+  type: 'SpecialProcedureStarted';
+  /** Without taskId the procedure concerns the whole case: every clock pauses. */
+  data: { taskId?: string; step?: string; department?: string; kind: SpecialProcedureKind; note?: string; at: string };
+}
+
+export interface SpecialProcedureEnded {
+  type: 'SpecialProcedureEnded';
+  data: { taskId?: string; step?: string; department?: string; kind: SpecialProcedureKind; note?: string; at: string };
+}
+
+/** Which clock a time-limit event is about: the whole case or one department's task. */
+export type TimeLimitScope = 'case' | 'task';
+/** 承诺时限 (committed) or 法定时限 (statutory). */
+export type TimeLimitKind = 'committed' | 'statutory';
+
+interface TimeLimitData {
+  scope: TimeLimitScope;
+  taskId?: string;
+  step?: string;
+  department?: string;
+  limit: TimeLimitKind;
+  /** The limit: end of the due working day in Asia/Shanghai, as an ISO instant. */
+  dueAt: string;
+  /** When it was recorded; later than the due point when the scheduler was down. */
+  at: string;
+}
+
+/** 黄灯: the limit is near (by default one working day before it). */
+export interface TimeLimitWarning {
+  type: 'TimeLimitWarning';
+  data: TimeLimitData & { warningAt: string };
+}
+
+/** 红灯: the limit has passed without the case (or task) being closed. */
+export interface TimeLimitExceeded {
+  type: 'TimeLimitExceeded';
+  data: TimeLimitData;
+}
+
+/** 督办: an exceeded limit goes to the supervisor role. */
+export interface CaseEscalated {
+  type: 'CaseEscalated';
+  data: TimeLimitData & { to: 'supervisor'; reason: string };
+}
+
 export type CaseEvent =
   | CaseStarted
   | TaskDispatched
@@ -104,7 +169,13 @@ export type CaseEvent =
   | TaskCancelled
   | CaseCompleted
   | CaseRejected
-  | CaseWithdrawn;
+  | CaseWithdrawn
+  | SpecialProcedureStarted
+  | SpecialProcedureEnded
+  | TimeLimitWarning
+  | TimeLimitExceeded
+  | CaseEscalated
+  | AftercareEvent;
 
 export type CaseEventType = CaseEvent['type'];
 
@@ -118,6 +189,15 @@ export const CASE_EVENT_TYPES = [
   'CaseCompleted',
   'CaseRejected',
   'CaseWithdrawn',
+  'SpecialProcedureStarted',
+  'SpecialProcedureEnded',
+  'TimeLimitWarning',
+  'TimeLimitExceeded',
+  'CaseEscalated',
+  'ResultsIssued',
+  'ReviewSubmitted',
+  'RectificationOpened',
+  'RectificationClosed',
 ] as const satisfies readonly CaseEventType[];
 
 export const EVENT_SCHEMA_VERSION = 1;

@@ -1,6 +1,8 @@
+import { emptyAftercare, evolveAftercare } from '../aftercare/facts.js';
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import { effectiveSteps } from '../definition/definition.js';
 import { machineState, skippedSteps, startMachine, stepMachine, stepStates, type MachineEvent, type MachineSnapshot } from '../machine/compile.js';
+import { evolveClockFacts, startClockFacts } from '../clock/facts.js';
 import type { CaseEvent } from './events.js';
 import { taskIdOf, type CaseState, type CaseStatus, type StartedCase, type TaskState } from './state.js';
 
@@ -79,6 +81,8 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
       updatedAt: event.data.at,
       tasks,
       outputs: {},
+      clock: startClockFacts(event),
+      aftercare: emptyAftercare(),
     };
   }
   if (state.kind !== 'started') throw new Error(`${event.type} before CaseStarted`);
@@ -87,7 +91,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
   const snapshot = machineEvent
     ? (precomputed.get(event) ?? stepMachine(state.matter, state.snapshot, machineEvent).snapshot)
     : state.snapshot;
-  const next: StartedCase = { ...state, revision: at.revision, lastHash: at.hash, snapshot, updatedAt: event.data.at };
+  const next: StartedCase = { ...state, revision: at.revision, lastHash: at.hash, snapshot, updatedAt: event.data.at, clock: evolveClockFacts(state.clock, event), aftercare: evolveAftercare(state.aftercare, event) };
   const withTask = (step: string, patch: Partial<TaskState>): StartedCase => {
     const task = next.tasks[step];
     if (!task) throw new Error(`${event.type} for unknown step ${step}`);
@@ -131,6 +135,18 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
       return { ...next, status: 'rejected', completedAt: event.data.at, closedReason: event.data.reason };
     case 'CaseWithdrawn':
       return { ...next, status: 'withdrawn', completedAt: event.data.at, closedReason: event.data.reason };
+    // Time-limit events touch only the clock facts (folded above); they never move the machine.
+    case 'SpecialProcedureStarted':
+    case 'SpecialProcedureEnded':
+    case 'TimeLimitWarning':
+    case 'TimeLimitExceeded':
+    case 'CaseEscalated':
+    // After-completion loops touch only their own facts (folded above).
+    case 'ResultsIssued':
+    case 'ReviewSubmitted':
+    case 'RectificationOpened':
+    case 'RectificationClosed':
+      return next;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${(unknown as { type: string }).type}`);

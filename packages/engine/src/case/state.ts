@@ -1,4 +1,6 @@
+import type { AftercareFacts } from '../aftercare/facts.js';
 import type { CompiledMatter, MachineSnapshot } from '../machine/compile.js';
+import type { ClockFacts } from '../clock/facts.js';
 import type { Applicant, Decision } from './events.js';
 
 export type CaseStatus = 'in-progress' | 'awaiting-supplement' | 'completed' | 'rejected' | 'withdrawn';
@@ -43,6 +45,10 @@ export interface StartedCase {
   /** Tasks by step id, in the definition's order. */
   tasks: Readonly<Record<string, TaskState>>;
   outputs: Readonly<Record<string, Record<string, unknown>>>;
+  /** What the time-limit clocks need: starts, closes, pauses, records (see clock/facts.ts). */
+  clock: ClockFacts;
+  /** 统一出件, 好差评 and rectifications after the case closed (see aftercare/facts.ts). */
+  aftercare: AftercareFacts;
 }
 
 export interface NewCase {

@@ -1,7 +1,11 @@
+import { CalendarRangeError, shanghaiDayEnd, toShanghaiDate, type WorkingCalendar } from '../calendar/index.js';
+import type { AftercareFacts } from '../aftercare/facts.js';
+import type { SpecialProcedureKind } from '../case/events.js';
 import type { CaseStatus, StartedCase, TaskStatus } from '../case/state.js';
+import { clockPlanOf, readClocks, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
 
 /** `GET /cases/:id`: the contract in DESIGN.md. */
-export interface TaskView {
+export interface TaskView extends Partial<ClockFields> {
   id: string;
   step: string;
   department: string;
@@ -11,13 +15,32 @@ export interface TaskView {
   attempts: number;
   dispatchedAt?: string;
   decidedAt?: string;
-  dueAt?: string;
+  /** 承诺时限 of the task (null: not started, or the calendar does not cover it; see clockNote). */
+  dueAt?: string | null;
   output?: Record<string, unknown>;
   reason?: string;
   missingMaterials?: string[];
 }
 
-export interface CaseView {
+/** The clock fields (with a clock context): on the case and on every task. */
+export type ClockFields = Omit<ClockReading, 'startedAt' | 'stoppedAt'>;
+
+export interface SpecialProcedureView {
+  kind: SpecialProcedureKind;
+  taskId?: string;
+  note?: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+/** What the clocks are read against: the working-day calendar and the time (from the clock port). */
+export interface ClockContext {
+  calendar: WorkingCalendar;
+  now: Date;
+  policy?: TimeLimitPolicy;
+}
+
+export interface CaseView extends Partial<ClockFields> {
   id: string;
   matter: string;
   matterName: string;
@@ -33,9 +56,77 @@ export interface CaseView {
   revision: number;
   tasks: TaskView[];
   outputs: Record<string, Record<string, unknown>>;
+  /** With a clock context: 特别程序 of this case, open ones without endedAt. */
+  specialProcedures?: SpecialProcedureView[];
+  /** 统一出件: when and how the results were handed out. */
+  resultsIssued?: AftercareFacts['resultsIssued'];
+  /** 好差评 and the rectification of each 差评 (with a clock context: its due date and light). */
+  reviews: AftercareFacts['reviews'];
+  rectifications: RectificationView[];
 }
 
-export function toCaseView(s: StartedCase): CaseView {
+export interface RectificationView {
+  rectificationId: string;
+  reviewId: string;
+  reason: string;
+  limitDays: number;
+  openedAt: string;
+  closedAt?: string;
+  measures?: string;
+  verifiedBy?: string;
+  feedback?: string;
+  dueAt?: string | null;
+  light?: 'green' | 'yellow' | 'red';
+}
+
+/** A rectification's limit, in working days from the day it was opened (the day itself not counted). */
+export function rectificationClock(
+  r: AftercareFacts['rectifications'][number],
+  clock: ClockContext,
+): { dueAt: string | null; light: 'green' | 'yellow' | 'red' } {
+  try {
+    const opened = toShanghaiDate(r.openedAt);
+    const dueDay = clock.calendar.addWorkingDays(opened, r.limitDays);
+    const dueAt = shanghaiDayEnd(dueDay);
+    const end = r.closedAt ? new Date(r.closedAt) : clock.now;
+    if (end.getTime() > new Date(dueAt).getTime()) return { dueAt, light: 'red' };
+    if (!r.closedAt && clock.calendar.workingDaysBetween(toShanghaiDate(clock.now), dueDay) <= 1) return { dueAt, light: 'yellow' };
+    return { dueAt, light: 'green' };
+  } catch (error) {
+    if (error instanceof CalendarRangeError) return { dueAt: null, light: 'green' };
+    throw error;
+  }
+}
+
+/**
+ * The case as `GET /cases/:id` shows it. With a clock context, the case and each task
+ * also carry their time-limit clock (dueAt, statutoryDueAt, elapsedWorkingDays,
+ * pausedWorkingDays, light, …) and the case lists its special procedures.
+ */
+export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
+  const view = baseView(s);
+  if (!clock) return view;
+  const clocks = readClocks(clockPlanOf(s.matter.definition), s.clock, clock.calendar, clock.now, clock.policy);
+  const fields = ({ startedAt: _s, stoppedAt: _t, ...rest }: ClockReading): ClockFields => rest;
+  const specialProcedures: SpecialProcedureView[] = s.clock.pauses
+    .filter((p) => p.cause === 'special-procedure')
+    .map((p) => ({
+      kind: p.kind!,
+      ...(p.step !== undefined ? { taskId: `${s.caseId}.${p.step}` } : {}),
+      ...(p.note !== undefined ? { note: p.note } : {}),
+      startedAt: p.from,
+      ...(p.to !== undefined ? { endedAt: p.to } : {}),
+    }));
+  return {
+    ...view,
+    ...fields(clocks.case),
+    specialProcedures,
+    rectifications: s.aftercare.rectifications.map((r) => ({ ...r, ...rectificationClock(r, clock) })),
+    tasks: view.tasks.map((t) => ({ ...t, ...(clocks.tasks[t.step] ? fields(clocks.tasks[t.step]!) : {}) })),
+  };
+}
+
+function baseView(s: StartedCase): CaseView {
   return {
     id: s.caseId,
     matter: s.matter.definition.id,
@@ -65,5 +156,8 @@ export function toCaseView(s: StartedCase): CaseView {
       ...(t.missingMaterials ? { missingMaterials: t.missingMaterials } : {}),
     })),
     outputs: { ...s.outputs },
+    ...(s.aftercare.resultsIssued ? { resultsIssued: { ...s.aftercare.resultsIssued } } : {}),
+    reviews: s.aftercare.reviews.map((r) => ({ ...r })),
+    rectifications: s.aftercare.rectifications.map((r) => ({ ...r })),
   };
 }

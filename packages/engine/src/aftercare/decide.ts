@@ -1,0 +1,77 @@
+import { fail, ok, type DomainError, type Result } from '../result.js';
+import type { StartedCase } from '../case/state.js';
+import type { CloseRectification, IssueResults, SubmitReview } from './commands.js';
+import { DEFAULT_RECTIFICATION_DAYS, isBadRating, type AftercareEvent } from './events.js';
+
+type Decided = Result<AftercareEvent[], DomainError>;
+
+/** 统一出件: once, after the case completed, listing every department's result. */
+export function issueResults(c: IssueResults, s: StartedCase): Decided {
+  if (s.status !== 'completed') return fail('Conflict', `case ${s.caseId} is ${s.status}; results are handed out once it is completed`);
+  if (s.aftercare.resultsIssued) return fail('Conflict', `the results of case ${s.caseId} were already issued on ${s.aftercare.resultsIssued.at}`);
+  if (c.data.channel === 'post' && !c.data.recipient?.trim()) {
+    return fail('Invalid', 'posting results needs a recipient address', [{ path: 'recipient', message: '邮寄出件须填写收件人及地址（recipient required for post）' }]);
+  }
+  const results = Object.values(s.tasks)
+    .filter((t) => t.status === 'approved')
+    .map((t) => ({ step: t.step, department: t.department, service: t.service, output: t.output ?? {} }));
+  return ok([
+    {
+      type: 'ResultsIssued',
+      data: {
+        channel: c.data.channel,
+        results,
+        ...(c.data.recipient ? { recipient: c.data.recipient } : {}),
+        ...(c.data.trackingNumber ? { trackingNumber: c.data.trackingNumber } : {}),
+        ...(c.data.note ? { note: c.data.note } : {}),
+        at: c.now,
+      },
+    },
+  ]);
+}
+
+/**
+ * 一事一评: one review per case once it is closed, and one re-review after a
+ * rectification is closed. A 差评 (不满意 or worse) opens a rectification at once.
+ */
+export function submitReview(c: SubmitReview, s: StartedCase): Decided {
+  if (s.status === 'in-progress' || s.status === 'awaiting-supplement') {
+    return fail('Conflict', `case ${s.caseId} is ${s.status}; it can be reviewed once it is closed`);
+  }
+  if (s.aftercare.reviews.some((r) => r.reviewId === c.data.reviewId)) return ok([]);
+  const closedRectifications = s.aftercare.rectifications.filter((r) => r.closedAt).length;
+  if (s.aftercare.reviews.length > 0 && !(s.aftercare.reviews.length === 1 && closedRectifications > 0)) {
+    return fail('Conflict', `case ${s.caseId} has been reviewed; a second review is allowed only after a rectification was closed`);
+  }
+  const events: AftercareEvent[] = [
+    {
+      type: 'ReviewSubmitted',
+      data: { reviewId: c.data.reviewId, rating: c.data.rating, ...(c.data.comment ? { comment: c.data.comment } : {}), channel: c.data.channel, at: c.now },
+    },
+  ];
+  if (isBadRating(c.data.rating)) {
+    events.push({
+      type: 'RectificationOpened',
+      data: {
+        rectificationId: `${c.data.reviewId}-r`,
+        reviewId: c.data.reviewId,
+        limitDays: DEFAULT_RECTIFICATION_DAYS,
+        reason: `差评：${c.data.rating}${c.data.comment ? `（${c.data.comment}）` : ''}`,
+        at: c.now,
+      },
+    });
+  }
+  return ok(events);
+}
+
+/** Rectified, verified, fed back: all three are required to close the loop. */
+export function closeRectification(c: CloseRectification, s: StartedCase): Decided {
+  const r = s.aftercare.rectifications.find((x) => x.rectificationId === c.data.rectificationId);
+  if (!r) return fail('NotFound', `rectification ${c.data.rectificationId} not found on case ${s.caseId}`);
+  if (r.closedAt) return fail('Conflict', `rectification ${c.data.rectificationId} was closed on ${r.closedAt}`);
+  const missing = (['measures', 'verifiedBy', 'feedback'] as const).filter((k) => !c.data[k]?.trim());
+  if (missing.length > 0) {
+    return fail('Invalid', 'a rectification closes with its measures, who verified it, and the feedback to the applicant', missing.map((k) => ({ path: k, message: 'required' })));
+  }
+  return ok([{ type: 'RectificationClosed', data: { ...c.data, at: c.now } }]);
+}

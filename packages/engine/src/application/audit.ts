@@ -1,0 +1,222 @@
+import { prepareChained } from '../audit/accessLog.js';
+import {
+  ANCHOR_GRACE_MS,
+  HeadSet,
+  anchorCutoff,
+  buildAnchor,
+  isAnchorDay,
+  latestAnchorableDay,
+  type AnchorHead,
+  type DailyAnchorRecorded,
+} from '../audit/anchors.js';
+import { ANCHOR_STREAM, isSystemStream } from '../audit/streams.js';
+import { RangeVerifier, checkAnchors, stitch, type ChainProblem, type RangeSummary, type RecordedAnchor } from '../audit/verifier.js';
+import type { EventStore, StoredEvent } from '../ports.js';
+
+/**
+ * The auditor's operations on a store, through the EventStore port: read-only,
+ * except recording an anchor. The API routes, the CLI and the benchmark all call
+ * these, so what a test proves about them holds for each.
+ */
+
+export interface AnchorsRead {
+  /** Anchors in day order, as recorded. */
+  anchors: RecordedAnchor[];
+  /** Anchor events that cannot be used (malformed, or not after the one before). */
+  problems: ChainProblem[];
+}
+
+/** Reads the anchor stream. Its hash chain is checked with the other streams. */
+export async function readAnchors(store: EventStore): Promise<AnchorsRead> {
+  return anchorsFrom(await store.readStream(ANCHOR_STREAM));
+}
+
+function anchorsFrom(events: readonly StoredEvent[]): AnchorsRead {
+  const anchors: RecordedAnchor[] = [];
+  const problems: ChainProblem[] = [];
+  for (const e of events) {
+    if (e.type !== 'DailyAnchorRecorded') continue;
+    const data = e.data as DailyAnchorRecorded['data'];
+    const last = anchors[anchors.length - 1];
+    if (!data || typeof data.day !== 'string' || !isAnchorDay(data.day) || !Array.isArray(data.changed) || typeof data.root !== 'string') {
+      problems.push({ streamId: ANCHOR_STREAM, position: e.position, reason: 'the anchor is malformed' });
+    } else if (last && data.day <= last.data.day) {
+      problems.push({ streamId: ANCHOR_STREAM, position: e.position, reason: `the anchor of ${data.day} does not come after the anchor of ${last.data.day}` });
+    } else {
+      anchors.push({ position: e.position, data });
+    }
+  }
+  return { anchors, problems };
+}
+
+export const anchorCutoffs = (read: AnchorsRead): string[] => read.anchors.map((a) => anchorCutoff(a.data.day));
+
+export interface StoreVerification {
+  /** Streams seen, cases and system streams together. */
+  streams: number;
+  cases: number;
+  events: number;
+  anchors: number;
+  /** Anchored days whose root the store reproduces. */
+  anchorsMatched: number;
+  latestAnchor: { day: string; root: string } | null;
+  /** One per broken stream: the first position that cannot be trusted. Sorted by stream id. */
+  problems: ChainProblem[];
+  seconds: number;
+}
+
+/**
+ * Scans the global order in (after, upTo] and checks it (see verifier.ts). One
+ * worker's share of a verification; `verifyStore` runs it over everything.
+ */
+export async function scanRange(
+  store: EventStore,
+  options: { after: number; upTo: number; cutoffs: readonly string[]; pageSize?: number; onProgress?: (events: number) => void },
+): Promise<RangeSummary> {
+  const verifier = new RangeVerifier(options.cutoffs);
+  const pageSize = options.pageSize ?? 2_000;
+  let after = options.after;
+  let seen = 0;
+  while (after < options.upTo) {
+    const page = await store.readAll({ after, limit: pageSize });
+    if (page.length === 0) break;
+    for (const e of page) {
+      if (e.globalPosition > options.upTo) break;
+      verifier.add(e);
+      seen++;
+    }
+    after = page[page.length - 1]!.globalPosition;
+    options.onProgress?.(seen);
+    if (page.length < pageSize) break;
+  }
+  return verifier.summary();
+}
+
+/** Stitches range summaries (in global order) and checks the anchors against them. */
+export function concludeVerification(read: AnchorsRead, summaries: readonly RangeSummary[], startedAt: number): StoreVerification {
+  const stitched = stitch(summaries, read.anchors.length);
+  const anchorCheck = checkAnchors(read.anchors, stitched.buckets);
+  const problems = new Map<string, ChainProblem>(stitched.problems);
+  for (const p of [...read.problems, ...anchorCheck.problems]) {
+    const known = problems.get(p.streamId);
+    if (!known || p.position < known.position) problems.set(p.streamId, p);
+  }
+  const streams = new Set([...stitched.heads.keys(), ...problems.keys()]);
+  const latest = read.anchors[read.anchors.length - 1];
+  return {
+    streams: streams.size,
+    cases: [...streams].filter((s) => !isSystemStream(s)).length,
+    events: stitched.events,
+    anchors: read.anchors.length,
+    anchorsMatched: anchorCheck.matched,
+    latestAnchor: latest ? { day: latest.data.day, root: latest.data.root } : null,
+    problems: [...problems.values()].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0)),
+    seconds: (performance.now() - startedAt) / 1000,
+  };
+}
+
+/** `audit verify --all` in this thread: every stream's chain, and every anchor. */
+export async function verifyStore(
+  store: EventStore,
+  options: { pageSize?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<StoreVerification> {
+  const startedAt = performance.now();
+  const read = await readAnchors(store);
+  const upTo = await store.headPosition();
+  const summary = await scanRange(store, {
+    after: 0,
+    upTo,
+    cutoffs: anchorCutoffs(read),
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(options.onProgress ? { onProgress: (n: number) => options.onProgress!(n, upTo) } : {}),
+  });
+  return concludeVerification(read, [summary], startedAt);
+}
+
+export interface CaseVerification {
+  caseId: string;
+  /** Events of the case in the store. */
+  events: number;
+  /** Anchors that recorded a head of this case. */
+  anchored: number;
+  /** The first position that cannot be trusted, if any. */
+  problem: ChainProblem | null;
+  /** The anchor stream's own problems, which make the anchor check of this case unreliable. */
+  anchorProblems: ChainProblem[];
+  /** Neither in the store nor in any anchor. */
+  unknown: boolean;
+}
+
+/** `audit verify <caseId>`: the case's chain, and its heads against every anchor that names it. */
+export async function verifyCase(store: EventStore, caseId: string): Promise<CaseVerification> {
+  const anchorEvents = await store.readStream(ANCHOR_STREAM);
+  const read = anchorsFrom(anchorEvents);
+  const cutoffs = anchorCutoffs(read);
+  const events = await store.readStream(caseId);
+  const verifier = new RangeVerifier(cutoffs);
+  for (const e of events) verifier.add(e);
+  const stitched = stitch([verifier.summary()], read.anchors.length);
+  const anchorCheck = checkAnchors(read.anchors, stitched.buckets, caseId);
+  // The anchor stream's own chain: a broken one cannot vouch for anything.
+  const anchorVerifier = new RangeVerifier();
+  for (const e of anchorEvents) anchorVerifier.add(e);
+  const anchorChain = stitch([anchorVerifier.summary()]);
+  const candidates = [...stitched.problems.values(), ...anchorCheck.problems].filter((p) => p.streamId === caseId);
+  const problem = candidates.reduce<ChainProblem | null>((first, p) => (!first || p.position < first.position ? p : first), null);
+  const anchored = read.anchors.filter((a) => a.data.changed.some((c) => c.stream === caseId)).length;
+  return {
+    caseId,
+    events: events.length,
+    anchored,
+    problem,
+    anchorProblems: [...anchorChain.problems.values(), ...read.problems],
+    unknown: events.length === 0 && anchored === 0,
+  };
+}
+
+export type AnchorOutcome =
+  | { kind: 'recorded'; anchor: DailyAnchorRecorded['data']; position: number }
+  | { kind: 'already-anchored'; anchor: DailyAnchorRecorded['data'] }
+  /** The day is not over (plus the grace period). */
+  | { kind: 'too-early'; day: string; latest: string }
+  /** A later day is anchored already: anchors only move forward. */
+  | { kind: 'behind'; day: string; last: string }
+  /** No stream has an event before the day's cutoff. */
+  | { kind: 'empty'; day: string }
+  /** The store lost heads the previous anchors recorded: anchoring would hide it. */
+  | { kind: 'inconsistent'; day: string; lost: AnchorHead[] };
+
+/**
+ * Records the anchor of `day` (default: the last day that ended, after the grace
+ * period) in the anchor stream. Safe to run from several processes at once: the
+ * append expects the anchor stream's revision, and a loser re-reads and finds the
+ * day anchored.
+ */
+export async function recordDailyAnchor(
+  store: EventStore,
+  options: { now: Date; day?: string; actor?: string; graceMs?: number },
+): Promise<AnchorOutcome> {
+  const latest = latestAnchorableDay(options.now, options.graceMs ?? ANCHOR_GRACE_MS);
+  const day = options.day ?? latest;
+  if (!isAnchorDay(day)) throw new RangeError(`not a calendar date: ${JSON.stringify(day)}`);
+  if (day > latest) return { kind: 'too-early', day, latest };
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const events = await store.readStream(ANCHOR_STREAM);
+    const { anchors } = anchorsFrom(events);
+    const last = anchors[anchors.length - 1];
+    if (last && last.data.day === day) return { kind: 'already-anchored', anchor: last.data };
+    if (last && last.data.day > day) return { kind: 'behind', day, last: last.data.day };
+    const previous = new HeadSet();
+    for (const a of anchors) for (const c of a.data.changed) previous.set(c.stream, c.position, c.hash);
+    const heads = (await store.readStreamHeads({ before: anchorCutoff(day) })).filter((h) => h.streamId !== ANCHOR_STREAM);
+    if (heads.length === 0) return { kind: 'empty', day };
+    const built = buildAnchor(day, heads, previous, last?.data.day ?? null, options.now.toISOString());
+    if (!built.ok) return { kind: 'inconsistent', day, lost: built.lost };
+    const lastEvent = events[events.length - 1];
+    const head = lastEvent ? { revision: lastEvent.position, hash: lastEvent.hash } : undefined;
+    const [prepared] = prepareChained(ANCHOR_STREAM, head, [{ type: 'DailyAnchorRecorded', data: built.data }], options.actor ?? 'system:anchor', built.data.at);
+    const r = await store.append({ streamId: ANCHOR_STREAM, events: [prepared!], expectedRevision: head?.revision ?? -1 });
+    if (r.ok) return { kind: 'recorded', anchor: built.data, position: prepared!.position };
+  }
+  throw new Error('anchor: gave up after repeated concurrent writes');
+}

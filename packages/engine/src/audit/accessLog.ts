@@ -1,0 +1,107 @@
+import type { Clock, EventStore, PreparedEvent } from '../ports.js';
+import { EVENT_SCHEMA_VERSION } from '../case/events.js';
+import { anchorDayOf } from './anchors.js';
+import { eventHash, genesisHash } from './hashChain.js';
+import { accessLogStream } from './streams.js';
+
+/**
+ * Who read which case, when and why. Auditors may read everything but change
+ * nothing; what they do read is itself recorded, in a hash-chained stream per
+ * China calendar day ($access-log-YYYY-MM-DD), which the daily anchors cover like
+ * any case. A read is recorded before the data is handed out: if the record cannot
+ * be written, the read is refused.
+ */
+export interface CaseRead {
+  type: 'CaseRead';
+  data: {
+    /** The case read; '*' for a read of every case (verify --all). */
+    caseId: string;
+    actor: string;
+    reason?: string;
+    /** What was read: an HTTP route or a CLI command. */
+    route: string;
+    at: string;
+  };
+}
+
+export type AccessLogEvent = CaseRead;
+
+/** Who reads and why: from the X-Actor header or the CLI's flags today, from the signed-in identity later. */
+export interface Reader {
+  actor: string;
+  reason?: string;
+}
+
+/** Events with positions and the hash chain, continuing a stream at `head` (undefined: a new stream). */
+export function prepareChained(
+  streamId: string,
+  head: { revision: number; hash: string } | undefined,
+  events: readonly { type: string; data: unknown }[],
+  actor: string,
+  recordedAt: string,
+): PreparedEvent[] {
+  let prevHash = head?.hash ?? genesisHash(streamId);
+  const first = (head?.revision ?? -1) + 1;
+  return events.map((e, i) => {
+    const metadata = { v: EVENT_SCHEMA_VERSION, actor };
+    const position = first + i;
+    const hash = eventHash({ streamId, position, type: e.type, data: e.data, metadata, recordedAt, prevHash });
+    const p: PreparedEvent = { position, type: e.type, data: e.data, metadata, recordedAt, prevHash, hash };
+    prevHash = hash;
+    return p;
+  });
+}
+
+export class AccessLog {
+  /** The last known head of each day's stream; a lost race re-reads it. */
+  private readonly heads = new Map<string, { revision: number; hash: string }>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records one read; resolves when it is durable. Reads are recorded one after another. */
+  record(read: Reader & { caseId: string; route: string }): Promise<CaseRead> {
+    const run = this.queue.then(() => this.append(read));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async append(read: Reader & { caseId: string; route: string }): Promise<CaseRead> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const now = this.clock.now();
+      const at = now.toISOString();
+      const streamId = accessLogStream(anchorDayOf(now));
+      const head = this.heads.get(streamId) ?? (await this.readHead(streamId));
+      const event: CaseRead = {
+        type: 'CaseRead',
+        data: {
+          caseId: read.caseId,
+          actor: read.actor,
+          ...(read.reason ? { reason: read.reason } : {}),
+          route: read.route,
+          at,
+        },
+      };
+      const [prepared] = prepareChained(streamId, head, [event], read.actor, at);
+      const r = await this.store.append({ streamId, events: [prepared!], expectedRevision: head?.revision ?? -1 });
+      if (r.ok) {
+        this.heads.set(streamId, { revision: prepared!.position, hash: prepared!.hash });
+        // Keep only today's head: yesterday's stream is never written again.
+        for (const s of this.heads.keys()) if (s !== streamId) this.heads.delete(s);
+        return event;
+      }
+      this.heads.delete(streamId);
+    }
+    throw new Error('access log: gave up after repeated concurrent writes');
+  }
+
+  private async readHead(streamId: string): Promise<{ revision: number; hash: string } | undefined> {
+    const known = this.heads.get(streamId);
+    const events = await this.store.readStream(streamId, { fromPosition: known ? known.revision + 1 : 0 });
+    const last = events[events.length - 1];
+    return last ? { revision: last.position, hash: last.hash } : known;
+  }
+}

@@ -1,0 +1,386 @@
+import { CalendarRangeError, type WorkingCalendar } from '../calendar/index.js';
+import type { TimeLimitKind, TimeLimitScope } from '../case/events.js';
+import type { MatterDefinition } from '../definition/definition.js';
+import { timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
+
+/**
+ * Time-limit clocks (法定时限 and 承诺时限), computed from the events alone: pure,
+ * with the calendar and `now` passed in.
+ *
+ * Counting, at the granularity of whole working days in Asia/Shanghai:
+ * - A clock starts on the day of CaseStarted (the case) or of the task's first
+ *   TaskDispatched; that day is not counted (期间开始的当日不计入). The limit of n
+ *   working days ends at the end of the n-th working day after it; 0 days (即办)
+ *   ends the same day.
+ * - A pause from day A to day B (SupplementRequested → SupplementProvided, or a
+ *   特别程序 started → ended) takes the working days in (A, B] out of the count: the
+ *   day it starts was used, the day it ends restarts the period and is not counted,
+ *   again because a period's first day is not counted. So a supplement asked for on
+ *   Monday and brought on Thursday pauses Tue, Wed and Thu: 3 working days, and the
+ *   due date moves by 3 working days. Overlapping pauses count once.
+ * - An open pause runs to today: the due date shown assumes the clock resumes
+ *   tomorrow, so it moves one working day for every working day the pause lasts.
+ * - The case clock pauses for every supplement and every special procedure; a task
+ *   clock for its own supplement and procedures and for case-wide procedures.
+ * - A closed case or task stops its clock at the close.
+ *
+ * Where the calendar does not cover a date the computation needs, the result is
+ * null with a `clockNote`: working days are never guessed.
+ */
+
+export type Light = 'green' | 'yellow' | 'red';
+export type ClockState = 'not-started' | 'running' | 'paused' | 'stopped';
+
+export interface TimeLimitPolicy {
+  /** 黄灯 this many working days before the committed limit; 0 disables warnings. Default 1. */
+  warningDaysBefore: number;
+}
+
+export const DEFAULT_TIME_LIMIT_POLICY: TimeLimitPolicy = { warningDaysBefore: 1 };
+
+/** The limits of one matter version, per case and per step (from the definition). */
+export interface ClockPlan {
+  committedDays: number;
+  statutoryDays: number;
+  steps: Readonly<Record<string, { department: string; service: string; committedDays: number; statutoryDays: number }>>;
+}
+
+const plans = new WeakMap<object, ClockPlan>();
+
+export function clockPlanOf(def: Pick<MatterDefinition, 'committedDays' | 'statutoryDays' | 'steps'>): ClockPlan {
+  const cached = plans.get(def);
+  if (cached) return cached;
+  const plan: ClockPlan = {
+    committedDays: def.committedDays,
+    statutoryDays: def.statutoryDays,
+    steps: Object.fromEntries(
+      def.steps.map((s) => [s.id, { department: s.department, service: s.service, committedDays: s.committedDays, statutoryDays: s.statutoryDays }]),
+    ),
+  };
+  plans.set(def, plan);
+  return plan;
+}
+
+export interface ClockReading {
+  clockState: ClockState;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  committedDays: number;
+  statutoryDays: number;
+  /** 承诺时限: end of the due working day (Asia/Shanghai) as an ISO instant. */
+  dueAt: string | null;
+  /** 法定时限, likewise. */
+  statutoryDueAt: string | null;
+  /** When the light turns yellow (end of the working day before the committed limit, by default). */
+  warningAt: string | null;
+  elapsedWorkingDays: number | null;
+  pausedWorkingDays: number | null;
+  light: Light | null;
+  /** Why a value is null (e.g. the calendar does not cover the year). */
+  clockNote?: string;
+}
+
+export interface CaseClocks {
+  case: ClockReading;
+  /** By step id; every step of the matter, started or not. */
+  tasks: Record<string, ClockReading>;
+}
+
+/** The message shown where a year is missing from the calendar. */
+export const calendarGapNote = (year: string): string =>
+  `${year} 年工作日历未配置（calendar for ${year} not configured: pass --calendar-file）`;
+
+/** Reads every clock of a case at `now`. */
+export function readClocks(
+  plan: ClockPlan,
+  facts: ClockFacts,
+  calendar: WorkingCalendar,
+  now: Date,
+  policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
+): CaseClocks {
+  const nowMs = now.getTime();
+  const tasks: Record<string, ClockReading> = {};
+  for (const step of Object.keys(plan.steps)) tasks[step] = toReading(taskInput(plan, facts, step), calendar, nowMs, policy);
+  return { case: toReading(caseInput(plan, facts), calendar, nowMs, policy), tasks };
+}
+
+export function readCaseClock(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading {
+  return toReading(caseInput(plan, facts), calendar, now.getTime(), policy);
+}
+
+/** A task's clock; undefined for a step the plan does not know. */
+export function readTaskClock(
+  plan: ClockPlan,
+  facts: ClockFacts,
+  step: string,
+  calendar: WorkingCalendar,
+  now: Date,
+  policy = DEFAULT_TIME_LIMIT_POLICY,
+): ClockReading | undefined {
+  return plan.steps[step] ? toReading(taskInput(plan, facts, step), calendar, now.getTime(), policy) : undefined;
+}
+
+interface ClockInput {
+  /** Undefined: not started (a task still waiting). */
+  startedAt: string | undefined;
+  stoppedAt: string | undefined;
+  pauses: readonly PauseFact[];
+  committedDays: number;
+  statutoryDays: number;
+}
+
+const caseInput = (plan: ClockPlan, facts: ClockFacts): ClockInput => ({
+  startedAt: facts.startedAt,
+  stoppedAt: facts.closedAt,
+  pauses: facts.pauses,
+  committedDays: plan.committedDays,
+  statutoryDays: plan.statutoryDays,
+});
+
+function taskInput(plan: ClockPlan, facts: ClockFacts, step: string): ClockInput {
+  const limits = plan.steps[step]!;
+  const t = facts.tasks[step];
+  return {
+    startedAt: t?.startedAt,
+    // A task's clock stops with its own close, or with the case's (a withdrawal cancels it).
+    stoppedAt: t?.closedAt ?? facts.closedAt,
+    pauses: facts.pauses.length === 0 ? facts.pauses : facts.pauses.filter((p) => p.step === step || (p.step === undefined && p.cause === 'special-procedure')),
+    committedDays: limits.committedDays,
+    statutoryDays: limits.statutoryDays,
+  };
+}
+
+/*
+ * Day arithmetic. The scheduler reads every open case's clocks at start (100,000 and
+ * more), so dates are handled as epoch-day numbers in Asia/Shanghai (UTC+8, no DST)
+ * and the calendar's answers are memoised per calendar: cases started on the same
+ * day share them.
+ */
+const DAY_MS = 86_400_000;
+const SHANGHAI_MS = 8 * 3_600_000;
+const MEMO_LIMIT = 200_000;
+
+const dayOfMs = (ms: number): number => Math.floor((ms + SHANGHAI_MS) / DAY_MS);
+const dayOf = (instant: string): number => dayOfMs(Date.parse(instant));
+/** The last millisecond of a Shanghai day (23:59:59.999 +08:00). */
+const dayEndMs = (day: number): number => (day + 1) * DAY_MS - SHANGHAI_MS - 1;
+
+function memo<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    if (map.size >= MEMO_LIMIT) map.clear();
+    map.set(key, v);
+  }
+  return v;
+}
+
+const isoDays = new Map<number, string>();
+const isoOf = (day: number): string => memo(isoDays, day, () => new Date(day * DAY_MS).toISOString().slice(0, 10));
+const dayEnds = new Map<number, string>();
+/** End of a Shanghai day as an ISO instant; equals shanghaiDayEnd(isoOf(day)). */
+const dayEndOf = (day: number): string => memo(dayEnds, day, () => new Date(dayEndMs(day)).toISOString());
+const nextStarts = new Map<number, string>();
+/** The first instant after a day (00:00 +08:00 the next day): when a light changes. */
+const afterDay = (day: number): string => memo(nextStarts, day, () => new Date(dayEndMs(day) + 1).toISOString());
+
+/** A calendar answer, or the CalendarRangeError it threw (kept to throw again). */
+type Answer = number | CalendarRangeError;
+const answers = new WeakMap<WorkingCalendar, Map<number, Answer>>();
+
+/** Keys are numbers (cheaper than strings): two epoch days, or a day and a count, packed. */
+function ask(calendar: WorkingCalendar, key: number, f: () => number): number {
+  let m = answers.get(calendar);
+  if (!m) answers.set(calendar, (m = new Map()));
+  const a = memo<number, Answer>(m, key, () => {
+    try {
+      return f();
+    } catch (error) {
+      if (error instanceof CalendarRangeError) return error;
+      throw error;
+    }
+  });
+  if (typeof a !== 'number') throw a;
+  return a;
+}
+
+// Epoch days stay below 2^17 until the year 2328; counts are at most a few thousand.
+const addDays = (calendar: WorkingCalendar, day: number, n: number): number =>
+  ask(calendar, -(day * 65_536 + n) - 1, () => dayOf(`${calendar.addWorkingDays(isoOf(day), n)}T00:00:00+08:00`));
+const between = (calendar: WorkingCalendar, a: number, b: number): number =>
+  b <= a ? 0 : ask(calendar, a * 2 ** 20 + (b - a), () => calendar.workingDaysBetween(isoOf(a), isoOf(b)));
+
+/** Pauses as merged, sorted working-day intervals (a, b] of epoch days within (start, stop]. */
+function pauseIntervals(pauses: readonly PauseFact[], start: number, stop: number, stopMs: number): [number, number][] {
+  if (pauses.length === 0) return [];
+  const raw: [number, number][] = [];
+  for (const p of pauses) {
+    if (Date.parse(p.from) > stopMs) continue;
+    const a = Math.max(dayOf(p.from), start);
+    const b = Math.min(p.to !== undefined && Date.parse(p.to) < stopMs ? dayOf(p.to) : stop, stop);
+    if (b > a) raw.push([a, b]);
+  }
+  raw.sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  for (const [a, b] of raw) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1]) {
+      if (b > last[1]) last[1] = b;
+    } else merged.push([a, b]);
+  }
+  return merged;
+}
+
+/** The `limit`-th counted working day after `start`, skipping paused days. */
+function dueDay(calendar: WorkingCalendar, start: number, limit: number, paused: readonly [number, number][]): number {
+  let cursor = start;
+  let remaining = limit;
+  for (const [a, b] of paused) {
+    const w = between(calendar, cursor, a);
+    if (w >= remaining) break;
+    remaining -= w;
+    cursor = b;
+  }
+  return remaining === 0 ? cursor : addDays(calendar, cursor, remaining);
+}
+
+/** A started clock in day numbers; null where the calendar does not cover a date (the years in `gaps`). */
+interface ClockCore {
+  stopped: boolean;
+  paused: boolean;
+  stopMs: number;
+  committed: number | null;
+  statutory: number | null;
+  warning: number | null;
+  pausedDays: number | null;
+  elapsed: number | null;
+  gaps: string[] | undefined;
+}
+
+function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, c: ClockInput & { startedAt: string }): ClockCore {
+  const stopped = c.stoppedAt !== undefined;
+  const stopMs = stopped ? Date.parse(c.stoppedAt!) : nowMs;
+  const start = dayOf(c.startedAt);
+  const stop = dayOfMs(stopMs);
+  const paused = pauseIntervals(c.pauses, start, stop, stopMs);
+  let gaps: string[] | undefined;
+  const covered = <T>(f: () => T): T | null => {
+    try {
+      return f();
+    } catch (error) {
+      if (!(error instanceof CalendarRangeError)) throw error;
+      const year = error.date.slice(0, 4);
+      if (!gaps?.includes(year)) (gaps ??= []).push(year);
+      return null;
+    }
+  };
+  // addDays(start, 0): the start day itself must be covered, even for 即办 (0 days).
+  const committed = covered(() => (addDays(calendar, start, 0), dueDay(calendar, start, c.committedDays, paused)));
+  const statutory = covered(() => dueDay(calendar, start, c.statutoryDays, paused));
+  const warnDays = Math.max(0, c.committedDays - policy.warningDaysBefore);
+  const warning = policy.warningDaysBefore > 0 ? covered(() => dueDay(calendar, start, warnDays, paused)) : null;
+  const pausedDays = paused.length === 0 ? 0 : covered(() => paused.reduce((n, [a, b]) => n + between(calendar, a, b), 0));
+  const total = covered(() => between(calendar, start, stop));
+  return {
+    stopped,
+    paused: !stopped && c.pauses.some((p) => p.to === undefined && Date.parse(p.from) <= stopMs),
+    stopMs,
+    committed,
+    statutory,
+    warning: warning === committed ? null : warning,
+    pausedDays,
+    elapsed: total === null || pausedDays === null ? null : total - pausedDays,
+    gaps,
+  };
+}
+
+function lightOf(k: ClockCore): Light | null {
+  if (k.committed === null) return null;
+  if (k.stopMs > dayEndMs(k.committed)) return 'red';
+  if (!k.stopped && k.warning !== null && k.stopMs > dayEndMs(k.warning)) return 'yellow';
+  return 'green';
+}
+
+function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy): ClockReading {
+  if (c.startedAt === undefined) {
+    return {
+      clockState: 'not-started',
+      startedAt: null,
+      stoppedAt: null,
+      committedDays: c.committedDays,
+      statutoryDays: c.statutoryDays,
+      dueAt: null,
+      statutoryDueAt: null,
+      warningAt: null,
+      elapsedWorkingDays: 0,
+      pausedWorkingDays: 0,
+      light: null,
+    };
+  }
+  const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string });
+  const reading: ClockReading = {
+    clockState: k.stopped ? 'stopped' : k.paused ? 'paused' : 'running',
+    startedAt: c.startedAt,
+    stoppedAt: c.stoppedAt ?? null,
+    committedDays: c.committedDays,
+    statutoryDays: c.statutoryDays,
+    dueAt: k.committed === null ? null : dayEndOf(k.committed),
+    statutoryDueAt: k.statutory === null ? null : dayEndOf(k.statutory),
+    warningAt: k.warning === null ? null : dayEndOf(k.warning),
+    elapsedWorkingDays: k.elapsed,
+    pausedWorkingDays: k.pausedDays,
+    light: lightOf(k),
+  };
+  if (k.gaps) reading.clockNote = k.gaps.sort().map(calendarGapNote).join('；');
+  return reading;
+}
+
+/** A timer the scheduler arms: a warning or an exceedance not recorded yet. */
+export interface TimeLimitTimer {
+  kind: 'warning' | 'exceeded';
+  scope: TimeLimitScope;
+  step?: string;
+  limit: TimeLimitKind;
+  dueAt: string;
+  /** The instant the light changes: 1 ms after the end of the day. */
+  firesAt: string;
+  key: string;
+}
+
+/**
+ * Timers of a case still to record, whether due yet or not, in firing order
+ * (exceedances before warnings at the same instant). Warnings go with the
+ * committed limit; exceedances with both limits. A stopped clock arms only an
+ * exceedance it passed before it stopped (recorded late after downtime) and no warning.
+ */
+export function pendingTimers(
+  plan: ClockPlan,
+  facts: ClockFacts,
+  calendar: WorkingCalendar,
+  now: Date,
+  policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
+): TimeLimitTimer[] {
+  const nowMs = now.getTime();
+  const timers: TimeLimitTimer[] = [];
+  const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
+    if (c.startedAt === undefined) return;
+    const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string });
+    const stopMs = k.stopped ? k.stopMs : Infinity;
+    const push = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
+      const dueAt = dayEndOf(dueDayNumber);
+      const key = timeLimitKey({ kind, scope, step, limit, dueAt });
+      if (facts.recorded.length > 0 && facts.recorded.includes(key)) return;
+      timers.push({ kind, scope, ...(step !== undefined ? { step } : {}), limit, dueAt, firesAt: afterDay(firesDay), key });
+    };
+    if (k.committed !== null && stopMs > dayEndMs(k.committed)) push('exceeded', 'committed', k.committed, k.committed);
+    if (k.statutory !== null && stopMs > dayEndMs(k.statutory)) push('exceeded', 'statutory', k.statutory, k.statutory);
+    if (!k.stopped && k.warning !== null && k.committed !== null) {
+      // Once red, the yellow is moot: no late warning after an exceedance.
+      const red = facts.recorded.length > 0 && facts.recorded.includes(timeLimitKey({ kind: 'exceeded', scope, step, limit: 'committed', dueAt: dayEndOf(k.committed) }));
+      if (!red) push('warning', 'committed', k.committed, k.warning);
+    }
+  };
+  add('case', undefined, caseInput(plan, facts));
+  for (const step in facts.tasks) if (plan.steps[step] && facts.tasks[step]!.startedAt) add('task', step, taskInput(plan, facts, step));
+  return timers.sort((a, b) => (a.firesAt < b.firesAt ? -1 : a.firesAt > b.firesAt ? 1 : a.kind === 'exceeded' ? -1 : b.kind === 'exceeded' ? 1 : 0));
+}

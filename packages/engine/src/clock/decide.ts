@@ -1,0 +1,117 @@
+import type { EndSpecialProcedure, RecordTimeLimit, StartSpecialProcedure } from '../case/commands.js';
+import type { CaseEvent } from '../case/events.js';
+import { isClosed, parseTaskId, type StartedCase, type TaskState } from '../case/state.js';
+import { fail, ok, type DomainError, type Result } from '../result.js';
+import { openProcedures, timeLimitKey } from './facts.js';
+
+type Decided = Result<CaseEvent[], DomainError>;
+
+const KIND_NAMES: Record<string, string> = {
+  inspection: '检验',
+  testing: '检测',
+  quarantine: '检疫',
+  appraisal: '鉴定',
+  'expert-review': '专家评审',
+  hearing: '听证',
+  'public-notice': '公示',
+  bidding: '招标',
+  auction: '拍卖',
+};
+
+function taskOf(s: StartedCase, taskId: string): TaskState | undefined {
+  const parsed = parseTaskId(taskId);
+  return parsed && parsed.caseId === s.caseId ? s.tasks[parsed.step] : undefined;
+}
+
+/** 特别程序 starts: allowed on an open case, for a task a department is working on (or the whole case). */
+export function startSpecialProcedure(c: StartSpecialProcedure, s: StartedCase): Decided {
+  if (isClosed(s)) return fail('Conflict', `case ${s.caseId} is ${s.status}; no special procedure can start`);
+  const { taskId, kind, note } = c.data;
+  let task: TaskState | undefined;
+  if (taskId !== undefined) {
+    task = taskOf(s, taskId);
+    if (!task) return fail('NotFound', `task ${taskId} not found`);
+    if (task.status !== 'pending' && task.status !== 'supplement-required') {
+      return fail('Conflict', `task ${taskId} is ${task.status}; a special procedure needs a task in progress`);
+    }
+  }
+  const step = task?.step;
+  if (openProcedures(s.clock).some((p) => p.step === step && p.kind === kind)) {
+    return fail('Conflict', `a ${kind} (${KIND_NAMES[kind] ?? kind}) is already under way for ${taskId ?? `case ${s.caseId}`}`);
+  }
+  return ok([
+    {
+      type: 'SpecialProcedureStarted',
+      data: {
+        ...(task ? { taskId: task.id, step: task.step, department: task.department } : {}),
+        kind,
+        ...(note !== undefined ? { note } : {}),
+        at: c.now,
+      },
+    },
+  ]);
+}
+
+export function endSpecialProcedure(c: EndSpecialProcedure, s: StartedCase): Decided {
+  const { taskId, kind, note } = c.data;
+  let task: TaskState | undefined;
+  if (taskId !== undefined) {
+    task = taskOf(s, taskId);
+    if (!task) return fail('NotFound', `task ${taskId} not found`);
+  }
+  const step = task?.step;
+  if (!openProcedures(s.clock).some((p) => p.step === step && p.kind === kind)) {
+    return fail('Conflict', `no ${kind} (${KIND_NAMES[kind] ?? kind}) is under way for ${taskId ?? `case ${s.caseId}`}`);
+  }
+  return ok([
+    {
+      type: 'SpecialProcedureEnded',
+      data: {
+        ...(task ? { taskId: task.id, step: task.step, department: task.department } : {}),
+        kind,
+        ...(note !== undefined ? { note } : {}),
+        at: c.now,
+      },
+    },
+  ]);
+}
+
+/**
+ * A timer fell due. Idempotent: a record already held for this scope, limit and due
+ * date is a no-op, so two schedulers (two processes, or one restarted) record it
+ * once; optimistic concurrency settles a race. A timer that is not due yet, or
+ * whose clock stopped in time, is a no-op too: the scheduler may act on a view
+ * that a newer event has overtaken.
+ */
+export function recordTimeLimit(c: RecordTimeLimit, s: StartedCase): Decided {
+  const d = c.data;
+  let task: TaskState | undefined;
+  if (d.scope === 'task') {
+    task = d.taskId !== undefined ? taskOf(s, d.taskId) : undefined;
+    if (!task) return fail('NotFound', `task ${d.taskId ?? '(none)'} not found`);
+  }
+  const step = task?.step;
+  // A task still waiting for another department has no clock running.
+  if (step !== undefined && !s.clock.tasks[step]?.startedAt) return ok([]);
+  const key = timeLimitKey({ kind: d.kind, scope: d.scope, step, limit: d.limit, dueAt: d.dueAt });
+  if (s.clock.recorded.includes(key)) return ok([]);
+  const firesMs = Date.parse(d.firesAt);
+  if (!(firesMs <= Date.parse(c.now))) return ok([]);
+  const closedAt = d.scope === 'case' ? s.clock.closedAt : (s.clock.tasks[step!]?.closedAt ?? s.clock.closedAt);
+  // Closed in time: nothing to record. A warning for a closed clock is moot; an exceedance it passed before closing is not.
+  if (closedAt !== undefined && (d.kind === 'warning' || Date.parse(closedAt) < firesMs)) return ok([]);
+  if (d.kind === 'warning' && s.clock.recorded.includes(timeLimitKey({ ...d, kind: 'exceeded', step }))) return ok([]);
+
+  const where = task ? { taskId: task.id, step: task.step, department: task.department } : {};
+  const base = { scope: d.scope, ...where, limit: d.limit, dueAt: d.dueAt, at: c.now };
+  if (d.kind === 'warning') return ok([{ type: 'TimeLimitWarning', data: { ...base, warningAt: d.firesAt } }]);
+  const limitName = d.limit === 'committed' ? '承诺时限' : '法定时限';
+  const who = task ? `${task.service}（${task.department}）` : `办件 ${s.caseId}`;
+  return ok([
+    { type: 'TimeLimitExceeded', data: base },
+    {
+      type: 'CaseEscalated',
+      data: { ...base, to: 'supervisor', reason: `${who}超过${limitName}（${d.limit} limit passed: due ${d.dueAt}）` },
+    },
+  ]);
+}

@@ -1,0 +1,150 @@
+import type { CaseEvent, CaseStarted, SpecialProcedureKind, TimeLimitKind, TimeLimitScope } from '../case/events.js';
+
+/**
+ * What the time-limit clocks need from a case's events, folded once: when each
+ * clock started and stopped, and every pause. The same fold serves the case state
+ * (and so `decide`), the scheduler and the supervision projection, so the three
+ * cannot disagree about a deadline. Immutable: a change returns a new object.
+ */
+export interface ClockFacts {
+  caseId: string;
+  matter: string;
+  matterVersion: number;
+  /** CaseStarted: the case clock starts. */
+  startedAt: string;
+  /** The case clock stops when the case closes. */
+  closedAt?: string;
+  outcome?: 'completed' | 'rejected' | 'withdrawn';
+  /** Task clocks by step, present once the task was first dispatched (or closed unstarted). */
+  tasks: Readonly<Record<string, TaskClockFacts>>;
+  /** Every pause in the order it began; an open one has no `to`. */
+  pauses: readonly PauseFact[];
+  /** Keys of the time-limit events already recorded (see {@link timeLimitKey}). */
+  recorded: readonly string[];
+}
+
+export interface TaskClockFacts {
+  /** First TaskDispatched: later dispatches (after a supplement) do not restart the clock. */
+  startedAt?: string;
+  closedAt?: string;
+  outcome?: 'approved' | 'rejected' | 'cancelled';
+}
+
+export interface PauseFact {
+  cause: 'supplement' | 'special-procedure';
+  /** The task it concerns; absent for a case-wide special procedure. */
+  step?: string;
+  kind?: SpecialProcedureKind;
+  note?: string;
+  from: string;
+  to?: string;
+}
+
+/** The idempotency key of a time-limit record: one warning and one exceedance per scope, limit and due date. */
+export const timeLimitKey = (k: { kind: 'warning' | 'exceeded'; scope: TimeLimitScope; step?: string | undefined; limit: TimeLimitKind; dueAt: string }): string =>
+  `${k.kind}:${k.scope}:${k.scope === 'task' ? (k.step ?? '') : ''}:${k.limit}:${k.dueAt}`;
+
+/** Shared by every case without pauses or records yet (most of them): folds never mutate it. */
+const NONE_YET: readonly never[] = Object.freeze([]);
+
+export function startClockFacts(e: CaseStarted): ClockFacts {
+  return {
+    caseId: e.data.caseId,
+    matter: e.data.matter,
+    matterVersion: e.data.matterVersion,
+    startedAt: e.data.at,
+    tasks: {},
+    pauses: NONE_YET,
+    recorded: NONE_YET,
+  };
+}
+
+const stepOfTask = (taskId: string | undefined): string | undefined => {
+  if (taskId === undefined) return undefined;
+  const i = taskId.lastIndexOf('.');
+  return i > 0 ? taskId.slice(i + 1) : undefined;
+};
+
+/** Folds one event into the clock facts; returns the same object when the event does not touch a clock. */
+export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
+  const setTask = (step: string, patch: TaskClockFacts): ClockFacts => ({
+    ...f,
+    tasks: { ...f.tasks, [step]: { ...f.tasks[step], ...patch } },
+  });
+  const closePauses = (which: (p: PauseFact) => boolean, at: string): readonly PauseFact[] =>
+    f.pauses.some((p) => p.to === undefined && which(p))
+      ? f.pauses.map((p) => (p.to === undefined && which(p) ? { ...p, to: at } : p))
+      : f.pauses;
+
+  switch (e.type) {
+    case 'TaskDispatched':
+      return f.tasks[e.data.step]?.startedAt ? f : setTask(e.data.step, { startedAt: e.data.at });
+    case 'DecisionRecorded': {
+      if (e.data.decision === 'supplement-required') return f;
+      const step = e.data.step;
+      // A procedure still open when its task is decided ends with it, or it would hold the case clock forever.
+      const pauses = closePauses((p) => p.cause === 'special-procedure' && p.step === step, e.data.at);
+      return { ...setTask(step, { closedAt: e.data.at, outcome: e.data.decision }), pauses };
+    }
+    case 'TaskCancelled': {
+      const step = e.data.step;
+      const pauses = closePauses((p) => p.step === step, e.data.at);
+      return { ...setTask(step, { closedAt: e.data.at, outcome: 'cancelled' }), pauses };
+    }
+    case 'SupplementRequested': {
+      const open = f.pauses.some((p) => p.cause === 'supplement' && p.step === e.data.step && p.to === undefined);
+      if (open) return f;
+      return { ...f, pauses: [...f.pauses, { cause: 'supplement', step: e.data.step, from: e.data.at }] };
+    }
+    case 'SupplementProvided':
+      return { ...f, pauses: closePauses((p) => p.cause === 'supplement', e.data.at) };
+    case 'SpecialProcedureStarted': {
+      const step = e.data.step ?? stepOfTask(e.data.taskId);
+      const pause: PauseFact = {
+        cause: 'special-procedure',
+        ...(step !== undefined ? { step } : {}),
+        kind: e.data.kind,
+        ...(e.data.note !== undefined ? { note: e.data.note } : {}),
+        from: e.data.at,
+      };
+      return { ...f, pauses: [...f.pauses, pause] };
+    }
+    case 'SpecialProcedureEnded': {
+      const step = e.data.step ?? stepOfTask(e.data.taskId);
+      return { ...f, pauses: closePauses((p) => p.cause === 'special-procedure' && p.step === step && p.kind === e.data.kind, e.data.at) };
+    }
+    case 'CaseCompleted':
+    case 'CaseRejected':
+    case 'CaseWithdrawn': {
+      const outcome = e.type === 'CaseCompleted' ? 'completed' : e.type === 'CaseRejected' ? 'rejected' : 'withdrawn';
+      return { ...f, closedAt: e.data.at, outcome, pauses: closePauses(() => true, e.data.at) };
+    }
+    case 'TimeLimitWarning':
+    case 'TimeLimitExceeded': {
+      const key = timeLimitKey({
+        kind: e.type === 'TimeLimitWarning' ? 'warning' : 'exceeded',
+        scope: e.data.scope,
+        step: e.data.step ?? stepOfTask(e.data.taskId),
+        limit: e.data.limit,
+        dueAt: e.data.dueAt,
+      });
+      return f.recorded.includes(key) ? f : { ...f, recorded: [...f.recorded, key] };
+    }
+    case 'CaseStarted':
+    case 'CaseEscalated':
+    // After completion: the case clocks have stopped (a rectification keeps its own limit).
+    case 'ResultsIssued':
+    case 'ReviewSubmitted':
+    case 'RectificationOpened':
+    case 'RectificationClosed':
+      return f;
+    default: {
+      const unknown: never = e;
+      throw new Error(`unknown event ${(unknown as { type: string }).type}`);
+    }
+  }
+}
+
+/** The special procedures open now, for the case (`step` undefined) or a task. */
+export const openProcedures = (f: ClockFacts): PauseFact[] =>
+  f.pauses.filter((p) => p.cause === 'special-procedure' && p.to === undefined);

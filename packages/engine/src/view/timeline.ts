@@ -1,0 +1,302 @@
+import { DEPARTMENT_NAMES } from '../definition/definition.js';
+
+/**
+ * A case's history as an auditor reads it, in Chinese: when (Beijing time), who,
+ * what, and which clocks were running after it. Built from the stored events alone,
+ * so it reads any history, including event types this code does not know yet
+ * (they are shown with their type and data).
+ *
+ * The clocks follow the events: the case clock (办件总时限) runs from acceptance,
+ * pauses during 补正 and during a case-wide 特别程序, and stops when the case is
+ * closed; each department's clock runs from dispatch to its decision, and pauses
+ * during a 特别程序 of its task.
+ */
+
+export interface TimelineEvent {
+  position: number;
+  type: string;
+  data: unknown;
+  metadata?: unknown;
+  recordedAt: string;
+}
+
+export type CaseClockState = 'running' | 'paused' | 'stopped';
+
+export interface TimelineClocks {
+  case: CaseClockState;
+  /** Why the case clock is paused: 补正, 特别程序（…）. */
+  pausedFor: string[];
+  /** Steps whose department clock runs. */
+  running: string[];
+  /** Steps whose department clock is paused. */
+  paused: string[];
+}
+
+export interface TimelineEntry {
+  position: number;
+  type: string;
+  /** The recorded time (ISO, UTC). */
+  at: string;
+  /** The same, in Beijing time: 'YYYY-MM-DD HH:mm:ss'. */
+  time: string;
+  /** Who caused it, as recorded (metadata.actor). */
+  actor: string | null;
+  who: string;
+  what: string;
+  clocks: TimelineClocks;
+  /** 计时状态 in words. */
+  clock: string;
+  /** The whole line. */
+  text: string;
+}
+
+export interface Timeline {
+  caseId: string;
+  matter: string | null;
+  matterName: string | null;
+  matterVersion: number | null;
+  entries: TimelineEntry[];
+}
+
+const PROCEDURE_NAMES: Record<string, string> = {
+  inspection: '现场核查',
+  testing: '检验检测',
+  quarantine: '检疫',
+  appraisal: '鉴定',
+  'expert-review': '专家评审',
+  hearing: '听证',
+  'public-notice': '公示',
+  bidding: '招标',
+  auction: '拍卖',
+};
+
+const LIMIT_NAMES: Record<string, string> = { committed: '承诺时限', statutory: '法定时限' };
+
+/** Events the engine derives from a command: the system did them, on someone's command. */
+const DERIVED = new Set(['TaskDispatched', 'SupplementRequested', 'TaskCancelled', 'CaseCompleted', 'CaseRejected', 'TimeLimitWarning', 'TimeLimitExceeded', 'CaseEscalated']);
+
+/** Beijing time of an ISO instant, 'YYYY-MM-DD HH:mm:ss'. */
+export function beijingTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export const departmentName = (id: unknown): string =>
+  typeof id === 'string' ? ((DEPARTMENT_NAMES as Record<string, string>)[id] ?? id) : '部门';
+
+/** The person or system behind an actor string as recorded in metadata. */
+export function actorName(actor: string | null, data: Record<string, unknown>): string {
+  if (!actor) return '系统';
+  if (actor === 'clerk') return '综合窗口人员';
+  if (actor === 'department') return departmentName(data.department);
+  if (actor.startsWith('department:')) return departmentName(actor.slice('department:'.length));
+  if (actor === 'supervisor') return '督办人员';
+  if (actor === 'auditor') return '审计人员';
+  if (actor === 'applicant') return '申请人';
+  if (actor === 'system' || actor.startsWith('system:') || actor === 'scheduler') return '系统';
+  return actor;
+}
+
+const list = (v: unknown): string => (Array.isArray(v) && v.length > 0 ? v.map(String).join('、') : '（未列明）');
+
+const brief = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object') return String(v);
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([k]) => k !== 'at')
+    .map(([k, x]) => `${k}=${typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x)}`)
+    .join('，');
+};
+
+/** @param nameOf the matter's name for its id and version (from the catalogue), when known. */
+export function caseTimeline(
+  caseId: string,
+  events: readonly TimelineEvent[],
+  nameOf: (matter: string, version: number) => string | undefined = () => undefined,
+): Timeline {
+  let matter: string | null = null;
+  let matterName: string | null = null;
+  let matterVersion: number | null = null;
+  const services = new Map<string, { department: string; service: string }>();
+  const clocks: { case: CaseClockState | 'not-started'; pausedFor: Set<string>; running: Set<string>; paused: Map<string, Set<string>> } = {
+    case: 'not-started',
+    pausedFor: new Set(),
+    running: new Set(),
+    paused: new Map(),
+  };
+  const stepOf = (d: Record<string, unknown>): string | undefined => {
+    if (typeof d.step === 'string') return d.step;
+    if (typeof d.taskId === 'string') return d.taskId.slice(d.taskId.lastIndexOf('.') + 1);
+    return undefined;
+  };
+  const taskName = (d: Record<string, unknown>): string => {
+    const step = stepOf(d);
+    const known = step ? services.get(step) : undefined;
+    const dept = departmentName(d.department ?? known?.department);
+    const service = typeof d.service === 'string' ? d.service : known?.service;
+    return service ? `${dept}（${service}）` : dept;
+  };
+  const pauseTask = (step: string, why: string) => {
+    const reasons = clocks.paused.get(step) ?? new Set<string>();
+    reasons.add(why);
+    clocks.paused.set(step, reasons);
+    clocks.running.delete(step);
+  };
+  const resumeTask = (step: string, why: string) => {
+    const reasons = clocks.paused.get(step);
+    if (!reasons) return;
+    reasons.delete(why);
+    if (reasons.size === 0) {
+      clocks.paused.delete(step);
+      clocks.running.add(step);
+    }
+  };
+  const caseState = (): CaseClockState =>
+    clocks.case === 'stopped' || clocks.case === 'not-started' ? 'stopped' : clocks.pausedFor.size > 0 ? 'paused' : 'running';
+
+  const entries: TimelineEntry[] = [];
+  for (const e of events) {
+    const d = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>;
+    const meta = (e.metadata && typeof e.metadata === 'object' ? e.metadata : {}) as Record<string, unknown>;
+    const actor = typeof meta.actor === 'string' ? meta.actor : null;
+    let what: string;
+    switch (e.type) {
+      case 'CaseStarted': {
+        matter = typeof d.matter === 'string' ? d.matter : null;
+        matterVersion = typeof d.matterVersion === 'number' ? d.matterVersion : null;
+        matterName = matter !== null && matterVersion !== null ? (nameOf(matter, matterVersion) ?? null) : null;
+        const applicant = (d.applicant ?? {}) as Record<string, unknown>;
+        what = `受理「${matterName ?? matter ?? '未知事项'}」（事项版本 v${matterVersion ?? '?'}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项`;
+        clocks.case = 'running';
+        break;
+      }
+      case 'TaskDispatched': {
+        const step = stepOf(d);
+        if (step) services.set(step, { department: String(d.department ?? ''), service: String(d.service ?? '') });
+        const attempt = typeof d.attempt === 'number' ? d.attempt : 1;
+        what = `派发任务至${taskName(d)}${attempt > 1 ? `（第 ${attempt} 次，补正后重新派发）` : ''}`;
+        if (step) {
+          clocks.paused.delete(step);
+          clocks.running.add(step);
+        }
+        break;
+      }
+      case 'DecisionRecorded': {
+        const step = stepOf(d);
+        if (d.decision === 'approved') {
+          const output = d.output && typeof d.output === 'object' && Object.keys(d.output).length > 0 ? `，办理结果：${brief(d.output)}` : '';
+          what = `${taskName(d)}准予办理${output}`;
+          if (step) clocks.running.delete(step);
+        } else if (d.decision === 'rejected') {
+          what = `${taskName(d)}不予许可，理由：${String(d.reason ?? '（未说明）')}`;
+          if (step) clocks.running.delete(step);
+        } else if (d.decision === 'supplement-required') {
+          what = `${taskName(d)}要求补正：${list(d.missingMaterials)}${d.reason ? `（${String(d.reason)}）` : ''}`;
+          if (step) pauseTask(step, '补正');
+        } else {
+          what = `${taskName(d)}作出决定：${String(d.decision)}`;
+        }
+        break;
+      }
+      case 'SupplementRequested':
+        what = `一次性告知申请人补正材料：${list(d.missingMaterials)}，计时暂停`;
+        clocks.pausedFor.add('补正');
+        break;
+      case 'SupplementProvided':
+        what = `申请人提交补正材料：${list(d.materials)}，计时恢复`;
+        clocks.pausedFor.delete('补正');
+        for (const step of [...clocks.paused.keys()]) resumeTask(step, '补正');
+        break;
+      case 'TaskCancelled': {
+        what = `撤销${taskName(d)}的任务：${String(d.reason ?? '')}`;
+        const step = stepOf(d);
+        if (step) {
+          clocks.running.delete(step);
+          clocks.paused.delete(step);
+        }
+        break;
+      }
+      case 'CaseCompleted':
+        what = '全部部门办结，统一出件，办件办结';
+        clocks.case = 'stopped';
+        break;
+      case 'CaseRejected':
+        what = `办件终止（不予许可）：${String(d.reason ?? '')}`;
+        clocks.case = 'stopped';
+        break;
+      case 'CaseWithdrawn':
+        what = `申请人撤回申请：${String(d.reason ?? '')}`;
+        clocks.case = 'stopped';
+        break;
+      case 'SpecialProcedureStarted': {
+        const kind = PROCEDURE_NAMES[String(d.kind)] ?? String(d.kind ?? '');
+        const step = stepOf(d);
+        what = `${step ? taskName(d) : '全案'}进入特别程序（${kind}），不计入时限${d.note ? `：${String(d.note)}` : ''}`;
+        if (step) pauseTask(step, `特别程序（${kind}）`);
+        else clocks.pausedFor.add(`特别程序（${kind}）`);
+        break;
+      }
+      case 'SpecialProcedureEnded': {
+        const kind = PROCEDURE_NAMES[String(d.kind)] ?? String(d.kind ?? '');
+        const step = stepOf(d);
+        what = `${step ? taskName(d) : '全案'}特别程序（${kind}）结束，计时恢复`;
+        if (step) resumeTask(step, `特别程序（${kind}）`);
+        else clocks.pausedFor.delete(`特别程序（${kind}）`);
+        break;
+      }
+      case 'TimeLimitWarning':
+      case 'TimeLimitExceeded':
+      case 'CaseEscalated': {
+        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : '办件';
+        const limit = LIMIT_NAMES[String(d.limit)] ?? '时限';
+        const due = typeof d.dueAt === 'string' ? beijingTime(d.dueAt) : '（未知）';
+        what =
+          e.type === 'TimeLimitWarning'
+            ? `黄灯预警：${scope}${limit}将于 ${due} 到期`
+            : e.type === 'TimeLimitExceeded'
+              ? `红灯：${scope}${limit}已于 ${due} 到期，已超期`
+              : `督办：${scope}${limit}超期，移交督办人员${d.reason ? `（${String(d.reason)}）` : ''}`;
+        break;
+      }
+      default:
+        what = `${e.type}${Object.keys(d).length > 0 ? `：${brief(d)}` : ''}`;
+    }
+    const who = DERIVED.has(e.type) ? '系统' : actorName(actor, d);
+    const state = caseState();
+    const snapshot: TimelineClocks = {
+      case: state,
+      pausedFor: [...clocks.pausedFor],
+      running: [...clocks.running],
+      paused: [...clocks.paused.keys()],
+    };
+    const clock = clockText(snapshot, clocks.case === 'not-started', (step) => taskName({ step }));
+    const time = beijingTime(e.recordedAt);
+    entries.push({
+      position: e.position,
+      type: e.type,
+      at: e.recordedAt,
+      time,
+      actor,
+      who,
+      what,
+      clocks: snapshot,
+      clock,
+      text: `${time}  ${who}：${what}〔${clock}〕`,
+    });
+  }
+  return { caseId, matter, matterName, matterVersion, entries };
+}
+
+function clockText(c: TimelineClocks, notStarted: boolean, name: (step: string) => string): string {
+  if (notStarted) return '未计时';
+  const parts: string[] = [];
+  if (c.case === 'stopped') parts.push('办件计时已停止');
+  else if (c.case === 'paused') parts.push(`办件计时暂停（${c.pausedFor.join('、')}）`);
+  else parts.push('办件计时中');
+  if (c.case !== 'stopped') {
+    if (c.running.length > 0) parts.push(`部门计时中：${c.running.map(name).join('、')}`);
+    if (c.paused.length > 0) parts.push(`部门计时暂停：${c.paused.map(name).join('、')}`);
+  }
+  return parts.join('；');
+}
