@@ -410,6 +410,24 @@ export const eventStoreContract = (
       }
     });
 
+    it('names every stream\'s head as of a time, for the daily anchors: later events do not move an old head', async () => {
+      const store = await fresh();
+      const at = (iso: string, e: PreparedEvent): PreparedEvent => ({ ...e, recordedAt: iso });
+      // case-1: two events on 1 March, one on 2 March; case-2: one on 2 March only.
+      await store.append({ streamId: 'case-1', events: [at('2025-03-01T10:00:00.000Z', event('case-1', 0)), at('2025-03-01T11:00:00.000Z', event('case-1', 1))], expectedRevision: -1 });
+      await store.append({ streamId: 'case-2', events: [at('2025-03-02T09:00:00.000Z', event('case-2', 0))], expectedRevision: -1 });
+      await store.append({ streamId: 'case-1', events: [at('2025-03-02T10:00:00.000Z', event('case-1', 2))], expectedRevision: 1 });
+      const sorted = (heads: { streamId: string }[]) => [...heads].sort((a, b) => a.streamId.localeCompare(b.streamId));
+      expect(sorted(await store.readStreamHeads({ before: '2025-03-02T00:00:00.000Z' }))).toEqual([
+        { streamId: 'case-1', position: 1, hash: 'case-1#1' },
+      ]);
+      expect(sorted(await store.readStreamHeads())).toEqual([
+        { streamId: 'case-1', position: 2, hash: 'case-1#2' },
+        { streamId: 'case-2', position: 0, hash: 'case-2#0' },
+      ]);
+      expect(await store.readStreamHeads({ before: '2025-01-01T00:00:00.000Z' })).toEqual([]);
+    });
+
     durableIt('keeps every acknowledged event and outbox message across close and reopen', async () => {
       const store = await fresh();
       const first = await store.append({

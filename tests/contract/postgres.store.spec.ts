@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventStore, StoredEvent } from '@onematter/engine';
 import { PostgresEventStore } from '../../packages/adapters/src/stores/index.js';
-import { eventStoreContract, events } from './eventStore.contract.js';
+import { eventStoreContract, events, task } from './eventStore.contract.js';
+import { readModelStoreContract } from './readModelStore.contract.js';
 
 const url = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -21,6 +22,15 @@ const freshSchema = () => `test_${randomBytes(6).toString('hex')}`;
 const dropSchema = (schema: string) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 
 eventStoreContract(
+  'postgres',
+  async () => openIn(freshSchema()),
+  async (store) => {
+    await dropSchema(schemas.get(store)!);
+  },
+  { reopen: async (store) => openIn(schemas.get(store)!) },
+);
+
+readModelStoreContract(
   'postgres',
   async () => openIn(freshSchema()),
   async (store) => {
@@ -55,7 +65,7 @@ describe('postgres event store, global order under concurrent transactions', () 
     const slow = store.append({ streamId: 'case-slow', events: events('case-slow', 1, 2), expectedRevision: 0 });
     await waitFor(async () => {
       const { rows } = await admin.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%"${schema}".streams%'`,
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%"${schema}".%'`,
       );
       return Number(rows[0]!.n) === 1;
     });
@@ -95,6 +105,75 @@ describe('postgres event store, global order under concurrent transactions', () 
     const positions = seen.map((e) => e.globalPosition);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(new Set(seen.map((e) => `${e.streamId}@${e.position}`)).size).toBe(seen.length);
+  });
+});
+
+describe('postgres group commit', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const freshStore = async () => {
+    const schema = freshSchema();
+    const store = openIn(schema);
+    cleanups.push(() => dropSchema(schema), () => store.close());
+    await store.init();
+    return { store, schema };
+  };
+
+  it('writes appends issued together in one transaction, judging each against the revisions written before it', async () => {
+    const { store } = await freshStore();
+    const [opened, followed, stale, other] = await Promise.all([
+      store.append({ streamId: 'case-2', events: events('case-2', 0, 1), expectedRevision: -1, outbox: [task('case-2', 'tax')] }),
+      store.append({ streamId: 'case-1', events: events('case-1', 0, 2), expectedRevision: -1, outbox: [task('case-1', 'samr')] }),
+      store.append({ streamId: 'case-1', events: events('case-1', 2, 1), expectedRevision: 1, outbox: [task('case-1', 'stale')] }),
+      store.append({ streamId: 'case-1', events: events('case-1', 2, 1), expectedRevision: 1, outbox: [task('case-1', 'psb')] }),
+    ]).then(([a, b, c, d]) => [b, c, d, a]);
+    expect(opened).toMatchObject({ ok: true, nextRevision: 1 });
+    expect(followed).toMatchObject({ ok: true, nextRevision: 2 });
+    expect(stale).toMatchObject({ ok: false, error: { kind: 'Concurrency', actualRevision: 2 } });
+    expect(other).toMatchObject({ ok: true, nextRevision: 0 });
+    // One reservation for the batch, handed out in stream order to the accepted requests:
+    // consecutive positions (a request retried alone would have left the batch's as a gap).
+    const positions = [opened, followed, other].map((r) => (r.ok ? r.lastGlobalPosition : 0));
+    expect(positions).toEqual([2, 3, 4]);
+    expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.topic)).toEqual([
+      'onematter.tasks.samr',
+      'onematter.tasks.stale',
+      'onematter.tasks.tax',
+    ]);
+  });
+
+  it('lets one request that breaks a constraint fail alone, not the batch it came in', async () => {
+    const { store, schema } = await freshStore();
+    // A writer that bypassed the streams table took case-x's first position.
+    await admin.query(
+      `INSERT INTO "${schema}".events (global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash)
+       VALUES (1000, 'case-x', 0, 'Noted', '{}', '{"v":1}', '2025-01-01T00:00:00.000Z', '', 'h')`,
+    );
+    const [x, y, z] = await Promise.all([
+      store.append({ streamId: 'case-x', events: events('case-x', 0, 1), expectedRevision: -1 }),
+      store.append({ streamId: 'case-y', events: events('case-y', 0, 2), expectedRevision: -1, outbox: [task('case-y', 'samr')] }),
+      store.append({ streamId: 'case-z', events: events('case-z', 0, 1), expectedRevision: -1 }),
+    ]);
+    expect(x).toMatchObject({ ok: false, error: { kind: 'Concurrency', actualRevision: 0 } });
+    expect(y).toMatchObject({ ok: true, nextRevision: 1 });
+    expect(z).toMatchObject({ ok: true, nextRevision: 0 });
+    expect(await store.readStream('case-y')).toHaveLength(2);
+    expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.key)).toEqual(['case-y']);
+  });
+
+  it('deletes published outbox rows with the next batch', async () => {
+    const { store } = await freshStore();
+    await store.append({ streamId: 'case-1', events: events('case-1', 0, 1), expectedRevision: -1, outbox: [task('case-1', 'samr'), task('case-1', 'psb')] });
+    const rows = await store.readOutbox({ after: 0, limit: 10 });
+    const [marked, appended] = await Promise.all([
+      store.markPublished([rows[0]!.id]),
+      store.append({ streamId: 'case-2', events: events('case-2', 0, 1), expectedRevision: -1, outbox: [task('case-2', 'tax')] }),
+    ]);
+    expect(marked).toBeUndefined();
+    expect(appended.ok).toBe(true);
+    expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.topic)).toEqual(['onematter.tasks.psb', 'onematter.tasks.tax']);
   });
 });
 

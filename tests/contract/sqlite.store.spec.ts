@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore } from '@onematter/engine';
 import { SqliteEventStore } from '../../packages/adapters/src/stores/index.js';
 import { eventStoreContract, events, task } from './eventStore.contract.js';
+import { readModelStoreContract } from './readModelStore.contract.js';
 
 /** Each store's database file, so the suite can reopen it and clean it up. */
 const files = new Map<EventStore, { dir: string; file: string }>();
@@ -17,6 +18,18 @@ const openAt = (where: { dir: string; file: string }) => {
 };
 
 eventStoreContract(
+  'sqlite',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onematter-sqlite-'));
+    return openAt({ dir, file: join(dir, 'onematter.db') });
+  },
+  async (store) => {
+    rmSync(files.get(store)!.dir, { recursive: true, force: true });
+  },
+  { reopen: async (store) => openAt(files.get(store)!) },
+);
+
+readModelStoreContract(
   'sqlite',
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'onematter-sqlite-'));

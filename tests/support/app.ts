@@ -1,4 +1,4 @@
-import { build, createRuntime, type Runtime, type RuntimeConfig } from '@onematter/api';
+import { build, createRuntime, type BuildOptions, type Runtime, type RuntimeConfig } from '@onematter/api';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,14 +11,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a fresh store, driven through `inject` (no port). */
-export async function testApp(config: Partial<RuntimeConfig> = {}): Promise<TestApp> {
+/**
+ * The real app on a fresh store, driven through `inject` (no port). Auth is off unless
+ * the test passes `{ auth: { enabled: true, … } }` as options (tests/e2e/auth*.spec.ts do).
+ */
+export async function testApp(config: Partial<RuntimeConfig> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'onematter-test-'));
   const runtime = await createRuntime(
     { store: 'memory', dataDir, bus: 'memory', simulateDepartments: false, ...config },
     pino({ level: 'silent' }),
   );
-  const app = await build(runtime);
+  const app = await build(runtime, { auth: { enabled: false }, ...options });
   return {
     app,
     runtime,

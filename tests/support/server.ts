@@ -11,11 +11,14 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `onematter serve` (the built CLI, as a user runs it) on a free port and waits for its URL. */
+/**
+ * Starts `onematter serve` (the built CLI, as a user runs it) on a free port and waits for its URL.
+ * Auth is off (ONEMATTER_NO_AUTH=1) unless `env` sets ONEMATTER_NO_AUTH itself.
+ */
 export async function startServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ONEMATTER_NO_AUTH: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -8,13 +8,19 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { aftercareRoutes } from './routes/aftercare.js';
 import { caseRoutes } from './routes/cases.js';
 import { matterRoutes } from './routes/matters.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
+import { auditRoutes } from './routes/audit.js';
+import { supervisionRoutes } from './routes/supervision.js';
+import { specialProcedureRoutes } from './routes/specialProcedures.js';
 import { problem, sendProblem } from './problem.js';
 import type { Runtime } from './runtime.js';
-import { landingPage } from './landing.js';
+import { installAuth, type AuthOptions } from './auth/plugin.js';
+import { authRoutes } from './auth/routes.js';
+import { serveWorkbench } from './web.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -28,11 +34,56 @@ export const REDACTED_PATHS = [
   'req.body.applicant.phone',
   'req.headers.authorization',
   'req.headers.cookie',
+  // Secrets of sign-in and access: never in clear (keys, passwords, session and CSRF tokens).
+  'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'req.body.password',
+  'password',
+  '*.password',
+  'passwordHash',
+  '*.passwordHash',
+  'accessKey',
+  '*.accessKey',
+  'token',
+  '*.token',
+  'csrfToken',
+  '*.csrfToken',
+  // Identity numbers and phones wherever a case's data is logged (the applicant, a form's people).
+  'idNumber',
+  'phone',
+  '*.idNumber',
+  '*.phone',
+  '*.*.idNumber',
+  '*.*.phone',
+  'form.legalRepresentative.idNumber',
+  'form.legalRepresentative.phone',
+  '*.form.legalRepresentative.idNumber',
+  '*.form.legalRepresentative.phone',
 ];
+
+/** Masks an ID number or phone so a log line still tells cases apart (1101************2X, 139****9000); hides anything else. */
+export function maskForLog(value: unknown, path: string[]): string {
+  const field = path[path.length - 1];
+  if (typeof value !== 'string') return '***';
+  if (field === 'idNumber' && value.length >= 8) return `${value.slice(0, 4)}${'*'.repeat(value.length - 6)}${value.slice(-2)}`;
+  if (field === 'phone' && value.length >= 7) return `${value.slice(0, 3)}****${value.slice(-4)}`;
+  return '***';
+}
+
+/** pino's `redact` option for every logger of the server. */
+export const logRedaction = { paths: REDACTED_PATHS, censor: maskForLog };
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   loggerInstance?: FastifyServerOptions['loggerInstance'];
+  /**
+   * Sign-in, keys, tokens and roles. Default: enabled with no identity provider.
+   * `{ enabled: false }` is for local development and tests only (`--no-auth`).
+   */
+  auth?: AuthOptions;
+  /** Behind a TLS-terminating proxy: trust X-Forwarded-* (so Secure cookies are set on HTTPS). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 /**
@@ -44,6 +95,7 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -72,6 +124,9 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
     sendProblem(reply, problem(404, `no route ${request.method} ${request.url.split('?')[0]}`, undefined, request.url)),
   );
 
+  // Before any route: its onRoute hook refuses a route under the prefix that declares no roles.
+  const auth = await installAuth(app, runtime, options.auth ?? { enabled: true }, API_PREFIX);
+
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -86,7 +141,18 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
         { name: 'cases', description: '办件 (cases)' },
         { name: 'tasks', description: '部门任务 (department tasks)' },
         { name: 'system', description: 'health, metrics' },
+        { name: 'supervision', description: '督办 / 电子监察 (time limits: lights, on-time rate, compression)' },
+        { name: 'auth', description: '登录与身份 (sign-in and who is calling)' },
       ],
+      components: {
+        securitySchemes: {
+          accessKey: { type: 'http', scheme: 'bearer', description: 'An access key from `onematter keys create` (or send it as X-Api-Key)' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          identityProvider: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from the configured identity provider (JWKS)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'onematter_session', description: 'Workbench sign-in; changes also need X-CSRF-Token' },
+        },
+      },
+      security: [{ accessKey: [] }, { apiKeyHeader: [] }, { identityProvider: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
   });
@@ -96,6 +162,11 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
   await app.register(matterRoutes, { prefix: API_PREFIX, runtime });
   await app.register(caseRoutes, { prefix: API_PREFIX, runtime });
   await app.register(taskRoutes, { prefix: API_PREFIX, runtime });
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(runtime)));
+  await app.register(auditRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(supervisionRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(specialProcedureRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(aftercareRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(authRoutes, { prefix: API_PREFIX, auth });
+  await serveWorkbench(app, runtime);
   return app;
 }

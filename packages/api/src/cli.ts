@@ -1,11 +1,17 @@
-import { DEPARTMENT_NAMES, type DepartmentId } from '@onematter/engine';
-import { defaultCatalogue } from '@onematter/workflows';
+import { DEPARTMENTS, topicsWithPrefix } from '@onematter/engine';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { REDACTED_PATHS, build } from './app.js';
+import { build, logRedaction } from './app.js';
+import { addAuthOptions, authOptionsFrom, demoSignInLines, ensureDemoAccounts, type AuthFlags } from './auth/cli.js';
+import { registerAccountsCommand } from './commands/accounts.js';
+import { addTimeOptions, registerCalendarCommand, timeConfigFrom, type TimeFlags } from './commands/calendar.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerDepartmentCommand } from './commands/department.js';
-import { createRuntime, UsageError, type RuntimeConfig } from './runtime.js';
+import { registerKeysCommand } from './commands/keys.js';
+import { registerProjectionsCommand } from './commands/projections.js';
+import { registerMattersCommand } from './commands/matters.js';
+import { CheckFailed, createRuntime, UsageError, type RuntimeConfig } from './runtime.js';
 
 /** Exit codes: 0 success, 1 a failed check, 2 bad usage. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -16,7 +22,7 @@ const port = (v: string) => {
   return n;
 };
 
-interface ServeFlags {
+interface ServeFlags extends AuthFlags, TimeFlags {
   port: number;
   host: string;
   dataDir: string;
@@ -24,10 +30,13 @@ interface ServeFlags {
   bus: RuntimeConfig['bus'];
   simulateDepartments: boolean;
   pgUrl?: string;
+  pgSchema?: string;
   kafkaBrokers?: string;
+  topicPrefix?: string;
   kurrentdbUrl?: string;
   simulateDelayMs?: string;
   simulateSupplementRate?: string;
+  manualDepartments?: string;
   logLevel: string;
 }
 
@@ -45,6 +54,12 @@ function simulationOf(f: ServeFlags, defaults: { delayMs: [number, number]; supp
     supplementRate = Number(f.simulateSupplementRate);
     if (!(supplementRate >= 0 && supplementRate <= 1)) throw new UsageError('--simulate-supplement-rate is a share from 0 to 1');
   }
+  if (f.manualDepartments) {
+    const manual = f.manualDepartments.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = manual.filter((d) => !(DEPARTMENTS as readonly string[]).includes(d));
+    if (unknown.length) throw new UsageError(`--manual-departments: unknown department ${unknown.join(', ')}; use ${DEPARTMENTS.join(', ')}`);
+    return { delayMs, supplementRate, departments: DEPARTMENTS.filter((d) => !manual.includes(d)) };
+  }
   return { delayMs, supplementRate };
 }
 
@@ -53,17 +68,20 @@ const storeOptions = (cmd: Command) =>
     .addOption(new Option('--data-dir <dir>', 'where the embedded SQLite store keeps its file').env('ONEMATTER_DATA_DIR').default('./data'))
     .addOption(new Option('--store <kind>', 'event store').choices(['sqlite', 'memory', 'postgres', 'kurrentdb']).env('ONEMATTER_STORE').default('sqlite'))
     .addOption(new Option('--pg-url <url>', 'PostgreSQL connection string (with --store postgres)').env('ONEMATTER_PG_URL'))
+    .addOption(new Option('--pg-schema <name>', 'PostgreSQL schema holding the tables, created if missing (default onematter)').env('ONEMATTER_PG_SCHEMA'))
     .addOption(new Option('--kurrentdb-url <url>', 'KurrentDB connection string (with --store kurrentdb)').env('ONEMATTER_KURRENTDB_URL'));
 
 const serveOptions = (cmd: Command) =>
-  storeOptions(cmd)
+  addTimeOptions(addAuthOptions(storeOptions(cmd)))
     .addOption(new Option('--port <port>', 'HTTP port').argParser(port).env('ONEMATTER_PORT').default(3000))
     .addOption(new Option('--host <host>', 'interface to listen on').env('ONEMATTER_HOST').default('127.0.0.1'))
     .addOption(new Option('--bus <kind>', 'message bus').choices(['memory', 'kafka']).env('ONEMATTER_BUS').default('memory'))
     .addOption(new Option('--simulate-departments', 'answer department tasks with simulated department systems').env('ONEMATTER_SIMULATE_DEPARTMENTS').default(false))
     .addOption(new Option('--simulate-delay-ms <min,max>', 'how long simulated departments take to answer, in ms').env('ONEMATTER_SIMULATE_DELAY_MS'))
     .addOption(new Option('--simulate-supplement-rate <share>', 'share of first answers that ask for a supplement (0..1)').env('ONEMATTER_SIMULATE_SUPPLEMENT_RATE'))
+    .addOption(new Option('--manual-departments <ids>', 'departments the simulator leaves to people in the workbench (部门待办) or their own systems, e.g. tax').env('ONEMATTER_MANUAL_DEPARTMENTS'))
     .addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,…').env('ONEMATTER_KAFKA_BROKERS'))
+    .addOption(new Option('--topic-prefix <prefix>', 'prefix of the Kafka topic names (<prefix>.tasks.<department>, <prefix>.decisions, <prefix>.events)').env('ONEMATTER_TOPIC_PREFIX'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).env('ONEMATTER_LOG_LEVEL').default('info'));
 
 function toConfig(f: ServeFlags, extra: Partial<RuntimeConfig> = {}): RuntimeConfig {
@@ -73,16 +91,22 @@ function toConfig(f: ServeFlags, extra: Partial<RuntimeConfig> = {}): RuntimeCon
     bus: f.bus,
     simulateDepartments: Boolean(f.simulateDepartments),
     ...(f.pgUrl ? { pgUrl: f.pgUrl } : {}),
+    ...(f.pgSchema ? { pgSchema: f.pgSchema } : {}),
     ...(f.kurrentdbUrl ? { kurrentdbUrl: f.kurrentdbUrl } : {}),
     ...(f.kafkaBrokers ? { kafkaBrokers: f.kafkaBrokers.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(f.topicPrefix ? { topics: topicsWithPrefix(f.topicPrefix) } : {}),
+    dailyAnchors: true,
+    ...timeConfigFrom(f),
     ...extra,
   };
 }
 
-async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boolean): Promise<void> {
-  const log = pino({ level: f.logLevel, redact: { paths: REDACTED_PATHS, censor: '***' } });
+async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boolean, demo = false): Promise<void> {
+  const log = pino({ level: f.logLevel, redact: logRedaction });
+  const auth = authOptionsFrom(f, log);
   const runtime = await createRuntime(toConfig(f, extra), log);
-  const app = await build(runtime, { loggerInstance: log });
+  if (demo) await ensureDemoAccounts(runtime.store, runtime.clock);
+  const app = await build(runtime, { loggerInstance: log, auth, ...(f.trustProxy ? { trustProxy: true } : {}) });
   const address = await app.listen({ port: f.port, host: f.host });
   log.info({ address, store: f.store, bus: f.bus, simulateDepartments: runtime.config.simulateDepartments }, 'onematter is serving');
   if (banner) {
@@ -93,6 +117,11 @@ async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boole
         `  OneMatter 一件事 is running (store: ${f.store}, bus: ${f.bus}, simulated departments: ${runtime.config.simulateDepartments ? 'on' : 'off'})`,
         `  Workbench 工作台: ${url}/`,
         `  API docs 接口文档: ${url}/api/v1/docs`,
+        ...(!auth.enabled
+          ? ['  !!! Authentication is OFF (--no-auth): for local development and tests only. !!!']
+          : demo
+            ? demoSignInLines()
+            : ['  Sign in with an account, or call the API with a key from "onematter keys create".']),
         `  Try: curl -s ${url}/api/v1/matters`,
         '  Stop with Ctrl-C.',
         '',
@@ -123,28 +152,9 @@ export function createProgram(): Command {
 
   serveOptions(program.command('demo').description('serve on the embedded default (SQLite in ./data, in-process bus) with simulated departments that answer within seconds'))
     .action(async (f: ServeFlags) =>
-      serve({ ...f, simulateDepartments: true }, { simulateDepartments: true, simulation: simulationOf(f, { delayMs: [1000, 4000], supplementRate: 0.1 }) }, true),
+      serve({ ...f, simulateDepartments: true }, { simulateDepartments: true, simulation: simulationOf(f, { delayMs: [1000, 4000], supplementRate: 0.1 }) }, true, true),
     );
 
-  program
-    .command('matters')
-    .description('the matter catalogue: departments and time limits')
-    .option('--json', 'print JSON')
-    .action((o: { json?: boolean }) => {
-      const catalogue = defaultCatalogue();
-      const list = catalogue.list();
-      if (o.json) {
-        process.stdout.write(JSON.stringify(list.map((m) => ({ id: m.id, version: m.version, name: m.name, departments: m.steps.map((s) => s.department), statutoryDays: m.statutoryDays, committedDays: m.committedDays })), null, 2) + '\n');
-        return;
-      }
-      for (const m of list) {
-        process.stdout.write(`${m.id} v${m.version}  ${m.name}  法定 ${m.statutoryDays} / 承诺 ${m.committedDays} 个工作日\n`);
-        for (const s of m.steps) {
-          const after = s.dependsOn.length ? `  (after ${s.dependsOn.join(', ')})` : '';
-          process.stdout.write(`  - ${s.id.padEnd(10)} ${DEPARTMENT_NAMES[s.department as DepartmentId] ?? s.department} · ${s.service}  ${s.statutoryDays}/${s.committedDays}${after}\n`);
-        }
-      }
-    });
   for (const register of COMMAND_MODULES) register(program, { storeOptions, serveOptions });
   return program;
 }
@@ -160,7 +170,13 @@ export interface CommandKit {
  * ./commands/, one file each, and are listed here.
  */
 const COMMAND_MODULES: ((program: Command, kit: CommandKit) => void)[] = [
+  registerMattersCommand,
   registerDepartmentCommand,
+  registerProjectionsCommand,
+  registerAuditCommand,
+  registerCalendarCommand,
+  registerKeysCommand,
+  registerAccountsCommand,
 ];
 
 /** Runs the CLI; resolves with the exit code (long-running commands never resolve). */
@@ -177,6 +193,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`onematter: ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof CheckFailed) {
+      if (error.message) process.stderr.write(`onematter: ${error.message}\n`);
+      return EXIT.failed;
     }
     const e = error as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {

@@ -1,5 +1,10 @@
 export * from './app.js';
+export * from './auth/index.js';
+export { workbenchDir } from './web.js';
 export * from './runtime.js';
+export { createTimeLimits, type TimeLimits, type TimeLimitsConfig } from './timeLimits.js';
 export * from './problem.js';
 export * from './metrics.js';
 export { main, createProgram, EXIT } from './cli.js';
+export { verifyAll, type VerifyAllOptions } from './audit/verifyAll.js';
+export { buildDossier, type Dossier, type DossierRequest } from './audit/dossier.js';

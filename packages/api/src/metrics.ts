@@ -43,8 +43,7 @@ export function createMetrics(): Metrics {
         labelNames: ['status'] as const,
         registers: [registry],
         async collect() {
-          await caseList.catchUp();
-          for (const [status, n] of Object.entries(caseList.countByStatus())) this.set({ status }, n);
+          for (const [status, n] of Object.entries(await caseList.countByStatus())) this.set({ status }, n);
         },
       });
     },

@@ -5,6 +5,8 @@ import {
   KafkaBus,
   OutboxRelay,
   openStore,
+  trackAppends,
+  type Store,
   startDecisionConsumer,
   startSimulatedDepartments,
 } from '@onematter/adapters';
@@ -17,10 +19,13 @@ import {
   type MatterCatalogue,
   type Subscription,
   type Topics,
+  type WorkingCalendar,
 } from '@onematter/engine';
 import { defaultCatalogue } from '@onematter/workflows';
 import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from './metrics.js';
+import { startAnchorJob } from './audit/anchorJob.js';
+import { createTimeLimits, type TimeLimits, type TimeLimitsConfig } from './timeLimits.js';
 
 export interface RuntimeConfig {
   store: 'memory' | 'sqlite' | 'postgres' | 'kurrentdb';
@@ -31,10 +36,16 @@ export interface RuntimeConfig {
   bus: 'memory' | 'kafka';
   kafkaBrokers?: string[];
   simulateDepartments: boolean;
-  simulation?: { delayMs?: [number, number]; supplementRate?: number; rejectionRate?: number };
+  /** `departments`: which departments the simulator answers for (default all; the rest are left to people or systems). */
+  simulation?: { delayMs?: [number, number]; supplementRate?: number; rejectionRate?: number; departments?: readonly string[] };
   clock?: Clock;
   catalogue?: MatterCatalogue;
   topics?: Topics;
+  /** The working-day calendar (default: the built-in Chinese one; the CLI extends it with --calendar-file). */
+  calendar?: WorkingCalendar;
+  timeLimits?: TimeLimitsConfig;
+  /** Record the daily audit anchor from this process (audit/anchorJob.ts); `serve` and `demo` turn it on. */
+  dailyAnchors?: boolean;
 }
 
 export interface Runtime {
@@ -49,6 +60,8 @@ export interface Runtime {
   eventFeed: EventFeed;
   caseList: CaseListProjection;
   metrics: Metrics;
+  /** Calendar, clocks, the durable timer scheduler and supervision (timeLimits.ts). */
+  timeLimits: TimeLimits;
   close(): Promise<void>;
 }
 
@@ -67,8 +80,12 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const metrics = createMetrics();
   const bus = await openConfiguredBus(config, log);
 
+  const timeLimits = createTimeLimits({ store, catalogue, clock, ...(config.calendar ? { calendar: config.calendar } : {}), ...(config.timeLimits ? { config: config.timeLimits } : {}) }, log);
+  // The handler's appends are tracked: the case list catches up to them before a query.
+  const appends = trackAppends(store);
   const handler = new CommandHandler({
-    store,
+    dueAtOf: timeLimits.dueAtOf,
+    store: appends.store,
     catalogue,
     clock,
     topics,
@@ -96,7 +113,12 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     ...(bus instanceof InProcessBus ? { hasListeners: () => bus.hasSubscribers(topics.events) } : {}),
     onError: (error) => log.error({ err: error }, 'event feed: publish failed, will retry'),
   });
-  const caseList = new CaseListProjection(store);
+  const caseList = new CaseListProjection({
+    store,
+    readModels: store,
+    lastAppended: appends.lastAppended,
+    onError: (error) => log.error({ err: error }, 'case list projection: catch-up failed, will retry'),
+  });
   metrics.observeRuntime({ relay, caseList });
 
   const subscriptions: Subscription[] = [];
@@ -112,10 +134,14 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       ...(config.simulation?.delayMs ? { delayMs: config.simulation.delayMs } : {}),
       ...(config.simulation?.supplementRate !== undefined ? { supplementRate: config.simulation.supplementRate } : {}),
       ...(config.simulation?.rejectionRate !== undefined ? { rejectionRate: config.simulation.rejectionRate } : {}),
+      ...(config.simulation?.departments ? { departments: config.simulation.departments } : {}),
     });
   }
   relay.start();
   await eventFeed.start();
+  caseList.start();
+  await timeLimits.start(handler);
+  const anchorJob = config.dailyAnchors ? startAnchorJob({ store, clock, log }) : undefined;
 
   return {
     config,
@@ -129,10 +155,14 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     eventFeed,
     caseList,
     metrics,
+    timeLimits,
     close: async () => {
+      await timeLimits.stop();
+      await anchorJob?.stop();
       abort.abort();
       await relay.stop();
       await eventFeed.stop();
+      await caseList.stop();
       await simulation?.close();
       for (const s of subscriptions) await s.close();
       await bus.close();
@@ -141,7 +171,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   };
 }
 
-async function openConfiguredStore(config: RuntimeConfig): Promise<EventStore> {
+/** Opens the store the configuration names (also for CLI commands that need only the store). */
+export async function openConfiguredStore(config: Pick<RuntimeConfig, 'store' | 'dataDir' | 'pgUrl' | 'pgSchema' | 'kurrentdbUrl'>): Promise<Store> {
   switch (config.store) {
     case 'memory':
       return openStore({ kind: 'memory' });
@@ -151,7 +182,8 @@ async function openConfiguredStore(config: RuntimeConfig): Promise<EventStore> {
       if (!config.pgUrl) throw new UsageError('--store postgres needs --pg-url (or ONEMATTER_PG_URL)');
       return openStore({ kind: 'postgres', url: config.pgUrl, ...(config.pgSchema ? { schema: config.pgSchema } : {}) });
     case 'kurrentdb':
-      throw new UsageError('--store kurrentdb is not available in this build yet; use sqlite, memory or postgres');
+      if (!config.kurrentdbUrl) throw new UsageError('--store kurrentdb needs --kurrentdb-url (or ONEMATTER_KURRENTDB_URL), e.g. kurrentdb://127.0.0.1:2113?tls=false');
+      return openStore({ kind: 'kurrentdb', url: config.kurrentdbUrl });
   }
 }
 
@@ -176,4 +208,9 @@ async function openConfiguredBus(config: RuntimeConfig, log: Logger): Promise<Bu
 /** A configuration mistake: the CLI prints it and exits with code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** A check that found a problem (e.g. `audit verify`): the command has printed its findings; the CLI exits with code 1. */
+export class CheckFailed extends Error {
+  override name = 'CheckFailed';
 }

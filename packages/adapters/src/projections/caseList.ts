@@ -1,4 +1,6 @@
-import type { CaseStatus, EventStore, StoredEvent, TaskStatus } from '@onematter/engine';
+import { CASE_EVENT_TYPES, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
+import { ProjectionRunner, type Projection, type ProjectionDocuments } from './runner.js';
+import { pendingTag, workQueueProjection, type WorkQueueCase } from './workQueue.js';
 
 export interface CaseSummary {
   id: string;
@@ -32,43 +34,20 @@ export interface CaseListPage {
   nextCursor: string | null;
 }
 
+const CASE_EVENTS = new Set<string>(CASE_EVENT_TYPES);
+
 /**
- * The case list read model: follows the store's global position and keeps one
- * summary per case, newest first. It is a projection, not the truth: it can be
- * dropped and rebuilt from the events at any time. `catchUp` before a read gives
- * read-your-writes for this process.
+ * The case list read model: one summary per case, tagged with what the list filters on
+ * (`status:`, `matter:`, `department:`, `task:<department>:<status>`, `taskStatus:`).
  */
-export class CaseListProjection {
-  private readonly cases = new Map<string, CaseSummary>();
-  private checkpoint = 0;
-  private catching?: Promise<void>;
-
-  constructor(private readonly store: EventStore) {}
-
-  get position(): number {
-    return this.checkpoint;
-  }
-
-  catchUp(): Promise<void> {
-    this.catching ??= this.runCatchUp().finally(() => {
-      this.catching = undefined;
-    });
-    return this.catching;
-  }
-
-  private async runCatchUp(): Promise<void> {
-    for (;;) {
-      const events = await this.store.readAll({ after: this.checkpoint, limit: 5000 });
-      if (events.length === 0) return;
-      for (const e of events) this.apply(e);
-      this.checkpoint = events[events.length - 1]!.globalPosition;
-    }
-  }
-
-  apply(e: StoredEvent): void {
+export const caseListProjection: Projection<CaseSummary> = {
+  name: 'case-list',
+  keysOf: (e) => (CASE_EVENTS.has(e.type) ? [e.streamId] : []),
+  apply(e: StoredEvent, docs: ProjectionDocuments<CaseSummary>) {
+    if (!CASE_EVENTS.has(e.type)) return;
     const d = e.data as Record<string, unknown> & { at: string };
     if (e.type === 'CaseStarted') {
-      this.cases.set(e.streamId, {
+      put(docs, {
         id: e.streamId,
         matter: d.matter as string,
         matterVersion: d.matterVersion as number,
@@ -82,7 +61,7 @@ export class CaseListProjection {
       });
       return;
     }
-    const c = this.cases.get(e.streamId);
+    const c = docs.get(e.streamId)?.doc;
     if (!c) return;
     c.updatedAt = d.at;
     const setTask = (step: string, department: string, status: TaskStatus) => {
@@ -116,33 +95,131 @@ export class CaseListProjection {
         c.completedAt = d.at;
         break;
     }
+    put(docs, c);
+  },
+};
+
+function put(docs: ProjectionDocuments<CaseSummary>, c: CaseSummary): void {
+  const tags = new Set<string>();
+  for (const t of Object.values(c.tasks)) {
+    tags.add(`task:${t.department}:${t.status}`);
+    tags.add(`taskStatus:${t.status}`);
+  }
+  for (const dep of c.departments) tags.add(`department:${dep}`);
+  tags.add(`matter:${c.matter}`);
+  tags.add(`status:${c.status}`);
+  docs.put({ key: c.id, position: c.position, tags: [...tags], doc: c });
+}
+
+export interface CaseListOptions {
+  store: EventStore;
+  /** Where the read models are kept: the store itself (every store implements ReadModelStore). */
+  readModels: ReadModelStore;
+  /**
+   * The highest global position this process has had acknowledged (see trackAppends):
+   * a query first catches up to it, so a clerk sees the case they just started.
+   */
+  lastAppended?: () => number;
+  /** How often the background follows the store. Default 2,000 ms. */
+  pollIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The case list (`GET /cases`) over two projections kept in the store's database: the
+ * case list itself, and the department work queues, which answer "cases with a task
+ * pending at this department" from their own index. Both survive restarts (they resume
+ * from their checkpoints), follow the store in the background once started, and catch
+ * up before every query (read-your-writes for this process).
+ */
+export class CaseListProjection {
+  readonly cases: ProjectionRunner<CaseSummary>;
+  readonly workQueue: ProjectionRunner<WorkQueueCase>;
+
+  constructor(private readonly o: CaseListOptions) {
+    // Followed lazily in the background (queries catch up anyway): under a burst of writes,
+    // one pass every 2 s folds most of a case's events into one write of its document.
+    const common = { store: o.store, readModels: o.readModels, batchSize: 5_000, pollIntervalMs: o.pollIntervalMs ?? 2_000, ...(o.onError ? { onError: o.onError } : {}) };
+    this.cases = new ProjectionRunner({ ...common, projection: caseListProjection });
+    this.workQueue = new ProjectionRunner({ ...common, projection: workQueueProjection });
+  }
+
+  /** The case list's checkpoint. */
+  get position(): number {
+    return this.cases.position;
+  }
+
+  start(): void {
+    this.cases.start();
+    this.workQueue.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.cases.stop(), this.workQueue.stop()]);
+  }
+
+  async catchUp(): Promise<void> {
+    const target = this.o.lastAppended?.() ?? 0;
+    await Promise.all([this.cases.catchUp(target), this.workQueue.catchUp(target)]);
   }
 
   async query(q: CaseListQuery): Promise<CaseListPage> {
     await this.catchUp();
-    const before = q.cursor ? decodeCursor(q.cursor) : Number.POSITIVE_INFINITY;
-    const all = [...this.cases.values()].sort((a, b) => b.position - a.position);
-    const items: CaseSummary[] = [];
-    for (const c of all) {
-      if (c.position >= before) continue;
-      if (q.status && c.status !== q.status) continue;
-      if (q.matter && c.matter !== q.matter) continue;
-      if (q.department && !c.departments.includes(q.department)) continue;
-      if (q.taskStatus && !Object.values(c.tasks).some((t) => t.status === q.taskStatus && (!q.department || t.department === q.department))) continue;
-      items.push(structuredClone(c));
-      if (items.length === q.limit + 1) break;
+    const before = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const page = { limit: q.limit + 1, ...(before !== undefined ? { before } : {}) };
+    let items: CaseSummary[];
+    if (q.department && q.taskStatus === 'pending' && !q.status && !q.matter) {
+      // A department's work queue: its own index, then the summaries of those cases.
+      const open = await this.o.readModels.queryDocuments(workQueueProjection.name, { ...page, tags: [pendingTag(q.department)] });
+      const found = new Map(
+        (await this.o.readModels.getDocuments(caseListProjection.name, open.map((d) => d.key))).map((d) => [d.key, d.doc as CaseSummary]),
+      );
+      items = open.flatMap((d) => found.get(d.key) ?? []);
+    } else {
+      const tags = [
+        ...(q.taskStatus ? [q.department ? `task:${q.department}:${q.taskStatus}` : `taskStatus:${q.taskStatus}`] : []),
+        ...(q.department ? [`department:${q.department}`] : []),
+        ...(q.matter ? [`matter:${q.matter}`] : []),
+        ...(q.status ? [`status:${q.status}`] : []),
+      ];
+      items = (await this.o.readModels.queryDocuments(caseListProjection.name, { ...page, tags })).map((d) => d.doc as CaseSummary);
     }
     const more = items.length > q.limit;
-    const page = more ? items.slice(0, q.limit) : items;
-    return { items: page, nextCursor: more ? encodeCursor(page[page.length - 1]!.position) : null };
+    const shown = more ? items.slice(0, q.limit) : items;
+    return { items: shown, nextCursor: more ? encodeCursor(shown[shown.length - 1]!.position) : null };
   }
 
   /** Number of cases by status (for metrics). */
-  countByStatus(): Record<CaseStatus, number> {
+  async countByStatus(): Promise<Record<CaseStatus, number>> {
+    await this.catchUp();
     const counts: Record<CaseStatus, number> = { 'in-progress': 0, 'awaiting-supplement': 0, completed: 0, rejected: 0, withdrawn: 0 };
-    for (const c of this.cases.values()) counts[c.status]++;
+    for (const status of Object.keys(counts) as CaseStatus[]) {
+      counts[status] = await this.o.readModels.countDocuments(caseListProjection.name, `status:${status}`);
+    }
     return counts;
   }
+}
+
+/**
+ * Wraps a store so that the highest global position of its acknowledged appends is known
+ * (for read-your-writes); hand the wrapped store to the command handler.
+ */
+export function trackAppends<S extends EventStore>(store: S): { store: S; lastAppended: () => number } {
+  let last = 0;
+  const append: EventStore['append'] = async (request) => {
+    const result = await store.append(request);
+    if (result.ok && result.lastGlobalPosition > last) last = result.lastGlobalPosition;
+    return result;
+  };
+  // Everything else goes to the store itself, with `this` bound to it.
+  const tracked = new Proxy(store, {
+    get(target, property) {
+      if (property === 'append') return append;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: tracked, lastAppended: () => last };
 }
 
 const encodeCursor = (position: number): string => Buffer.from(`p:${position}`).toString('base64url');

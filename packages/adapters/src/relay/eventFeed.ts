@@ -1,4 +1,4 @@
-import { eventIdOf, eventMessageOf, type Bus, type EventStore, type StoredEvent, type Topics } from '@onematter/engine';
+import { eventIdOf, eventMessageOf, isCaseStream, type Bus, type EventStore, type StoredEvent, type Topics } from '@onematter/engine';
 
 export interface EventFeedOptions {
   store: EventStore;
@@ -70,9 +70,10 @@ export class EventFeed {
         await this.sleep(this.o.pollIntervalMs ?? 200);
         continue;
       }
-      const messages = await this.messagesOf(events);
+      // Only case events: the system's own streams ($anchors, $access-log-…, $auth-…) are not published.
+      const messages = await this.messagesOf(events.filter((e) => isCaseStream(e.streamId)));
       try {
-        await this.o.bus.publish(messages);
+        if (messages.length > 0) await this.o.bus.publish(messages);
         this.position = events[events.length - 1]!.globalPosition;
         await this.o.store.saveCheckpoint(this.name, this.position);
       } catch (error) {

@@ -6,13 +6,18 @@
  * change what is stored (and values JSON cannot keep are lost here too).
  */
 import type {
+  ReadModelChange,
+  ReadModelDocument,
+  ReadModelStore,
   AppendRequest,
   AppendResult,
   EventStore,
   OutboxRecord,
   StoredEvent,
+  StreamHead,
 } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, revisionAccepts, toJsonText } from './appendRules.js';
+import { MemoryReadModels } from './memoryReadModels.js';
 
 interface Row {
   streamId: string;
@@ -34,7 +39,7 @@ interface OutboxRow {
   value: string;
 }
 
-export class MemoryEventStore implements EventStore {
+export class MemoryEventStore implements EventStore, ReadModelStore {
   private readonly all: Row[] = [];
   private readonly streams = new Map<string, Row[]>();
   private readonly outbox = new Map<number, OutboxRow>();
@@ -108,6 +113,17 @@ export class MemoryEventStore implements EventStore {
     return this.all.length;
   }
 
+  async readStreamHeads(options: { before?: string } = {}): Promise<StreamHead[]> {
+    this.assertOpen();
+    const heads: StreamHead[] = [];
+    for (const [streamId, rows] of this.streams) {
+      let head: Row | undefined;
+      for (const r of rows) if ((options.before === undefined || r.recordedAt < options.before) && (!head || r.position > head.position)) head = r;
+      if (head) heads.push({ streamId, position: head.position, hash: head.hash });
+    }
+    return heads;
+  }
+
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {
     this.assertOpen();
     assertPage(options, 'readOutbox');
@@ -127,6 +143,38 @@ export class MemoryEventStore implements EventStore {
   }
 
   private readonly checkpoints = new Map<string, number>();
+  /** Read models share the checkpoints: `readCheckpoint(projection)` reports theirs. */
+  private readonly readModels = new MemoryReadModels(this.checkpoints);
+
+  readModelCheckpoint(projection: string): Promise<number> {
+    this.assertOpen();
+    return this.readModels.readModelCheckpoint(projection);
+  }
+
+  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
+    this.assertOpen();
+    return this.readModels.commitReadModel(projection, change);
+  }
+
+  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
+    this.assertOpen();
+    return this.readModels.getDocuments(projection, keys);
+  }
+
+  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+    this.assertOpen();
+    return this.readModels.queryDocuments(projection, query);
+  }
+
+  countDocuments(projection: string, tag?: string): Promise<number> {
+    this.assertOpen();
+    return this.readModels.countDocuments(projection, tag);
+  }
+
+  resetReadModel(projection: string): Promise<void> {
+    this.assertOpen();
+    return this.readModels.resetReadModel(projection);
+  }
 
   async readCheckpoint(name: string): Promise<number> {
     this.assertOpen();

@@ -3,10 +3,25 @@
  * `onematter`), created and migrated by `init()` under an advisory lock, so two
  * processes starting at once migrate one after the other.
  *
- * An append is one transaction: compare-and-set the stream's revision in `streams`,
- * insert the events and the outbox rows, commit. Concurrent transactions run side by
- * side (the pool); two appends to one stream meet on the `streams` row, and the loser
- * sees the winner's revision and resolves to a Concurrency error.
+ * Group commit. `append()` queues the request; on the next turn of the event loop the
+ * queued requests (up to `maxBatch`) are written by ONE statement, `append_batch`, in one
+ * autocommit transaction: one round trip and one WAL flush for all of them. Up to
+ * `maxBatchesInFlight` batches run at once on connections of their own, so the next
+ * batch fills while the previous one commits. Inside the batch each request is judged
+ * on its own, in order: compare-and-set of its stream's revision in `streams` (a
+ * request later in the batch sees the revision an earlier one wrote); a request whose
+ * revision is stale writes nothing and comes back as a Concurrency error while the
+ * others are written. That check comes before any of the request's writes, so no
+ * savepoint is needed for a conflict. Requests are sorted by stream id inside a batch
+ * (stable, so one stream keeps its order): two batches lock `streams` rows in the same
+ * order and cannot deadlock. Promises resolve only after COMMIT (the server answers an
+ * autocommit statement after committing it). If the statement fails with an error the
+ * server reported (the transaction is then surely rolled back: a constraint broken by a
+ * writer that bypassed `streams`, a deadlock with a foreign transaction), every request
+ * of the batch is retried alone in its own transaction, so one bad request fails only
+ * itself; if the connection broke (outcome unknown), every request of the batch rejects.
+ * Two appends to one stream in different batches meet on the `streams` row: the later
+ * waits for the earlier to commit, then sees the changed revision.
  *
  * Global order without skips. With concurrent transactions, a sequence alone is not
  * enough: a transaction can take position 5, stay open, and commit after another one
@@ -28,24 +43,34 @@
  * the cluster holds back what `readAll`/`readOutbox` return until it ends, never what
  * `readStream` returns.
  *
- * The outbox keeps only unpublished rows; `markPublished` deletes them.
+ * The outbox keeps only unpublished rows; `markPublished` deletes them, piggybacked on
+ * the next batch (no transaction of their own).
  */
 import pg from 'pg';
 import type {
+  ReadModelChange,
+  ReadModelDocument,
+  ReadModelStore,
   AppendRequest,
   AppendResult,
   EventStore,
   OutboxRecord,
   StoredEvent,
+  StreamHead,
 } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, toJsonText } from './appendRules.js';
+import { PostgresReadModels, postgresReadModelTables } from './postgresReadModels.js';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
   /** Schema holding the tables; created if missing. Default 'onematter'. */
   schema?: string;
-  /** Connections in the pool, i.e. appends in flight at once. Default 10. */
+  /** Connections for reads (and appends that are retried alone). Default 10. */
   poolSize?: number;
+  /** Most append requests written in one transaction; the rest go into the next. Default 1,000. */
+  maxBatch?: number;
+  /** Batches written at once, each on a connection of its own (besides the pool). Default 4. */
+  maxBatchesInFlight?: number;
 }
 
 /** Second key of the two-part advisory locks; the first is hashtext(schema). */
@@ -116,6 +141,90 @@ const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLitera
       );
     `,
   },
+  {
+    version: 3,
+    // Group commit: see the file comment. The r_* arrays describe the requests (sorted by
+    // the caller), e_* their events and m_* their outbox rows, back to back; data, metadata,
+    // headers and values come as JSON arrays of the texts the engine made (the json type,
+    // not jsonb, keeps each text exactly as it was hashed). `published`: outbox ids to delete.
+    sql: (S) => `
+      CREATE FUNCTION ${S}.append_batch(
+        r_stream text[], r_expected bigint[], r_next bigint[], r_events integer[], r_messages integer[],
+        e_stream text[], e_position bigint[], e_type text[], e_data json, e_metadata json,
+        e_recorded_at text[], e_prev_hash text[], e_hash text[],
+        m_topic text[], m_key text[], m_headers json, m_value json,
+        published bigint[]
+      ) RETURNS TABLE (accepted boolean, actual_revision bigint, last_position bigint)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        v_requests integer := coalesce(array_length(r_stream, 1), 0);
+        v_event_count integer := coalesce(array_length(e_position, 1), 0);
+        v_message_count integer := coalesce(array_length(m_topic, 1), 0);
+        v_next_event bigint;
+        v_next_message bigint;
+        v_globals bigint[];
+        v_ids bigint[];
+        v_event_at integer := 0;
+        v_message_at integer := 0;
+        v_changed integer;
+        v_current bigint;
+      BEGIN
+        -- First, before any write: the transaction id and all positions, under the lock.
+        SELECT rp.first_event, rp.first_message INTO v_next_event, v_next_message
+          FROM ${S}.reserve_positions(v_event_count, v_message_count) rp;
+        -- One slot per event and per outbox row; those of refused requests stay NULL.
+        v_globals := array_fill(NULL::bigint, ARRAY[v_event_count]);
+        v_ids := array_fill(NULL::bigint, ARRAY[v_message_count]);
+        IF cardinality(published) > 0 THEN
+          DELETE FROM ${S}.outbox WHERE id = ANY(published);
+        END IF;
+        FOR i IN 1..v_requests LOOP
+          IF r_expected[i] = -1 THEN
+            INSERT INTO ${S}.streams (stream_id, revision) VALUES (r_stream[i], r_next[i])
+              ON CONFLICT (stream_id) DO NOTHING;
+          ELSE
+            UPDATE ${S}.streams SET revision = r_next[i] WHERE stream_id = r_stream[i] AND revision = r_expected[i];
+          END IF;
+          GET DIAGNOSTICS v_changed = ROW_COUNT;
+          IF v_changed = 1 THEN
+            FOR j IN 1..r_events[i] LOOP
+              v_globals[v_event_at + j] := v_next_event;
+              v_next_event := v_next_event + 1;
+            END LOOP;
+            FOR j IN 1..r_messages[i] LOOP
+              v_ids[v_message_at + j] := v_next_message;
+              v_next_message := v_next_message + 1;
+            END LOOP;
+            accepted := true; actual_revision := r_next[i]; last_position := v_next_event - 1;
+          ELSE
+            SELECT s.revision INTO v_current FROM ${S}.streams s WHERE s.stream_id = r_stream[i];
+            accepted := false; actual_revision := coalesce(v_current, -1); last_position := NULL;
+          END IF;
+          RETURN NEXT;
+          v_event_at := v_event_at + r_events[i];
+          v_message_at := v_message_at + r_messages[i];
+        END LOOP;
+        IF v_event_count > 0 THEN
+          INSERT INTO ${S}.events (global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash)
+            SELECT g, s, p, t, d, m, r, ph, h
+            FROM ROWS FROM (unnest(v_globals), unnest(e_stream), unnest(e_position), unnest(e_type),
+                            json_array_elements(e_data), json_array_elements(e_metadata),
+                            unnest(e_recorded_at), unnest(e_prev_hash), unnest(e_hash))
+              AS u(g, s, p, t, d, m, r, ph, h)
+            WHERE g IS NOT NULL;
+        END IF;
+        IF v_message_count > 0 THEN
+          INSERT INTO ${S}.outbox (id, topic, key, headers, value)
+            SELECT i, t, k, h, v
+            FROM ROWS FROM (unnest(v_ids), unnest(m_topic), unnest(m_key), json_array_elements(m_headers), json_array_elements(m_value))
+              AS u(i, t, k, h, v)
+            WHERE i IS NOT NULL;
+        END IF;
+      END
+      $fn$;
+    `,
+  },
+  { version: 4, sql: (S) => postgresReadModelTables(S) },
 ];
 
 interface EventRow {
@@ -130,16 +239,43 @@ interface EventRow {
   hash: string;
 }
 
+/** A request as queued: validated and serialized when `append` was called. */
+interface Pending {
+  request: AppendRequest;
+  /** The stream's revision the request expects; 'any' became "where the stream ends". */
+  expected: number;
+  nextRevision: number;
+  data: string[];
+  metadata: string[];
+  headers: string[];
+  values: string[];
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingDelete {
+  ids: readonly number[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 const EVENT_COLUMNS = 'global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash';
 /** Rows of transactions that may still commit are not shown: see the file comment. */
 const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, ReadModelStore {
   private readonly pool: pg.Pool;
+  private readonly writers: pg.Pool;
   private readonly schema: string;
   private readonly S: string;
   private readonly sql: ReturnType<typeof statements>;
-  private readonly inFlight = new Set<Promise<AppendResult>>();
+  private readonly maxBatch: number;
+  private readonly maxBatchesInFlight: number;
+  private queue: Pending[] = [];
+  private deletes: PendingDelete[] = [];
+  private flushScheduled = false;
+  private reads: Array<{ streamId: string; from: number; resolve: (events: StoredEvent[]) => void; reject: (error: unknown) => void }> = [];
+  private readonly batches = new Set<Promise<void>>();
   private closed = false;
 
   constructor(options: PostgresEventStoreOptions) {
@@ -150,9 +286,15 @@ export class PostgresEventStore implements EventStore {
     this.S = `"${this.schema}"`;
     this.sql = statements(this.S);
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    this.maxBatch = options.maxBatch ?? 1_000;
+    this.maxBatchesInFlight = Math.max(1, options.maxBatchesInFlight ?? 4);
+    // Batches have connections of their own: a burst of reads (loads of new cases) must
+    // not keep the writes that would end it waiting, nor the other way round.
+    this.writers = new pg.Pool({ connectionString: options.connectionString, max: this.maxBatchesInFlight });
     // An idle connection that dies (server restart) is dropped by the pool; without a
     // listener the 'error' event would crash the process.
     this.pool.on('error', () => {});
+    this.writers.on('error', () => {});
   }
 
   async init(): Promise<void> {
@@ -185,29 +327,128 @@ export class PostgresEventStore implements EventStore {
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new Error('PostgresEventStore is closed'));
-    const appending = this.appendNow(request);
-    const forget = () => void this.inFlight.delete(appending);
-    this.inFlight.add(appending);
-    appending.then(forget, forget);
-    return appending;
+    return new Promise<AppendResult>((resolve, reject) => {
+      if (this.closed) throw new Error('PostgresEventStore is closed');
+      assertWellFormed(request);
+      const { events, expectedRevision } = request;
+      const outbox = request.outbox ?? [];
+      const first = events[0]!.position;
+      // Serialized now: unserializable data fails fast, and the caller may reuse its objects.
+      this.queue.push({
+        request,
+        // 'any' skips the comparison, but the positions must still continue the stream.
+        expected: expectedRevision === 'any' ? first - 1 : expectedRevision,
+        nextRevision: events[events.length - 1]!.position,
+        data: events.map((e) => toJsonText(e.data)),
+        metadata: events.map((e) => toJsonText(e.metadata)),
+        headers: outbox.map((m) => toJsonText(m.headers)),
+        values: outbox.map((m) => toJsonText(m.value)),
+        resolve,
+        reject,
+      });
+      this.scheduleFlush();
+    });
   }
 
-  private async appendNow(request: AppendRequest): Promise<AppendResult> {
-    assertWellFormed(request);
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // The next turn of the event loop: every append queued in this one joins the batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Starts batches while there is work and a free slot; a finished batch calls it again. */
+  private flush(): void {
+    while ((this.queue.length > 0 || this.deletes.length > 0) && this.batches.size < this.maxBatchesInFlight) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const deletes = this.deletes.splice(0, this.deletes.length);
+      const writing: Promise<void> = this.writeBatch(batch, deletes).finally(() => {
+        this.batches.delete(writing);
+        this.flush();
+      });
+      this.batches.add(writing);
+    }
+  }
+
+  /** One statement, one transaction for the batch; see the file comment. */
+  private async writeBatch(batch: Pending[], deletes: PendingDelete[]): Promise<void> {
+    // Stable sort by stream: batches lock `streams` rows in one order (no deadlocks).
+    const order = batch.map((_, i) => i).sort((a, b) => {
+      const x = batch[a]!.request.streamId;
+      const y = batch[b]!.request.streamId;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    const sorted = order.map((i) => batch[i]!);
+    let rows: Array<{ accepted: boolean; actual_revision: string; last_position: string | null }>;
+    try {
+      const events = sorted.flatMap((p) => p.request.events);
+      const messages = sorted.flatMap((p) => p.request.outbox ?? []);
+      ({ rows } = await this.writers.query({
+        name: `${this.schema}.appendBatch`,
+        text: this.sql.appendBatch,
+        values: [
+          sorted.map((p) => p.request.streamId),
+          sorted.map((p) => p.expected),
+          sorted.map((p) => p.nextRevision),
+          sorted.map((p) => p.request.events.length),
+          sorted.map((p) => p.request.outbox?.length ?? 0),
+          sorted.flatMap((p) => p.request.events.map(() => p.request.streamId)),
+          events.map((e) => e.position),
+          events.map((e) => e.type),
+          // JSON texts spliced into one JSON array each: nothing is escaped a second time.
+          `[${sorted.map((p) => p.data.join(',')).filter(Boolean).join(',')}]`,
+          `[${sorted.map((p) => p.metadata.join(',')).filter(Boolean).join(',')}]`,
+          events.map((e) => e.recordedAt),
+          events.map((e) => e.prevHash),
+          events.map((e) => e.hash),
+          messages.map((m) => m.topic),
+          messages.map((m) => m.key),
+          `[${sorted.map((p) => p.headers.join(',')).filter(Boolean).join(',')}]`,
+          `[${sorted.map((p) => p.values.join(',')).filter(Boolean).join(',')}]`,
+          deletes.flatMap((d) => d.ids),
+        ],
+      }));
+    } catch (error) {
+      if (!isServerError(error)) {
+        // The connection broke: the batch may or may not have committed. Acknowledge nothing.
+        for (const p of batch) p.reject(error);
+        for (const d of deletes) d.reject(error);
+        return;
+      }
+      // Rolled back for sure: each request on its own, so a bad one fails only itself.
+      for (const d of deletes) this.writers.query(`DELETE FROM ${this.S}.outbox WHERE id = ANY($1::bigint[])`, [d.ids]).then(() => d.resolve(), d.reject);
+      for (const p of batch) {
+        try {
+          p.resolve(await this.appendAlone(p));
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+      return;
+    }
+    // COMMIT has happened: the batch is durable.
+    for (const d of deletes) d.resolve();
+    sorted.forEach((p, k) => {
+      const row = rows[k]!;
+      const { streamId, expectedRevision } = p.request;
+      p.resolve(
+        row.accepted
+          ? { ok: true, nextRevision: p.nextRevision, lastGlobalPosition: Number(row.last_position) }
+          : concurrencyError(streamId, expectedRevision, Number(row.actual_revision)),
+      );
+    });
+  }
+
+  /** One request in a transaction of its own: the fallback when its batch failed. */
+  private async appendAlone(p: Pending): Promise<AppendResult> {
+    const { request, expected, nextRevision, data, metadata, headers, values } = p;
     const { streamId, events, expectedRevision } = request;
     const outbox = request.outbox ?? [];
-    const first = events[0]!.position;
-    const nextRevision = events[events.length - 1]!.position;
-    // 'any' skips the comparison, but the positions must still continue the stream.
-    const expected = expectedRevision === 'any' ? first - 1 : expectedRevision;
-    // Serialize before taking a connection: unserializable data fails fast.
-    const data = events.map((e) => toJsonText(e.data));
-    const metadata = events.map((e) => toJsonText(e.metadata));
-    const headers = outbox.map((m) => toJsonText(m.headers));
-    const values = outbox.map((m) => toJsonText(m.value));
 
-    const client = await this.pool.connect();
+    const client = await this.writers.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -266,7 +507,9 @@ export class PostgresEventStore implements EventStore {
       }
       // The streams row disagreed with the events (a writer that bypassed it): still a conflict.
       if (!broken && isStreamPositionTaken(error)) {
-        return concurrencyError(streamId, expectedRevision, await this.revisionOf(client, streamId));
+        // The stream's real end is its last event, whatever the streams table says.
+        const { rows } = await client.query<{ last: string | null }>(`SELECT max(position) AS last FROM ${this.S}.events WHERE stream_id = $1`, [streamId]);
+        return concurrencyError(streamId, expectedRevision, rows[0]?.last == null ? -1 : Number(rows[0].last));
       }
       // An error inside reserve_positions could leave the session lock held: drop the
       // connection rather than return it to the pool.
@@ -277,7 +520,43 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<StoredEvent[]> {
+  /**
+   * Whole-stream reads issued in one turn of the event loop share one query (a burst of
+   * new cases loads hundreds of streams at once); reads with `maxCount` go alone.
+   */
+  readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<StoredEvent[]> {
+    if (options.maxCount !== undefined) return this.readStreamAlone(streamId, options);
+    return new Promise<StoredEvent[]>((resolve, reject) => {
+      this.reads.push({ streamId, from: options.fromPosition ?? 0, resolve, reject });
+      if (this.reads.length > 1) return;
+      setImmediate(() => {
+        const reads = this.reads.splice(0, this.reads.length);
+        if (reads.length === 1) {
+          const [r] = reads;
+          this.readStreamAlone(r!.streamId, { fromPosition: r!.from }).then(r!.resolve, r!.reject);
+          return;
+        }
+        this.pool
+          .query<EventRow & { i: string }>({
+            name: `${this.schema}.readStreams`,
+            text: this.sql.readStreams,
+            values: [reads.map((r) => r.streamId), reads.map((r) => r.from)],
+          })
+          .then(
+            ({ rows }) => {
+              const found = reads.map((): StoredEvent[] => []);
+              for (const row of rows) found[Number(row.i) - 1]!.push(toStoredEvent(row));
+              reads.forEach((r, k) => r.resolve(found[k]!));
+            },
+            (error: unknown) => {
+              for (const r of reads) r.reject(error);
+            },
+          );
+      });
+    });
+  }
+
+  private async readStreamAlone(streamId: string, options: { fromPosition?: number; maxCount?: number }): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       name: `${this.schema}.readStream`,
       text: this.sql.readStream,
@@ -294,6 +573,15 @@ export class PostgresEventStore implements EventStore {
       values: [options.after, options.limit],
     });
     return rows.map(toStoredEvent);
+  }
+
+  async readStreamHeads(options: { before?: string } = {}): Promise<StreamHead[]> {
+    const { rows } = await this.pool.query<{ stream_id: string; position: string; hash: string }>({
+      name: `${this.schema}.streamHeads`,
+      text: this.sql.streamHeads,
+      values: [options.before ?? null],
+    });
+    return rows.map((r) => ({ streamId: r.stream_id, position: Number(r.position), hash: r.hash }));
   }
 
   async headPosition(): Promise<number> {
@@ -314,9 +602,46 @@ export class PostgresEventStore implements EventStore {
     return rows.map((r) => ({ id: Number(r.id), topic: r.topic, key: r.key, headers: r.headers, value: r.value }));
   }
 
-  async markPublished(ids: readonly number[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.pool.query(`DELETE FROM ${this.S}.outbox WHERE id = ANY($1::bigint[])`, [ids]);
+  /** Deletes the rows in the next batch, sharing its transaction instead of paying one of its own. */
+  markPublished(ids: readonly number[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('PostgresEventStore is closed'));
+    if (ids.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.deletes.push({ ids: [...ids], resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Read models live in this schema too (postgresReadModels.ts), with their checkpoints in `checkpoints`. */
+  private models?: PostgresReadModels;
+  private get readModels(): PostgresReadModels {
+    return (this.models ??= new PostgresReadModels(this.pool, this.S, () => {
+      if (this.closed) throw new Error('PostgresEventStore is closed');
+    }));
+  }
+
+  readModelCheckpoint(projection: string): Promise<number> {
+    return this.readModels.readModelCheckpoint(projection);
+  }
+
+  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
+    return this.readModels.commitReadModel(projection, change);
+  }
+
+  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
+    return this.readModels.getDocuments(projection, keys);
+  }
+
+  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+    return this.readModels.queryDocuments(projection, query);
+  }
+
+  countDocuments(projection: string, tag?: string): Promise<number> {
+    return this.readModels.countDocuments(projection, tag);
+  }
+
+  resetReadModel(projection: string): Promise<void> {
+    return this.readModels.resetReadModel(projection);
   }
 
   async readCheckpoint(name: string): Promise<number> {
@@ -334,12 +659,16 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
-  /** Lets appends already accepted finish, then closes the pool. */
+  /** Writes what is queued and lets batches in flight finish, then closes the pool. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    await this.pool.end();
+    this.flush();
+    while (this.batches.size > 0) {
+      await Promise.allSettled([...this.batches]);
+      this.flush();
+    }
+    await Promise.all([this.pool.end(), this.writers.end()]);
   }
 
   private async revisionOf(client: pg.PoolClient, streamId: string): Promise<number> {
@@ -351,6 +680,10 @@ export class PostgresEventStore implements EventStore {
 function statements(S: string) {
   return {
     reserve: `SELECT first_event, first_message FROM ${S}.reserve_positions($1, $2)`,
+    appendBatch: `SELECT accepted, actual_revision, last_position FROM ${S}.append_batch(
+      $1::text[], $2::bigint[], $3::bigint[], $4::integer[], $5::integer[],
+      $6::text[], $7::bigint[], $8::text[], $9::json, $10::json, $11::text[], $12::text[], $13::text[],
+      $14::text[], $15::text[], $16::json, $17::json, $18::bigint[])`,
     createStream: `INSERT INTO ${S}.streams (stream_id, revision) VALUES ($1, $2) ON CONFLICT (stream_id) DO NOTHING`,
     advanceStream: `UPDATE ${S}.streams SET revision = $3 WHERE stream_id = $1 AND revision = $2`,
     insertEvents: `INSERT INTO ${S}.events (global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash)
@@ -361,12 +694,25 @@ function statements(S: string) {
       SELECT i, t, k, h::json, v::json FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(i, t, k, h, v)`,
     readStream: `SELECT ${EVENT_COLUMNS} FROM ${S}.events
       WHERE stream_id = $1 AND position >= $2 ORDER BY position LIMIT $3`,
+    readStreams: `SELECT r.i, ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+      FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(stream_id, from_position, i)
+      JOIN ${S}.events e ON e.stream_id = r.stream_id AND e.position >= r.from_position
+      ORDER BY r.i, e.position`,
     readAll: `SELECT ${EVENT_COLUMNS} FROM ${S}.events
       WHERE global_position > $1 AND ${SETTLED} ORDER BY global_position LIMIT $2`,
     head: `SELECT global_position FROM ${S}.events WHERE ${SETTLED} ORDER BY global_position DESC LIMIT 1`,
+    // COLLATE "C": ISO times compare as text, whatever the database's collation.
+    streamHeads: `SELECT DISTINCT ON (stream_id) stream_id, position, hash FROM ${S}.events
+      WHERE $1::text IS NULL OR recorded_at COLLATE "C" < $1::text COLLATE "C" ORDER BY stream_id, position DESC`,
     readOutbox: `SELECT id, topic, key, headers, value FROM ${S}.outbox
       WHERE id > $1 AND ${SETTLED} ORDER BY id LIMIT $2`,
   };
+}
+
+/** An error the server reported (it has a SQLSTATE): the statement's transaction was rolled back. */
+function isServerError(error: unknown): boolean {
+  const e = error as { code?: unknown; severity?: unknown } | null;
+  return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
 }
 
 function isStreamPositionTaken(error: unknown): boolean {

@@ -21,13 +21,18 @@
  */
 import Database from 'better-sqlite3';
 import type {
+  ReadModelChange,
+  ReadModelDocument,
+  ReadModelStore,
   AppendRequest,
   AppendResult,
   EventStore,
   OutboxRecord,
   StoredEvent,
+  StreamHead,
 } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, revisionAccepts, toJsonText } from './appendRules.js';
+import { SQLITE_READ_MODEL_TABLES, SqliteReadModels } from './sqliteReadModels.js';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file, or ':memory:'. */
@@ -79,19 +84,8 @@ const migrations: ReadonlyArray<{ version: number; sql: string }> = [
       ) WITHOUT ROWID;
     `,
   },
+  { version: 3, sql: SQLITE_READ_MODEL_TABLES },
 ];
-
-interface EventRow {
-  global_position: number;
-  stream_id: string;
-  position: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-  prev_hash: string;
-  hash: string;
-}
 
 interface OutboxRow {
   id: number;
@@ -128,13 +122,18 @@ function prepare(db: Database.Database) {
     insertOutbox: db.prepare<[string, string, string, string, string]>(
       'INSERT INTO outbox (topic, key, headers, value, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    readStream: db.prepare<[string, number, number], EventRow>(
-      'SELECT * FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?',
-    ),
-    readAll: db.prepare<[number, number], EventRow>(
-      'SELECT * FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?',
-    ),
+    // Rows as arrays (RAW_COLUMNS order): a third cheaper than row objects, and a full verification reads millions.
+    readStream: db
+      .prepare<[string, number, number], RawEventRow>(`SELECT ${RAW_COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`)
+      .raw(true),
+    readAll: db
+      .prepare<[number, number], RawEventRow>(`SELECT ${RAW_COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`)
+      .raw(true),
     head: db.prepare<[], { head: number | null }>('SELECT max(global_position) AS head FROM events'),
+    // SQLite returns the other columns of the row that holds the max() (a documented bare-column rule).
+    streamHeads: db.prepare<[string], { stream_id: string; position: number; hash: string }>(
+      'SELECT stream_id, max(position) AS position, hash FROM events WHERE recorded_at < ? GROUP BY stream_id',
+    ),
     readOutbox: db.prepare<[number, number], OutboxRow>(
       'SELECT id, topic, key, headers, value FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
     ),
@@ -146,7 +145,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, ReadModelStore {
   private readonly db: Database.Database;
   private readonly maxBatch: number;
   private statements: Statements | undefined;
@@ -202,17 +201,24 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<StoredEvent[]> {
     const s = this.ready();
     const limit = options.maxCount ?? -1; // LIMIT -1: no limit
-    return s.readStream.all(streamId, options.fromPosition ?? 0, limit).map(toStoredEvent);
+    return s.readStream.all(streamId, options.fromPosition ?? 0, limit).map(fromRawRow);
   }
 
   async readAll(options: { after: number; limit: number }): Promise<StoredEvent[]> {
     const s = this.ready();
     assertPage(options, 'readAll');
-    return s.readAll.all(options.after, options.limit).map(toStoredEvent);
+    return s.readAll.all(options.after, options.limit).map(fromRawRow);
   }
 
   async headPosition(): Promise<number> {
     return this.ready().head.get()?.head ?? 0;
+  }
+
+  async readStreamHeads(options: { before?: string } = {}): Promise<StreamHead[]> {
+    // '\uffff' sorts after every ISO time: no bound.
+    return this.ready()
+      .streamHeads.all(options.before ?? '\uffff')
+      .map((r) => ({ streamId: r.stream_id, position: r.position, hash: r.hash }));
   }
 
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {
@@ -242,6 +248,36 @@ export class SqliteEventStore implements EventStore {
 
   async readCheckpoint(name: string): Promise<number> {
     return this.ready().readCheckpoint.get(name)?.position ?? 0;
+  }
+
+  /** Read models live in this file too (sqliteReadModels.ts), with their checkpoints in `checkpoints`. */
+  private models?: SqliteReadModels;
+  private get readModels(): SqliteReadModels {
+    return (this.models ??= new SqliteReadModels(this.db, () => void this.ready()));
+  }
+
+  readModelCheckpoint(projection: string): Promise<number> {
+    return this.readModels.readModelCheckpoint(projection);
+  }
+
+  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
+    return this.readModels.commitReadModel(projection, change);
+  }
+
+  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
+    return this.readModels.getDocuments(projection, keys);
+  }
+
+  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+    return this.readModels.queryDocuments(projection, query);
+  }
+
+  countDocuments(projection: string, tag?: string): Promise<number> {
+    return this.readModels.countDocuments(projection, tag);
+  }
+
+  resetReadModel(projection: string): Promise<void> {
+    return this.readModels.resetReadModel(projection);
   }
 
   async saveCheckpoint(name: string, position: number): Promise<void> {
@@ -367,16 +403,19 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+const RAW_COLUMNS = 'global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash';
+type RawEventRow = [number, string, number, string, string, string, string, string, string];
+
+function fromRawRow(r: RawEventRow): StoredEvent {
   return {
-    streamId: row.stream_id,
-    globalPosition: row.global_position,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as StoredEvent['metadata'],
-    recordedAt: row.recorded_at,
-    prevHash: row.prev_hash,
-    hash: row.hash,
+    streamId: r[1],
+    globalPosition: r[0],
+    position: r[2],
+    type: r[3],
+    data: JSON.parse(r[4]) as unknown,
+    metadata: JSON.parse(r[5]) as StoredEvent['metadata'],
+    recordedAt: r[6],
+    prevHash: r[7],
+    hash: r[8],
   };
 }

@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
+import { departmentScope } from '../auth/plugin.js';
+import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams, CaseListQuery, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
 
@@ -34,6 +36,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         body: StartCaseBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
       },
+      config: { roles: WINDOW },
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
@@ -53,26 +56,33 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
           },
           now,
         }),
-        'clerk',
+        actorOf(req.principal, 'clerk'),
       );
       if (!r.ok) {
         if (key && r.error.kind === 'Conflict') {
           const existing = await handler.load(caseId);
           if (existing.kind === 'started') {
-            return reply.code(201).header('location', `/api/v1/cases/${caseId}`).header('idempotent-replayed', 'true').send(toCaseView(existing));
+            return reply.code(201).header('location', `/api/v1/cases/${caseId}`).header('idempotent-replayed', 'true').send(toCaseView(existing, runtime.timeLimits.clockContext()));
           }
         }
         return sendDomainError(reply, r.error);
       }
-      return reply.code(201).header('location', `/api/v1/cases/${caseId}`).send(toCaseView(r.value.state));
+      return reply.code(201).header('location', `/api/v1/cases/${caseId}`).send(toCaseView(r.value.state, runtime.timeLimits.clockContext()));
     },
   );
 
   app.get(
     '/cases',
-    { schema: { tags: ['cases'], summary: '办件列表: paginated, newest first', querystring: CaseListQuery } },
+    {
+      schema: { tags: ['cases'], summary: '办件列表: paginated, newest first', description: 'A department sees only the cases that involve it.', querystring: CaseListQuery },
+      config: { roles: CASE_READERS },
+    },
     async (req, reply) => {
-      const q = req.query;
+      const own = departmentScope(req);
+      if (own && req.query.department && req.query.department !== own) {
+        return sendProblem(reply, problem(403, `department ${own} may list only its own cases, not ${req.query.department}'s`, undefined, req.url));
+      }
+      const q = own ? { ...req.query, department: own } : req.query;
       if (q.cursor) {
         try {
           decodeCursor(q.cursor);
@@ -94,17 +104,17 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/cases/:id',
-    { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams } },
+    { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams }, config: { roles: CASE_READERS } },
     async (req, reply) => {
       const state = await handler.loadLatest(req.params.id);
       if (state.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
-      return toCaseView(state);
+      return toCaseView(state, runtime.timeLimits.clockContext());
     },
   );
 
   app.get(
     '/cases/:id/events',
-    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams } },
+    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams }, config: { roles: CASE_READERS } },
     async (req, reply) => {
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
@@ -114,27 +124,27 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.post(
     '/cases/:id/supplements',
-    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented', params: CaseIdParams, body: SupplementBody } },
+    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented', params: CaseIdParams, body: SupplementBody }, config: { roles: WINDOW } },
     async (req, reply) => {
       const body = req.body;
       const r = await handler.execute(
         req.params.id,
         (now) => ({ type: 'ProvideSupplement', data: { materials: body.materials, ...(body.note ? { note: body.note } : {}) }, now }),
-        'clerk',
+        actorOf(req.principal, 'clerk'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state);
+      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
     },
   );
 
   app.post(
     '/cases/:id/withdraw',
-    { schema: { tags: ['cases'], summary: '撤回: withdraw the application', params: CaseIdParams, body: WithdrawBody } },
+    { schema: { tags: ['cases'], summary: '撤回: withdraw the application', params: CaseIdParams, body: WithdrawBody }, config: { roles: WINDOW } },
     async (req, reply) => {
       const reason = req.body.reason;
-      const r = await handler.execute(req.params.id, (now) => ({ type: 'WithdrawCase', data: { reason }, now }), 'clerk');
+      const r = await handler.execute(req.params.id, (now) => ({ type: 'WithdrawCase', data: { reason }, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state);
+      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
     },
   );
 };

@@ -2,6 +2,8 @@ import { parseTaskId, toCaseView } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
+import { departmentScope } from '../auth/plugin.js';
+import { actorOf, DEPARTMENT_ONLY } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 import { DecisionBody } from './schemas.js';
 
@@ -16,11 +18,14 @@ export const taskRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         params: z.object({ taskId: z.string().min(3).max(300) }),
         body: DecisionBody,
       },
+      config: { roles: DEPARTMENT_ONLY },
     },
     async (req, reply) => {
       const ids = parseTaskId(req.params.taskId);
       if (!ids) return sendProblem(reply, problem(404, `task ${req.params.taskId} not found`, undefined, req.url));
       const d = req.body;
+      // A department's key or account decides only its own tasks: the decider refuses a mismatch.
+      const department = departmentScope(req);
       const r = await runtime.handler.execute(
         ids.caseId,
         (now) => ({
@@ -32,13 +37,14 @@ export const taskRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
             ...(d.reason !== undefined ? { reason: d.reason } : {}),
             ...(d.output !== undefined ? { output: d.output } : {}),
             ...(d.missingMaterials !== undefined ? { missingMaterials: d.missingMaterials } : {}),
+            ...(department ? { department } : {}),
           },
           now,
         }),
-        'department',
+        actorOf(req.principal, 'department'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);
-      const view = toCaseView(r.value.state);
+      const view = toCaseView(r.value.state, runtime.timeLimits.clockContext());
       return { duplicate: r.value.appended === 0, task: view.tasks.find((t) => t.id === req.params.taskId), case: view };
     },
   );

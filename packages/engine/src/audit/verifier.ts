@@ -112,8 +112,8 @@ function linkProblem(lastPosition: number, lastHash: string, e: VerifiableEvent)
   const expected = lastPosition + 1;
   if (e.position !== expected) {
     return e.position > expected
-      ? { position: expected, reason: `event ${expected} is missing (the next one found is ${e.position})` }
-      : { position: Math.min(expected, e.position), reason: `events are out of order: position ${e.position} comes after ${lastPosition}` };
+      ? { position: expected, reason: `event ${expected} is missing or out of place: position ${e.position} follows ${lastPosition} (deleted or reordered)` }
+      : { position: Math.min(expected, e.position), reason: `events are out of order: position ${e.position} follows ${lastPosition} (reordered)` };
   }
   if (e.prevHash !== lastHash) return { position: e.position, reason: 'the chain is broken: prevHash is not the hash of the event before (reordered or replaced)' };
   return undefined;

@@ -257,7 +257,8 @@ interface ClockCore {
   gaps: string[] | undefined;
 }
 
-function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, c: ClockInput & { startedAt: string }): ClockCore {
+/** `forTimers`: only what timers need (due days; the warning only while running), not the day counts. */
+function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, c: ClockInput & { startedAt: string }, forTimers = false): ClockCore {
   const stopped = c.stoppedAt !== undefined;
   const stopMs = stopped ? Date.parse(c.stoppedAt!) : nowMs;
   const start = dayOf(c.startedAt);
@@ -278,9 +279,9 @@ function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolic
   const committed = covered(() => (addDays(calendar, start, 0), dueDay(calendar, start, c.committedDays, paused)));
   const statutory = covered(() => dueDay(calendar, start, c.statutoryDays, paused));
   const warnDays = Math.max(0, c.committedDays - policy.warningDaysBefore);
-  const warning = policy.warningDaysBefore > 0 ? covered(() => dueDay(calendar, start, warnDays, paused)) : null;
-  const pausedDays = paused.length === 0 ? 0 : covered(() => paused.reduce((n, [a, b]) => n + between(calendar, a, b), 0));
-  const total = covered(() => between(calendar, start, stop));
+  const warning = policy.warningDaysBefore > 0 && !(forTimers && stopped) ? covered(() => dueDay(calendar, start, warnDays, paused)) : null;
+  const pausedDays = forTimers ? null : paused.length === 0 ? 0 : covered(() => paused.reduce((n, [a, b]) => n + between(calendar, a, b), 0));
+  const total = forTimers ? null : covered(() => between(calendar, start, stop));
   return {
     stopped,
     paused: !stopped && c.pauses.some((p) => p.to === undefined && Date.parse(p.from) <= stopMs),
@@ -364,7 +365,7 @@ export function pendingTimers(
   const timers: TimeLimitTimer[] = [];
   const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
     if (c.startedAt === undefined) return;
-    const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string });
+    const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string }, true);
     const stopMs = k.stopped ? k.stopMs : Infinity;
     const push = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
       const dueAt = dayEndOf(dueDayNumber);

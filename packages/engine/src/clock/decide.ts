@@ -1,12 +1,12 @@
 import type { EndSpecialProcedure, RecordTimeLimit, StartSpecialProcedure } from '../case/commands.js';
-import type { CaseEvent } from '../case/events.js';
+import type { CaseEvent, SpecialProcedureKind } from '../case/events.js';
 import { isClosed, parseTaskId, type StartedCase, type TaskState } from '../case/state.js';
 import { fail, ok, type DomainError, type Result } from '../result.js';
 import { openProcedures, timeLimitKey } from './facts.js';
 
 type Decided = Result<CaseEvent[], DomainError>;
 
-const KIND_NAMES: Record<string, string> = {
+const KIND_NAMES: Record<SpecialProcedureKind, string> = {
   inspection: '检验',
   testing: '检测',
   quarantine: '检疫',
@@ -37,7 +37,7 @@ export function startSpecialProcedure(c: StartSpecialProcedure, s: StartedCase):
   }
   const step = task?.step;
   if (openProcedures(s.clock).some((p) => p.step === step && p.kind === kind)) {
-    return fail('Conflict', `a ${kind} (${KIND_NAMES[kind] ?? kind}) is already under way for ${taskId ?? `case ${s.caseId}`}`);
+    return fail('Conflict', `a ${kind} (${KIND_NAMES[kind]}) is already under way for ${taskId ?? `case ${s.caseId}`}`);
   }
   return ok([
     {
@@ -61,7 +61,7 @@ export function endSpecialProcedure(c: EndSpecialProcedure, s: StartedCase): Dec
   }
   const step = task?.step;
   if (!openProcedures(s.clock).some((p) => p.step === step && p.kind === kind)) {
-    return fail('Conflict', `no ${kind} (${KIND_NAMES[kind] ?? kind}) is under way for ${taskId ?? `case ${s.caseId}`}`);
+    return fail('Conflict', `no ${kind} (${KIND_NAMES[kind]}) is under way for ${taskId ?? `case ${s.caseId}`}`);
   }
   return ok([
     {

@@ -1,7 +1,7 @@
 import { CalendarRangeError, shanghaiDayEnd, toShanghaiDate, type WorkingCalendar } from '../calendar/index.js';
 import type { AftercareFacts } from '../aftercare/facts.js';
 import type { SpecialProcedureKind } from '../case/events.js';
-import type { CaseStatus, StartedCase, TaskStatus } from '../case/state.js';
+import { taskIdOf, type CaseStatus, type StartedCase, type TaskStatus } from '../case/state.js';
 import { clockPlanOf, readClocks, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
 
 /** `GET /cases/:id`: the contract in DESIGN.md. */
@@ -112,7 +112,7 @@ export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
     .filter((p) => p.cause === 'special-procedure')
     .map((p) => ({
       kind: p.kind!,
-      ...(p.step !== undefined ? { taskId: `${s.caseId}.${p.step}` } : {}),
+      ...(p.step !== undefined ? { taskId: taskIdOf(s.caseId, p.step) } : {}),
       ...(p.note !== undefined ? { note: p.note } : {}),
       startedAt: p.from,
       ...(p.to !== undefined ? { endedAt: p.to } : {}),

@@ -1,0 +1,311 @@
+import {
+  DEFAULT_TIME_LIMIT_POLICY,
+  readClocks,
+  taskIdOf,
+  toShanghaiDate,
+  type CaseClocks,
+  type Clock,
+  type ClockReading,
+  type Light,
+  type MatterCatalogue,
+  type TimeLimitPolicy,
+  type WorkingCalendar,
+} from '@onematter/engine';
+import { decodeCursor } from './caseList.js';
+import type { CaseClockProjection, TrackedCase } from './caseClocks.js';
+
+export interface LightCounts {
+  green: number;
+  yellow: number;
+  red: number;
+  /** The calendar does not cover a date the clock needs (see clockNote on the case). */
+  unknown: number;
+}
+
+export interface SupervisionOverview {
+  asOf: string;
+  /** Open cases (in progress or awaiting a supplement) by the light of the case clock. */
+  cases: { open: number; byLight: LightCounts };
+  /** Open department tasks (dispatched, not decided) by the light of the task clock. */
+  tasks: { open: number; byLight: LightCounts };
+  byMatter: { matter: string; name: string; open: number; byLight: LightCounts }[];
+  byDepartment: { department: string; open: number; byLight: LightCounts }[];
+}
+
+type ClockSummary = Pick<ClockReading, 'clockState' | 'dueAt' | 'statutoryDueAt' | 'elapsedWorkingDays' | 'pausedWorkingDays' | 'light' | 'clockNote'>;
+
+export interface SupervisedCase extends ClockSummary {
+  id: string;
+  matter: string;
+  matterVersion: number;
+  status: 'in-progress' | 'awaiting-supplement';
+  startedAt: string;
+  /** The worst light of the case clock and its open task clocks: what the list filters on. */
+  worstLight: Light | null;
+  escalations: number;
+  tasks: (ClockSummary & { taskId: string; step: string; department: string })[];
+}
+
+export interface SupervisedCaseQuery {
+  light?: Light;
+  matter?: string;
+  department?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface StatsRow {
+  /** 办结: completed, or rejected (不予许可 is a decision too); withdrawn cases are not counted. */
+  concluded: number;
+  /** Concluded within the committed limit (按时办结). */
+  onTime: number;
+  late: number;
+  /** 按时办结率: onTime ÷ concluded (those whose due date is known); null when none. */
+  onTimeRate: number | null;
+  statutoryOnTime: number;
+  statutoryOnTimeRate: number | null;
+  avgCommittedDays: number | null;
+  avgStatutoryDays: number | null;
+  /** Working days actually used, pauses excluded. */
+  avgUsedWorkingDays: number | null;
+  /** 压缩比率: 1 − Σ working days used ÷ Σ statutory working days. */
+  compressionRatio: number | null;
+  /** The promise: 1 − Σ committed ÷ Σ statutory working days. */
+  committedCompressionRatio: number | null;
+  /** Concluded, but the calendar does not cover their due date: left out of the rates. */
+  unknown: number;
+}
+
+export interface SupervisionStats {
+  asOf: string;
+  from: string | null;
+  to: string | null;
+  overall: StatsRow;
+  byMatter: ({ matter: string; name: string } & StatsRow)[];
+  byDepartment: ({ department: string } & StatsRow)[];
+}
+
+export interface SupervisionStatsQuery {
+  /** ISO dates (Asia/Shanghai), inclusive, on the day a case or task concluded. */
+  from?: string;
+  to?: string;
+  matter?: string;
+  department?: string;
+}
+
+export interface SupervisionOptions {
+  projection: CaseClockProjection;
+  catalogue: MatterCatalogue;
+  calendar: WorkingCalendar;
+  clock: Clock;
+  policy?: TimeLimitPolicy;
+}
+
+const RANK: Record<Light, number> = { green: 0, yellow: 1, red: 2 };
+const worst = (lights: (Light | null)[]): Light | null =>
+  lights.reduce<Light | null>((w, l) => (l === null ? w : w === null || RANK[l] > RANK[w] ? l : w), null);
+const emptyCounts = (): LightCounts => ({ green: 0, yellow: 0, red: 0, unknown: 0 });
+const count = (c: LightCounts, light: Light | null) => c[light ?? 'unknown']++;
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+const encodeCursor = (position: number): string => Buffer.from(`p:${position}`).toString('base64url');
+const summary = (r: ClockReading): ClockSummary => ({
+  clockState: r.clockState,
+  dueAt: r.dueAt,
+  statutoryDueAt: r.statutoryDueAt,
+  elapsedWorkingDays: r.elapsedWorkingDays,
+  pausedWorkingDays: r.pausedWorkingDays,
+  light: r.light,
+  ...(r.clockNote ? { clockNote: r.clockNote } : {}),
+});
+const isOpen = (r: ClockReading) => r.clockState === 'running' || r.clockState === 'paused';
+
+/**
+ * 电子监察: the supervisor's questions, answered from the clock projection (so from
+ * the events) at the clock port's `now`: which cases are yellow or red, how many by
+ * matter and department, and how well limits were kept over a period.
+ */
+export class Supervision {
+  private readonly policy: TimeLimitPolicy;
+
+  constructor(private readonly o: SupervisionOptions) {
+    this.policy = o.policy ?? DEFAULT_TIME_LIMIT_POLICY;
+  }
+
+  private clocksOf(c: TrackedCase, now: Date): CaseClocks {
+    return readClocks(c.plan, c.facts, this.o.calendar, now, this.policy);
+  }
+
+  private matterName(id: string): string {
+    return this.o.catalogue.get(id)?.definition.name ?? id;
+  }
+
+  async overview(): Promise<SupervisionOverview> {
+    await this.o.projection.catchUp();
+    const now = this.o.clock.now();
+    const cases = { open: 0, byLight: emptyCounts() };
+    const tasks = { open: 0, byLight: emptyCounts() };
+    const byMatter = new Map<string, { matter: string; name: string; open: number; byLight: LightCounts }>();
+    const byDepartment = new Map<string, { department: string; open: number; byLight: LightCounts }>();
+    for (const c of this.o.projection.cases.values()) {
+      if (c.facts.closedAt !== undefined) continue;
+      const clocks = this.clocksOf(c, now);
+      cases.open++;
+      count(cases.byLight, clocks.case.light);
+      const m = byMatter.get(c.facts.matter) ?? { matter: c.facts.matter, name: this.matterName(c.facts.matter), open: 0, byLight: emptyCounts() };
+      m.open++;
+      count(m.byLight, clocks.case.light);
+      byMatter.set(c.facts.matter, m);
+      for (const [step, r] of Object.entries(clocks.tasks)) {
+        if (!isOpen(r)) continue;
+        const department = c.plan.steps[step]!.department;
+        tasks.open++;
+        count(tasks.byLight, r.light);
+        const d = byDepartment.get(department) ?? { department, open: 0, byLight: emptyCounts() };
+        d.open++;
+        count(d.byLight, r.light);
+        byDepartment.set(department, d);
+      }
+    }
+    const byName = <T extends { open: number }>(a: T, b: T, ka: string, kb: string) => b.open - a.open || (ka < kb ? -1 : 1);
+    return {
+      asOf: now.toISOString(),
+      cases,
+      tasks,
+      byMatter: [...byMatter.values()].sort((a, b) => byName(a, b, a.matter, b.matter)),
+      byDepartment: [...byDepartment.values()].sort((a, b) => byName(a, b, a.department, b.department)),
+    };
+  }
+
+  /** Open cases, newest first, filtered by their worst light (or a department's task light). */
+  async cases(q: SupervisedCaseQuery): Promise<{ asOf: string; items: SupervisedCase[]; nextCursor: string | null }> {
+    await this.o.projection.catchUp();
+    const now = this.o.clock.now();
+    const before = q.cursor ? decodeCursor(q.cursor) : Number.POSITIVE_INFINITY;
+    const all = [...this.o.projection.cases.values()]
+      .filter((c) => c.facts.closedAt === undefined && c.position < before && (!q.matter || c.facts.matter === q.matter))
+      .sort((a, b) => b.position - a.position);
+    const items: SupervisedCase[] = [];
+    let last: TrackedCase | undefined;
+    let more = false;
+    for (const c of all) {
+      const clocks = this.clocksOf(c, now);
+      const openTasks = Object.entries(clocks.tasks).filter(([, r]) => isOpen(r));
+      const departmentTasks = q.department ? openTasks.filter(([step]) => c.plan.steps[step]!.department === q.department) : undefined;
+      if (departmentTasks && departmentTasks.length === 0) continue;
+      const light = departmentTasks ? worst(departmentTasks.map(([, r]) => r.light)) : worst([clocks.case.light, ...openTasks.map(([, r]) => r.light)]);
+      if (q.light && light !== q.light) continue;
+      if (items.length === q.limit) {
+        more = true;
+        break;
+      }
+      items.push({
+        id: c.caseId,
+        matter: c.facts.matter,
+        matterVersion: c.facts.matterVersion,
+        status: c.facts.pauses.some((p) => p.cause === 'supplement' && p.to === undefined) ? 'awaiting-supplement' : 'in-progress',
+        startedAt: c.facts.startedAt,
+        ...summary(clocks.case),
+        worstLight: light,
+        escalations: c.facts.recorded.filter((k) => k.startsWith('exceeded:')).length,
+        tasks: openTasks.map(([step, r]) => ({ taskId: taskIdOf(c.caseId, step), step, department: c.plan.steps[step]!.department, ...summary(r) })),
+      });
+      last = c;
+    }
+    return { asOf: now.toISOString(), items, nextCursor: more && last ? encodeCursor(last.position) : null };
+  }
+
+  /** 按时办结率, average limits and 压缩比率 over the cases and tasks concluded in [from, to]. */
+  async stats(q: SupervisionStatsQuery): Promise<SupervisionStats> {
+    await this.o.projection.catchUp();
+    const now = this.o.clock.now();
+    const inRange = (closedAt: string) => {
+      const day = toShanghaiDate(closedAt);
+      return (!q.from || day >= q.from) && (!q.to || day <= q.to);
+    };
+    const overall = new Accumulator();
+    const byMatter = new Map<string, Accumulator>();
+    const byDepartment = new Map<string, Accumulator>();
+    for (const c of this.o.projection.cases.values()) {
+      if (q.matter && c.facts.matter !== q.matter) continue;
+      const touchesDepartment = !q.department || Object.keys(c.facts.tasks).some((step) => c.plan.steps[step]?.department === q.department && c.facts.tasks[step]!.startedAt);
+      if (!touchesDepartment) continue;
+      const concluded = (c.facts.outcome === 'completed' || c.facts.outcome === 'rejected') && inRange(c.facts.closedAt!);
+      let clocks: CaseClocks | undefined;
+      if (concluded) {
+        clocks = this.clocksOf(c, now);
+        overall.add(clocks.case);
+        const m = byMatter.get(c.facts.matter) ?? new Accumulator();
+        m.add(clocks.case);
+        byMatter.set(c.facts.matter, m);
+      }
+      for (const [step, t] of Object.entries(c.facts.tasks)) {
+        if (!t.closedAt || !t.startedAt || (t.outcome !== 'approved' && t.outcome !== 'rejected') || !inRange(t.closedAt)) continue;
+        const department = c.plan.steps[step]?.department;
+        if (!department || (q.department && department !== q.department)) continue;
+        clocks ??= this.clocksOf(c, now);
+        const d = byDepartment.get(department) ?? new Accumulator();
+        d.add(clocks.tasks[step]!);
+        byDepartment.set(department, d);
+      }
+    }
+    return {
+      asOf: now.toISOString(),
+      from: q.from ?? null,
+      to: q.to ?? null,
+      overall: overall.row(),
+      byMatter: [...byMatter].sort(([a], [b]) => (a < b ? -1 : 1)).map(([matter, acc]) => ({ matter, name: this.matterName(matter), ...acc.row() })),
+      byDepartment: [...byDepartment].sort(([a], [b]) => (a < b ? -1 : 1)).map(([department, acc]) => ({ department, ...acc.row() })),
+    };
+  }
+}
+
+class Accumulator {
+  private concluded = 0;
+  private known = 0;
+  private onTime = 0;
+  private statutoryKnown = 0;
+  private statutoryOnTime = 0;
+  private committedSum = 0;
+  private statutorySum = 0;
+  private used = 0;
+  private usedKnown = 0;
+  private statutoryOfUsed = 0;
+
+  add(r: ClockReading): void {
+    this.concluded++;
+    this.committedSum += r.committedDays;
+    this.statutorySum += r.statutoryDays;
+    const stop = Date.parse(r.stoppedAt!);
+    if (r.dueAt !== null) {
+      this.known++;
+      if (stop <= Date.parse(r.dueAt)) this.onTime++;
+    }
+    if (r.statutoryDueAt !== null) {
+      this.statutoryKnown++;
+      if (stop <= Date.parse(r.statutoryDueAt)) this.statutoryOnTime++;
+    }
+    if (r.elapsedWorkingDays !== null) {
+      this.usedKnown++;
+      this.used += r.elapsedWorkingDays;
+      this.statutoryOfUsed += r.statutoryDays;
+    }
+  }
+
+  row(): StatsRow {
+    const rate = (a: number, b: number) => (b === 0 ? null : round(a / b, 4));
+    return {
+      concluded: this.concluded,
+      onTime: this.onTime,
+      late: this.known - this.onTime,
+      onTimeRate: rate(this.onTime, this.known),
+      statutoryOnTime: this.statutoryOnTime,
+      statutoryOnTimeRate: rate(this.statutoryOnTime, this.statutoryKnown),
+      avgCommittedDays: this.concluded === 0 ? null : round(this.committedSum / this.concluded, 2),
+      avgStatutoryDays: this.concluded === 0 ? null : round(this.statutorySum / this.concluded, 2),
+      avgUsedWorkingDays: this.usedKnown === 0 ? null : round(this.used / this.usedKnown, 2),
+      compressionRatio: this.statutoryOfUsed === 0 ? null : round(1 - this.used / this.statutoryOfUsed, 4),
+      committedCompressionRatio: this.statutorySum === 0 ? null : round(1 - this.committedSum / this.statutorySum, 4),
+      unknown: this.concluded - this.known,
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Read models in memory, for the memory store (and for KurrentDB, which has no tables:
+ * see kurrentdb.ts). Documents go through JSON as the databases keep them, so nothing a
+ * caller holds can change what is stored. Checkpoints live in the map the owner passes,
+ * so the owner's `readCheckpoint(projection)` reports them.
+ */
+import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
+import { toJsonText } from './appendRules.js';
+
+interface Row {
+  key: string;
+  position: number;
+  tags: readonly string[];
+  doc: string;
+}
+
+export class MemoryReadModels implements ReadModelStore {
+  private readonly models = new Map<string, Map<string, Row>>();
+
+  constructor(private readonly checkpoints: Map<string, number> = new Map()) {}
+
+  async readModelCheckpoint(projection: string): Promise<number> {
+    return this.checkpoints.get(projection) ?? 0;
+  }
+
+  async commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
+    // Serialized before the check: a failure writes nothing.
+    const rows = change.upserts.map((d) => ({ key: d.key, position: d.position, tags: [...d.tags], doc: toJsonText(d.doc) }));
+    await Promise.resolve(); // like a round trip: concurrent commits interleave before the check
+    if ((this.checkpoints.get(projection) ?? 0) !== change.expected) return false;
+    const model = this.model(projection);
+    for (const key of change.deletes) model.delete(key);
+    for (const row of rows) model.set(row.key, row);
+    this.checkpoints.set(projection, change.checkpoint);
+    return true;
+  }
+
+  async getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
+    const model = this.model(projection);
+    return [...new Set(keys)].flatMap((k) => {
+      const row = model.get(k);
+      return row ? [toDocument(row)] : [];
+    });
+  }
+
+  async queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+    const tags = query.tags ?? [];
+    const before = query.before ?? Number.POSITIVE_INFINITY;
+    return [...this.model(projection).values()]
+      .filter((r) => r.position < before && tags.every((t) => r.tags.includes(t)))
+      .sort((a, b) => b.position - a.position || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+      .slice(0, query.limit)
+      .map(toDocument);
+  }
+
+  async countDocuments(projection: string, tag?: string): Promise<number> {
+    let n = 0;
+    for (const r of this.model(projection).values()) if (tag === undefined || r.tags.includes(tag)) n++;
+    return n;
+  }
+
+  async resetReadModel(projection: string): Promise<void> {
+    this.models.delete(projection);
+    this.checkpoints.delete(projection);
+  }
+
+  private model(projection: string): Map<string, Row> {
+    let m = this.models.get(projection);
+    if (!m) this.models.set(projection, (m = new Map()));
+    return m;
+  }
+}
+
+function toDocument(row: Row): ReadModelDocument {
+  return { key: row.key, position: row.position, tags: [...row.tags], doc: JSON.parse(row.doc) as unknown };
+}

@@ -1,0 +1,174 @@
+/**
+ * Read models in PostgreSQL, in the store's schema (tables from migration 4 in
+ * postgres.ts): `read_models` holds one row per document, `read_model_tags` one row per
+ * (tag, document), so a query by tag walks the primary key backwards in position order
+ * and stops after `limit`; further tags are checked on the document's `tags` array. A
+ * commit is ONE statement (`commit_read_model`, in its own autocommit transaction) that
+ * first compares and sets the projection's row in `checkpoints` (the row lock makes a
+ * second writer wait, then fail the comparison), then writes the documents.
+ */
+import type pg from 'pg';
+import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
+import { toJsonText } from './appendRules.js';
+
+export const postgresReadModelTables = (S: string) => `
+  CREATE TABLE ${S}.read_models (
+    projection text   NOT NULL,
+    key        text   NOT NULL,
+    position   bigint NOT NULL,
+    tags       text[] NOT NULL,
+    doc        json   NOT NULL,
+    PRIMARY KEY (projection, key)
+  );
+  CREATE INDEX read_models_by_position ON ${S}.read_models (projection, position DESC);
+  CREATE TABLE ${S}.read_model_tags (
+    projection text   NOT NULL,
+    tag        text   NOT NULL,
+    position   bigint NOT NULL,
+    key        text   NOT NULL,
+    PRIMARY KEY (projection, tag, position, key)
+  );
+  -- One statement per commit: a transaction open across round trips would hold back
+  -- what readAll and readOutbox show (see postgres.ts) for as long as it stays open.
+  CREATE FUNCTION ${S}.commit_read_model(
+    p_projection text, p_expected bigint, p_checkpoint bigint, p_upserts json, p_deletes text[]
+  ) RETURNS boolean LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_changed integer;
+    v_touched text[];
+  BEGIN
+    -- Compare and set the checkpoint first: a second writer waits on this row, then fails.
+    IF p_expected = 0 THEN
+      INSERT INTO ${S}.checkpoints AS c (name, position, updated_at) VALUES (p_projection, p_checkpoint, now())
+        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now() WHERE c.position = 0;
+    ELSE
+      UPDATE ${S}.checkpoints SET position = p_checkpoint, updated_at = now() WHERE name = p_projection AND position = p_expected;
+    END IF;
+    GET DIAGNOSTICS v_changed = ROW_COUNT;
+    IF v_changed <> 1 THEN
+      RETURN false;
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS pg_temp.read_model_upserts (k text, p bigint, t text[], d json) ON COMMIT DELETE ROWS;
+    INSERT INTO pg_temp.read_model_upserts
+      SELECT u.k, u.p, ARRAY(SELECT json_array_elements_text(u.t)), u.d
+      FROM json_to_recordset(p_upserts) AS u(k text, p bigint, t json, d json);
+    v_touched := p_deletes || ARRAY(SELECT k FROM pg_temp.read_model_upserts);
+    -- Only the tags a document loses (or all of a deleted or moved one): most stay as they were.
+    DELETE FROM ${S}.read_model_tags t
+      USING ${S}.read_models d LEFT JOIN pg_temp.read_model_upserts u ON u.k = d.key
+      WHERE d.projection = p_projection AND d.key = ANY(v_touched)
+        AND t.projection = p_projection AND t.tag = ANY(d.tags) AND t.position = d.position AND t.key = d.key
+        AND (u.k IS NULL OR u.p <> d.position OR NOT t.tag = ANY(u.t));
+    DELETE FROM ${S}.read_models WHERE projection = p_projection AND key = ANY(p_deletes);
+    INSERT INTO ${S}.read_models (projection, key, position, tags, doc)
+      SELECT p_projection, u.k, u.p, u.t, u.d FROM pg_temp.read_model_upserts u
+      ON CONFLICT (projection, key) DO UPDATE SET position = excluded.position, tags = excluded.tags, doc = excluded.doc;
+    INSERT INTO ${S}.read_model_tags (projection, tag, position, key)
+      SELECT p_projection, tag, u.p, u.k FROM pg_temp.read_model_upserts u, unnest(u.t) AS tag
+      ON CONFLICT DO NOTHING;
+    RETURN true;
+  END
+  $fn$;
+`;
+
+interface DocRow {
+  key: string;
+  position: string;
+  tags: string[];
+  doc: unknown;
+}
+
+const DOC_COLUMNS = 'd.key, d.position, d.tags, d.doc';
+
+export class PostgresReadModels implements ReadModelStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly S: string,
+    private readonly assertOpen: () => void,
+  ) {}
+
+  async readModelCheckpoint(projection: string): Promise<number> {
+    this.assertOpen();
+    const { rows } = await this.pool.query<{ position: string }>(`SELECT position FROM ${this.S}.checkpoints WHERE name = $1`, [projection]);
+    return rows[0] ? Number(rows[0].position) : 0;
+  }
+
+  async commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
+    this.assertOpen();
+    const S = this.S;
+    // Document texts spliced into one JSON parameter, as made: nothing escaped twice.
+    const upserts = `[${change.upserts
+      .map((d) => `{"k":${JSON.stringify(d.key)},"p":${d.position},"t":${JSON.stringify(d.tags)},"d":${toJsonText(d.doc)}}`)
+      .join(',')}]`;
+    const { rows } = await this.pool.query<{ committed: boolean }>(
+      `SELECT ${S}.commit_read_model($1, $2, $3, $4::json, $5::text[]) AS committed`,
+      [projection, change.expected, change.checkpoint, upserts, change.deletes],
+    );
+    return rows[0]!.committed;
+  }
+
+  async getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
+    this.assertOpen();
+    if (keys.length === 0) return [];
+    const { rows } = await this.pool.query<DocRow>(
+      `SELECT ${DOC_COLUMNS} FROM ${this.S}.read_models d WHERE d.projection = $1 AND d.key = ANY($2::text[])`,
+      [projection, [...new Set(keys)]],
+    );
+    return rows.map(toDocument);
+  }
+
+  async queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+    this.assertOpen();
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    const [first, ...others] = query.tags ?? [];
+    const { rows } =
+      first === undefined
+        ? await this.pool.query<DocRow>(
+            `SELECT ${DOC_COLUMNS} FROM ${this.S}.read_models d
+             WHERE d.projection = $1 AND d.position < $2 ORDER BY d.position DESC, d.key DESC LIMIT $3`,
+            [projection, before, query.limit],
+          )
+        : await this.pool.query<DocRow>(
+            `SELECT ${DOC_COLUMNS}
+             FROM ${this.S}.read_model_tags t JOIN ${this.S}.read_models d ON d.projection = t.projection AND d.key = t.key
+             WHERE t.projection = $1 AND t.tag = $2 AND t.position < $3 AND d.tags @> $4::text[]
+             ORDER BY t.position DESC, t.key DESC LIMIT $5`,
+            [projection, first, before, others, query.limit],
+          );
+    return rows.map(toDocument);
+  }
+
+  async countDocuments(projection: string, tag?: string): Promise<number> {
+    this.assertOpen();
+    const { rows } =
+      tag === undefined
+        ? await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.S}.read_models WHERE projection = $1`, [projection])
+        : await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.S}.read_model_tags WHERE projection = $1 AND tag = $2`, [
+            projection,
+            tag,
+          ]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async resetReadModel(projection: string): Promise<void> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // The checkpoint row first: a runner committing meanwhile waits, then fails its comparison.
+      await client.query(`DELETE FROM ${this.S}.checkpoints WHERE name = $1`, [projection]);
+      await client.query(`DELETE FROM ${this.S}.read_model_tags WHERE projection = $1`, [projection]);
+      await client.query(`DELETE FROM ${this.S}.read_models WHERE projection = $1`, [projection]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+function toDocument(row: DocRow): ReadModelDocument {
+  return { key: row.key, position: Number(row.position), tags: row.tags, doc: row.doc };
+}

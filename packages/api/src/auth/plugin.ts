@@ -1,0 +1,235 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { parseTaskId } from '@onematter/engine';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { problem, sendProblem } from '../problem.js';
+import type { Runtime } from '../runtime.js';
+import { AuthDirectory } from './directory.js';
+import { JwtVerifier, type JwtOptions } from './jwt.js';
+import { isRole, ROLES, type Principal, type RouteAccess } from './roles.js';
+import { sameString } from './secrets.js';
+import { SessionStore, type SessionOptions } from './sessions.js';
+
+export const SESSION_COOKIE = 'onematter_session';
+
+export interface AuthOptions {
+  /**
+   * false only for local development and tests (`onematter serve --no-auth`): every
+   * route is open and no department scoping applies.
+   */
+  enabled: boolean;
+  /** Bearer JWTs from an external identity provider. */
+  jwt?: JwtOptions;
+  /** Sign-in attempts per client address (default 10 a minute). */
+  signInRateLimit?: { max: number; timeWindowMs: number };
+  sessions?: SessionOptions;
+  /** Where keys and accounts live (default: the runtime's store). */
+  directory?: AuthDirectory;
+}
+
+/** One route as the authorisation matrix sees it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+export interface AuthContext {
+  options: AuthOptions;
+  directory: AuthDirectory;
+  sessions: SessionStore;
+  jwt?: JwtVerifier;
+  /** Every route the app registered, with what it admits. */
+  routes: RouteEntry[];
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const UNRESTRICTED: Principal = { id: 'no-auth', role: 'admin', name: '开发模式（未启用认证）', via: 'none', unrestricted: true };
+
+const contexts = new WeakMap<FastifyInstance, AuthContext>();
+/** The auth context of an app built by `build()` (routes for the authorisation matrix, the directory). */
+export const authOf = (app: FastifyInstance): AuthContext => {
+  const c = contexts.get(app);
+  if (!c) throw new Error('authOf: this app was not built by build()');
+  return c;
+};
+
+/**
+ * Installs authentication and authorisation on the root instance, before any route:
+ * - security headers on every response (helmet, with a CSP the workbench passes);
+ * - an onRoute hook that records every route and fails the boot when a route under
+ *   the API prefix declares no roles (`config: { roles }`);
+ * - an onRequest hook that authenticates (access key, JWT, or session cookie with a
+ *   CSRF token on state-changing requests) and checks the route's roles: 401, 403;
+ * - a preHandler hook that keeps a department inside its own cases and tasks, for
+ *   every route under /cases/:id and /tasks/:taskId, present or added later.
+ */
+export async function installAuth(app: FastifyInstance, runtime: Runtime, options: AuthOptions, apiPrefix: string): Promise<AuthContext> {
+  const ctx: AuthContext = {
+    options,
+    directory: options.directory ?? new AuthDirectory(runtime.store, runtime.clock),
+    sessions: new SessionStore(options.sessions),
+    ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
+    routes: [],
+  };
+  contexts.set(app, ctx);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        // antd writes its styles at run time (CSS-in-JS); no inline script is allowed.
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'font-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'self'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+
+  const underApi = (url: string) => url === apiPrefix || url.startsWith(`${apiPrefix}/`);
+  // Swagger UI's own routes (the docs and their assets) are public by the issue's rule.
+  const isDocs = (url: string) => url === `${apiPrefix}/docs` || url.startsWith(`${apiPrefix}/docs/`);
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = [route.method].flat().map(String);
+    const declared = route.config?.roles;
+    let access: RouteAccess;
+    if (declared !== undefined) {
+      if (declared !== 'public' && (!Array.isArray(declared) || declared.length === 0 || !declared.every(isRole))) {
+        throw new Error(`route ${methods.join(',')} ${route.url}: config.roles must be 'public' or a non-empty list of ${ROLES.join(', ')}`);
+      }
+      access = declared;
+    } else if (!underApi(route.url) || isDocs(route.url)) {
+      access = 'public';
+    } else {
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} declares no roles: add config: { roles: [...] } (see packages/api/src/auth/roles.ts), or 'public'`,
+      );
+    }
+    for (const method of methods) ctx.routes.push({ method, url: route.url, access });
+    // The OpenAPI document says who may call each operation (the swagger plugin reads the schema after this hook).
+    if (underApi(route.url) && route.schema && !route.schema.hide && !isDocs(route.url)) {
+      const who = access === 'public' ? 'Public: no credentials needed.' : `Roles: ${access.join(', ')}.`;
+      const description = typeof route.schema.description === 'string' ? `${route.schema.description}\n\n${who}` : who;
+      route.schema = { ...route.schema, description, ...(access === 'public' ? { security: [] } : {}) };
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const access = accessOf(req, underApi, isDocs);
+    if (access === 'public') return;
+    if (!options.enabled) {
+      req.principal = UNRESTRICTED;
+      return;
+    }
+    const who = await authenticate(ctx, req);
+    if (!who.ok) {
+      void reply.header('www-authenticate', 'Bearer realm="onematter"');
+      return deny(reply, req, 401, who.reason);
+    }
+    if (!access.includes(who.principal.role)) {
+      return deny(reply, req, 403, `the ${who.principal.role} role may not ${req.method} ${req.routeOptions.url}`);
+    }
+    if (who.csrfToken !== undefined && !SAFE_METHODS.has(req.method)) {
+      const sent = req.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !sameString(sent, who.csrfToken)) {
+        return deny(reply, req, 403, 'missing or wrong X-CSRF-Token: a signed-in browser sends the token it got at sign-in with every change');
+      }
+    }
+    req.principal = who.principal;
+  });
+
+  app.addHook('preHandler', async (req, reply) => {
+    const p = req.principal;
+    if (!p || p.unrestricted || p.role !== 'department') return;
+    const url = req.routeOptions.url ?? '';
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    if (url.startsWith(`${apiPrefix}/cases/:id`) && typeof params.id === 'string') {
+      const departments = await caseDepartments(runtime, params.id);
+      if (departments && !departments.has(p.department!)) {
+        return deny(reply, req, 403, `case ${params.id} does not involve department ${p.department}`);
+      }
+    }
+    if (url.startsWith(`${apiPrefix}/tasks/:taskId`) && typeof params.taskId === 'string') {
+      const ids = parseTaskId(params.taskId);
+      const state = ids ? await runtime.handler.loadLatest(ids.caseId) : undefined;
+      const task = state?.kind === 'started' && ids ? state.tasks[ids.step] : undefined;
+      if (task && task.department !== p.department) {
+        return deny(reply, req, 403, `task ${params.taskId} belongs to department ${task.department}, not ${p.department}`);
+      }
+    }
+  });
+
+  return ctx;
+}
+
+function accessOf(req: FastifyRequest, underApi: (u: string) => boolean, isDocs: (u: string) => boolean): RouteAccess {
+  const url = req.routeOptions.url;
+  // No route matched: the not-found handler answers, with nothing to protect.
+  if (url === undefined) return 'public';
+  const declared = req.routeOptions.config?.roles;
+  if (declared !== undefined) return declared;
+  return !underApi(url) || isDocs(url) ? 'public' : [];
+}
+
+type Authenticated = { ok: true; principal: Principal; csrfToken?: string } | { ok: false; reason: string };
+
+async function authenticate(ctx: AuthContext, req: FastifyRequest): Promise<Authenticated> {
+  const apiKey = req.headers['x-api-key'];
+  const authorization = req.headers.authorization;
+  if (typeof apiKey === 'string' && apiKey) return byKey(ctx, apiKey.trim());
+  if (typeof authorization === 'string' && authorization) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!m) return { ok: false, reason: 'the Authorization header must be "Bearer <access key or token>"' };
+    const token = m[1]!;
+    if (token.split('.').length === 3) {
+      if (!ctx.jwt) return { ok: false, reason: 'this server accepts no identity-provider tokens (no JWKS URL is configured)' };
+      const r = await ctx.jwt.verify(token);
+      return r.ok ? { ok: true, principal: r.principal } : r;
+    }
+    return byKey(ctx, token);
+  }
+  const cookie = req.cookies?.[SESSION_COOKIE];
+  if (cookie) {
+    const s = ctx.sessions.get(cookie);
+    if (!s) return { ok: false, reason: 'the session has ended; sign in again' };
+    return { ok: true, principal: s.principal, csrfToken: s.csrfToken };
+  }
+  return { ok: false, reason: 'credentials required: sign in, or send an access key (Authorization: Bearer … or X-Api-Key) or an identity-provider token' };
+}
+
+async function byKey(ctx: AuthContext, key: string): Promise<Authenticated> {
+  const k = await ctx.directory.verifyKey(key);
+  if (!k) return { ok: false, reason: 'unknown or revoked access key' };
+  return {
+    ok: true,
+    principal: { id: `key.${k.id}`, role: k.role, ...(k.department ? { department: k.department } : {}), name: k.name, via: 'key' },
+  };
+}
+
+async function caseDepartments(runtime: Runtime, caseId: string): Promise<Set<string> | undefined> {
+  const state = await runtime.handler.loadLatest(caseId);
+  if (state.kind !== 'started') return undefined;
+  return new Set(Object.values(state.tasks).map((t) => t.department));
+}
+
+function deny(reply: FastifyReply, req: FastifyRequest, status: 401 | 403, detail: string): FastifyReply {
+  return sendProblem(reply, problem(status, detail, undefined, req.url));
+}
+
+/** The department a request is confined to, if its caller is a department. */
+export function departmentScope(req: FastifyRequest): string | undefined {
+  const p = req.principal;
+  return p && !p.unrestricted && p.role === 'department' ? p.department : undefined;
+}

@@ -1,0 +1,115 @@
+import { decodeCursor } from '@onematter/adapters';
+import { calendarGapNote, toShanghaiDate } from '@onematter/engine';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SUPERVISION } from '../auth/roles.js';
+import { problem, sendProblem } from '../problem.js';
+import type { Runtime } from '../runtime.js';
+
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'an ISO date YYYY-MM-DD (Asia/Shanghai)');
+
+const SupervisedCasesQuery = z.object({
+  light: z.enum(['green', 'yellow', 'red']).optional().meta({ description: 'The worst light of the case clock and its open task clocks (with `department`: of that department\'s open tasks).' }),
+  matter: z.string().max(100).optional(),
+  department: z.string().max(50).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const StatsQuery = z
+  .object({
+    from: IsoDate.optional().meta({ description: 'First day (inclusive) on which a case or task concluded.' }),
+    to: IsoDate.optional().meta({ description: 'Last day (inclusive).' }),
+    matter: z.string().max(100).optional(),
+    department: z.string().max(50).optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
+/**
+ * 电子监察 / 督办: time-limit supervision, computed from the events (the clock
+ * projection) at the clock port's now. Read-only; supervisors, auditors, admins.
+ */
+export const supervisionRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+  const { supervision, calendar } = runtime.timeLimits;
+
+  const calendarInfo = () => {
+    const last = calendar.years[calendar.years.length - 1]!;
+    const today = toShanghaiDate(runtime.clock.now());
+    const through = `${last}-12-31`;
+    return {
+      coveredYears: [...calendar.years],
+      coveredThrough: through,
+      ...(today.slice(0, 4) >= String(last) ? { note: calendarGapNote(String(last + 1)) } : {}),
+    };
+  };
+
+  app.get(
+    '/supervision/overview',
+    {
+      schema: {
+        tags: ['supervision'],
+        summary: '督办总览: open cases and tasks by light, by matter and by department',
+        description:
+          'Lights: green, yellow (黄灯: from one working day before the committed limit, by default), red (红灯: past it); `unknown` where the calendar does not cover the due date. Also the calendar coverage and the timer scheduler\'s state.',
+      },
+      config: { roles: SUPERVISION },
+    },
+    async () => ({
+      ...(await supervision.overview()),
+      calendar: calendarInfo(),
+      scheduler: runtime.timeLimits.scheduler?.status() ?? null,
+    }),
+  );
+
+  app.get(
+    '/supervision/cases',
+    {
+      schema: {
+        tags: ['supervision'],
+        summary: '督办清单: open cases by light, newest first, paginated like /cases',
+        querystring: SupervisedCasesQuery,
+      },
+      config: { roles: SUPERVISION },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      if (q.cursor) {
+        try {
+          decodeCursor(q.cursor);
+        } catch {
+          return sendProblem(reply, problem(400, 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from a previous page' }], req.url));
+        }
+      }
+      return supervision.cases({
+        limit: q.limit,
+        ...(q.light ? { light: q.light } : {}),
+        ...(q.matter ? { matter: q.matter } : {}),
+        ...(q.department ? { department: q.department } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+    },
+  );
+
+  app.get(
+    '/supervision/stats',
+    {
+      schema: {
+        tags: ['supervision'],
+        summary: '按时办结率, average limits and 压缩比率, per matter and per department',
+        description:
+          'Over cases (completed or rejected; withdrawn ones do not count) and department tasks (approved or rejected) that concluded between `from` and `to` (Asia/Shanghai dates, inclusive). onTimeRate = concluded within the committed limit ÷ concluded; compressionRatio = 1 − Σ working days used (pauses excluded) ÷ Σ statutory working days; committedCompressionRatio = 1 − Σ committed ÷ Σ statutory.',
+        querystring: StatsQuery,
+      },
+      config: { roles: SUPERVISION },
+    },
+    async (req) => {
+      const q = req.query;
+      return supervision.stats({
+        ...(q.from ? { from: q.from } : {}),
+        ...(q.to ? { to: q.to } : {}),
+        ...(q.matter ? { matter: q.matter } : {}),
+        ...(q.department ? { department: q.department } : {}),
+      });
+    },
+  );
+};

@@ -1,0 +1,102 @@
+import { Alert, Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, get, post, setCsrfToken, UNAUTHORIZED_EVENT } from './api';
+import { navigate, useRoute } from './hooks';
+import { departmentName } from './labels';
+import { AuditPage } from './pages/AuditPage';
+import { CaseDetailPage } from './pages/CaseDetailPage';
+import { CaseListPage } from './pages/CaseListPage';
+import { QueuePage } from './pages/QueuePage';
+import { SignInPage } from './pages/SignInPage';
+import { SupervisionPage } from './pages/SupervisionPage';
+import { WindowPage } from './pages/WindowPage';
+import type { Me } from './types';
+
+type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit';
+
+const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
+  { key: 'window', label: '综合窗口', roles: ['clerk', 'admin'] },
+  { key: 'queue', label: '部门待办', roles: ['department', 'admin'] },
+  { key: 'cases', label: '办件列表', roles: ['clerk', 'department', 'supervisor', 'auditor', 'admin'] },
+  { key: 'supervision', label: '督办看板', roles: ['supervisor', 'auditor', 'admin'] },
+  { key: 'audit', label: '审计', roles: ['auditor', 'supervisor', 'admin'] },
+];
+
+/** Where each role starts. */
+const HOME: Record<Me['role'], PageKey> = { clerk: 'window', department: 'queue', supervisor: 'supervision', auditor: 'audit', admin: 'window' };
+
+export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [error, setError] = useState<string>();
+  const { path } = useRoute();
+
+  const loadMe = useCallback(async () => {
+    try {
+      const r = await get<{ user: Me; csrfToken: string | null }>('/api/v1/auth/me');
+      setCsrfToken(r.csrfToken);
+      setMe(r.user);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setMe(null);
+      else setError(e instanceof Error ? e.message : String(e));
+    }
+  }, []);
+  useEffect(() => {
+    void loadMe();
+    const onUnauthorized = () => setMe(null);
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, [loadMe]);
+
+  if (error) return <Alert type="error" title={`无法连接服务：${error}`} style={{ margin: 24 }} />;
+  if (me === undefined) return <Spin fullscreen />;
+  if (me === null) return <SignInPage onSignedIn={(u) => setMe(u)} />;
+
+  const allowed = PAGES.filter((p) => me.authDisabled || p.roles.includes(me.role));
+  const first = (path[0] ?? HOME[me.role]) as PageKey | undefined;
+  const current = first && allowed.some((p) => p.key === first) ? first : allowed[0]?.key;
+  const signOut = async () => {
+    await post('/api/v1/auth/sign-out').catch(() => undefined);
+    setCsrfToken(null);
+    setMe(null);
+    navigate('/');
+  };
+
+  let page: React.ReactNode = null;
+  if (first === 'cases' && path[1]) page = <CaseDetailPage id={path[1]} me={me} key={path[1]} />;
+  else if (current === 'window') page = <WindowPage />;
+  else if (current === 'queue') page = <QueuePage me={me} />;
+  else if (current === 'cases') page = <CaseListPage me={me} />;
+  else if (current === 'supervision') page = <SupervisionPage />;
+  else if (current === 'audit') page = <AuditPage />;
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header className="om-header">
+        <Typography.Text strong style={{ color: '#fff', fontSize: 17 }}>
+          高效办成一件事 · 工作台
+        </Typography.Text>
+        <Space>
+          {me.authDisabled && <Tag color="red">未启用认证（仅限开发）</Tag>}
+          <span style={{ color: '#fff' }} data-testid="who">
+            {me.name}
+          </span>
+          <Tag color="blue">
+            {me.roleName}
+            {me.department ? ` · ${departmentName(me.department)}` : ''}
+          </Tag>
+          {!me.authDisabled && (
+            <Button size="small" onClick={() => void signOut()} data-testid="sign-out">
+              退出
+            </Button>
+          )}
+        </Space>
+      </Layout.Header>
+      <Layout>
+        <Layout.Sider width={180} theme="light">
+          <Menu mode="inline" selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []} onClick={(e) => navigate(`/${e.key}`)} items={allowed.map((p) => ({ key: p.key, label: p.label }))} style={{ height: '100%' }} />
+        </Layout.Sider>
+        <Layout.Content style={{ padding: 16, minWidth: 0 }}>{page}</Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,152 @@
+/** Everything the user sees is in Chinese: names for the API's codes. */
+
+/** Department names (the engine's DEPARTMENT_NAMES; copied so the bundle needs no engine code). */
+export const DEPARTMENT_NAMES: Record<string, string> = {
+  samr: '市场监督管理局',
+  psb: '公安局',
+  tax: '税务局',
+  bank: '商业银行',
+  hrss: '人力资源和社会保障局',
+  nhsa: '医疗保障局',
+  hpf: '住房公积金管理中心',
+  water: '供水公司',
+  power: '供电公司',
+  gas: '燃气公司',
+  heat: '供热公司',
+  telecom: '通信运营商',
+  nrb: '自然资源和规划局',
+  hc: '卫生健康委员会',
+  edu: '教育局',
+  ca: '民政局',
+};
+export const departmentName = (id: string | null | undefined): string => (id ? (DEPARTMENT_NAMES[id] ?? id) : '');
+
+export const CASE_STATUS: Record<string, { text: string; color: string }> = {
+  'in-progress': { text: '办理中', color: 'processing' },
+  'awaiting-supplement': { text: '待补正', color: 'warning' },
+  completed: { text: '已办结', color: 'success' },
+  rejected: { text: '不予许可', color: 'error' },
+  withdrawn: { text: '已撤回', color: 'default' },
+};
+
+export const TASK_STATUS: Record<string, { text: string; color: string; fill: string; stroke: string }> = {
+  waiting: { text: '等待前置', color: 'default', fill: '#f5f5f5', stroke: '#bfbfbf' },
+  pending: { text: '办理中', color: 'processing', fill: '#e6f4ff', stroke: '#1677ff' },
+  approved: { text: '已准予', color: 'success', fill: '#f6ffed', stroke: '#52c41a' },
+  rejected: { text: '不予许可', color: 'error', fill: '#fff1f0', stroke: '#ff4d4f' },
+  'supplement-required': { text: '需补正', color: 'warning', fill: '#fffbe6', stroke: '#faad14' },
+  cancelled: { text: '已取消', color: 'default', fill: '#fafafa', stroke: '#d9d9d9' },
+  skipped: { text: '不适用', color: 'default', fill: '#fafafa', stroke: '#d9d9d9' },
+};
+
+export const LIGHTS: Record<string, { text: string; color: string }> = {
+  green: { text: '绿灯（正常）', color: '#52c41a' },
+  yellow: { text: '黄灯（临期）', color: '#faad14' },
+  red: { text: '红灯（超期）', color: '#ff4d4f' },
+  unknown: { text: '未知', color: '#bfbfbf' },
+};
+
+export const ID_TYPES: { value: string; label: string }[] = [
+  { value: 'resident-id', label: '居民身份证' },
+  { value: 'passport', label: '护照' },
+  { value: 'hk-macao-permit', label: '港澳居民来往内地通行证' },
+  { value: 'taiwan-permit', label: '台湾居民来往大陆通行证' },
+  { value: 'foreign-permanent-resident-id', label: '外国人永久居留身份证' },
+];
+
+export const ROLE_NAMES: Record<string, string> = {
+  clerk: '综合窗口',
+  department: '部门',
+  supervisor: '督办',
+  auditor: '审计',
+  admin: '系统管理员',
+};
+
+/** Event types as a timeline says them. */
+export const EVENT_NAMES: Record<string, string> = {
+  CaseStarted: '综合窗口受理',
+  TaskDispatched: '任务派发至部门',
+  DecisionRecorded: '部门作出决定',
+  SupplementRequested: '要求补正材料',
+  SupplementProvided: '申请人补正材料',
+  TaskCancelled: '任务取消',
+  TaskSkipped: '步骤不适用',
+  CaseCompleted: '办结',
+  CaseRejected: '不予许可，办件终止',
+  CaseWithdrawn: '申请人撤回',
+  SpecialProcedureStarted: '特别程序开始（计时暂停）',
+  SpecialProcedureEnded: '特别程序结束（计时恢复）',
+  TimeLimitWarning: '黄灯预警：临近时限',
+  TimeLimitExceeded: '红灯：已超时限',
+  CaseEscalated: '升级督办',
+  ResultsIssued: '统一出件',
+  ReviewSubmitted: '申请人评价（好差评）',
+  RectificationOpened: '差评整改立项',
+  RectificationClosed: '整改办结',
+};
+
+export const DECISIONS: Record<string, string> = {
+  approved: '准予',
+  rejected: '不予许可',
+  'supplement-required': '要求补正',
+};
+
+/** Labels for form fields whose schema has no title. */
+export const FIELD_NAMES: Record<string, string> = {
+  name: '姓名',
+  idNumber: '居民身份证号码',
+  phone: '手机号码',
+  type: '种类',
+  address: '地址',
+};
+
+/** Output fields departments return (the engine's examples use these names). */
+export const OUTPUT_NAMES: Record<string, string> = {
+  unifiedSocialCreditCode: '统一社会信用代码',
+  licenceNumber: '营业执照编号',
+  sealFilingNumber: '印章备案编号',
+  taxpayerId: '纳税人识别号',
+  accountNumber: '银行账号',
+  socialInsuranceNumber: '社保登记号',
+  medicalInsuranceNumber: '医保登记号',
+  housingFundAccount: '公积金账号',
+  connectionNumber: '报装编号',
+  registeredName: '登记名称',
+  seals: '刻制印章',
+  invoiceQuota: '发票领用份数',
+  bankName: '开户银行',
+};
+
+export const fmtTime = (iso: string | null | undefined): string => {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+};
+
+export const fmtDate = (iso: string | null | undefined): string => {
+  if (!iso) return '—';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+};
+
+/** Masks an ID number or phone on screen (the clerk can reveal it). */
+export const maskId = (v: string) => (v.length > 6 ? `${v.slice(0, 4)}${'*'.repeat(v.length - 6)}${v.slice(-2)}` : v);
+export const maskPhone = (v: string) => (v.length >= 7 ? `${v.slice(0, 3)}****${v.slice(-4)}` : v);
+
+/** A short, readable case number for tables (the full id is on the case page and the receipt). */
+export const shortId = (id: string) => (id.length > 13 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id);
+
+/** `clerk:user.wang`, `department:tax/key.k_1`, `department:samr` (Kafka) as a person reads them. */
+export function actorLabel(actor: string): string {
+  if (!actor) return '';
+  if (actor === 'system' || actor.startsWith('system')) return '系统';
+  const [role, rest = ''] = actor.split(/:(.*)/s);
+  const roleName = ROLE_NAMES[role ?? ''] ?? role ?? '';
+  if (role === 'department') {
+    const [dep, who] = rest.split('/');
+    return `${departmentName(dep)}${who ? `（${who}）` : '（部门系统）'}`;
+  }
+  return rest ? `${roleName}（${rest}）` : roleName;
+}

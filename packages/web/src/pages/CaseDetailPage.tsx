@@ -1,0 +1,312 @@
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography, message } from 'antd';
+import { useState } from 'react';
+import { ApiError, get, messageOf, post } from '../api';
+import { CaseStatusTag, LightDot, OutputList, TaskStatusTag } from '../components/bits';
+import { FormView } from '../components/FormView';
+import { StepDiagram } from '../components/StepDiagram';
+import { findRoute, navigate, usePoll, useRoutes } from '../hooks';
+import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, maskId, maskPhone } from '../labels';
+import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
+
+const CLOSED = ['completed', 'rejected', 'withdrawn'];
+
+/** 办件详情: the steps as a diagram, the timeline, deadlines, outputs, and the window's actions. */
+export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
+  const routes = useRoutes();
+  const issueRoute = findRoute(routes, /^POST \/api\/v1\/cases\/\{id\}\/(results-issued|results|issue|issued|hand-?out|handouts?|deliver(y|ies)?)(\/[a-z-]+)?$/i);
+  const reviewRoute = findRoute(routes, /^POST \/api\/v1\/cases\/\{id\}\/reviews$/);
+  const [matter, setMatter] = useState<MatterDetail>();
+  const { data, error, reload } = usePoll(
+    async () => {
+      const c = await get<CaseView>(`/api/v1/cases/${encodeURIComponent(id)}`);
+      // The events, not the auditors' timeline route: every read there is an entry in the access log.
+      const events = await get<StoredEvent[]>(`/api/v1/cases/${encodeURIComponent(id)}/events`).catch(() => [] as StoredEvent[]);
+      if (!matter || matter.id !== c.matter) void get<MatterDetail>(`/api/v1/matters/${c.matter}?version=${c.matterVersion}`).then(setMatter).catch(() => undefined);
+      return { c, events };
+    },
+    2000,
+    [id],
+  );
+
+  if (error instanceof ApiError && (error.status === 403 || error.status === 404)) {
+    return (
+      <Result
+        status={error.status === 403 ? '403' : '404'}
+        title={error.status === 403 ? '无权查看此办件' : '办件不存在'}
+        subTitle={error.status === 403 ? '此办件不涉及您所在的部门。' : `没有编号为 ${id} 的办件。`}
+        extra={<Button onClick={() => navigate('/cases')}>返回办件列表</Button>}
+      />
+    );
+  }
+  if (!data) return error ? <Alert type="error" title={messageOf(error)} /> : <Spin />;
+  const { c, events } = data;
+  const canAct = me.authDisabled || me.role === 'clerk' || me.role === 'admin';
+  const issued = events.some((e) => e.type === 'ResultsIssued') || Boolean(c.resultsIssued);
+  const reviewed = events.some((e) => e.type === 'ReviewSubmitted');
+
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }} size={12}>
+      <Card
+        size="small"
+        title={
+          <Space wrap>
+            <span>{c.matterName}</span>
+            <CaseStatusTag status={c.status} />
+            <LightDot light={c.light} withText />
+          </Space>
+        }
+        extra={canAct && <CaseActions c={c} matter={matter} issueRoute={issueRoute} issued={issued} reviewRoute={reviewed ? undefined : reviewRoute} onDone={reload} />}
+      >
+        <Descriptions
+          size="small"
+          column={3}
+          items={[
+            { key: 'id', label: '办件编号', children: <Typography.Text copyable>{c.id}</Typography.Text> },
+            { key: 'applicant', label: '申请人', children: c.applicant.name },
+            { key: 'idn', label: ID_TYPES.find((t) => t.value === c.applicant.idType)?.label ?? '证件', children: maskId(c.applicant.idNumber) },
+            { key: 'phone', label: '联系电话', children: maskPhone(c.applicant.phone) },
+            { key: 'created', label: '受理时间', children: fmtTime(c.createdAt) },
+            { key: 'done', label: '办结时间', children: fmtTime(c.completedAt) },
+            { key: 'due', label: '承诺时限', children: c.dueAt ? fmtDate(c.dueAt) : matter ? `${matter.committedDays} 个工作日` : '—' },
+            { key: 'sdue', label: '法定时限', children: c.statutoryDueAt ? fmtDate(c.statutoryDueAt) : matter ? `${matter.statutoryDays} 个工作日` : '—' },
+            {
+              key: 'used',
+              label: '已用 / 暂停',
+              children: c.elapsedWorkingDays != null ? `${c.elapsedWorkingDays} / ${c.pausedWorkingDays ?? 0} 个工作日` : '—',
+            },
+          ]}
+        />
+        {c.reason && <Alert style={{ marginTop: 8 }} type={c.status === 'withdrawn' ? 'info' : 'error'} title={c.reason} />}
+      </Card>
+      <Card size="small" title="办理流程（并联审批）">
+        <StepDiagram tasks={c.tasks} caseStatus={c.status} />
+      </Card>
+      <Row gutter={12}>
+        <Col span={15}>
+          <Card size="small" title="部门办理情况">
+            <Table<TaskView>
+              size="small"
+              rowKey="id"
+              pagination={false}
+              dataSource={c.tasks}
+              columns={[
+                { title: '部门', dataIndex: 'department', render: (d: string) => departmentName(d) },
+                { title: '事项', dataIndex: 'service' },
+                { title: '状态', dataIndex: 'status', render: (s: string) => <TaskStatusTag status={s} /> },
+                { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}</Space> },
+                { title: '办结', dataIndex: 'decidedAt', render: (v?: string) => fmtTime(v) },
+                { title: '结果', key: 'output', render: (_: unknown, t) => (t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
+              ]}
+            />
+          </Card>
+        </Col>
+        <Col span={9}>
+          <Card size="small" title="办理时间线" styles={{ body: { maxHeight: 420, overflow: 'auto' } }}>
+            <CaseTimeline events={events} />
+          </Card>
+        </Col>
+      </Row>
+      <Tabs
+        items={[
+          { key: 'form', label: '申请表', children: <FormView form={c.form} schema={matter?.formSchema} /> },
+          {
+            key: 'materials',
+            label: '已收材料',
+            children: <div>{(matter?.materials ?? []).map((m) => <div key={m.code}>{c.materials.includes(m.code) ? '☑' : '☐'} {m.name}</div>)}</div>,
+          },
+        ]}
+      />
+    </Space>
+  );
+}
+
+interface TimelineRow {
+  at: string;
+  title: string;
+  detail?: string;
+  color?: string;
+}
+
+/** The Chinese timeline route when the server has it; otherwise the events, said in Chinese. */
+export function CaseTimeline({ events, timeline }: { events: StoredEvent[]; timeline?: unknown }) {
+  const rows: TimelineRow[] = fromTimelineRoute(timeline) ?? events.map(eventRow);
+  if (rows.length === 0) return <Empty description="暂无记录" />;
+  return (
+    <Timeline
+      data-testid="timeline"
+      items={rows.map((r, i) => ({
+        key: i,
+        color: r.color ?? 'blue',
+        content: (
+          <div>
+            <div>
+              <strong>{r.title}</strong> <span className="om-muted">{fmtTime(r.at)}</span>
+            </div>
+            {r.detail && <div className="om-muted">{r.detail}</div>}
+          </div>
+        ),
+      }))}
+    />
+  );
+}
+
+function fromTimelineRoute(t: unknown): TimelineRow[] | undefined {
+  const list = Array.isArray(t) ? t : Array.isArray((t as { items?: unknown })?.items) ? (t as { items: unknown[] }).items : Array.isArray((t as { entries?: unknown })?.entries) ? (t as { entries: unknown[] }).entries : undefined;
+  if (!list || list.length === 0) return undefined;
+  return list.map((x) => {
+    const r = x as Record<string, unknown>;
+    const str = (...keys: string[]) => keys.map((k) => r[k]).find((v): v is string => typeof v === 'string' && v.length > 0);
+    const who = str('who', 'actorName', 'actor');
+    const text = str('text', 'summary', 'description', 'detail', 'what');
+    return { at: str('at', 'time', 'recordedAt', 'timestamp') ?? '', title: str('title', 'label', 'event') ?? text ?? '', detail: [title2(text, str('title', 'label')), who].filter(Boolean).join(' · ') || undefined };
+  });
+}
+const title2 = (text: string | undefined, title: string | undefined) => (title && text && text !== title ? text : undefined);
+
+function eventRow(e: StoredEvent): TimelineRow {
+  const d = e.data;
+  const dep = typeof d.department === 'string' ? departmentName(d.department) : '';
+  let detail = '';
+  let color = 'blue';
+  switch (e.type) {
+    case 'TaskDispatched':
+      detail = `${dep}${d.service ? ` · ${String(d.service)}` : ''}`;
+      break;
+    case 'DecisionRecorded':
+      detail = `${dep}：${DECISIONS[String(d.decision)] ?? String(d.decision)}${d.reason ? `（${String(d.reason)}）` : ''}`;
+      color = d.decision === 'approved' ? 'green' : d.decision === 'rejected' ? 'red' : 'orange';
+      break;
+    case 'SupplementRequested':
+      detail = `${dep}${Array.isArray(d.missingMaterials) ? `：${(d.missingMaterials as string[]).join('、')}` : ''}`;
+      color = 'orange';
+      break;
+    case 'CaseCompleted':
+      color = 'green';
+      break;
+    case 'CaseRejected':
+    case 'TimeLimitExceeded':
+    case 'CaseEscalated':
+      color = 'red';
+      break;
+    case 'TimeLimitWarning':
+      color = 'orange';
+      break;
+    default:
+      detail = dep;
+  }
+  const actor = typeof e.metadata?.actor === 'string' ? actorLabel(e.metadata.actor) : '';
+  return { at: e.recordedAt, title: EVENT_NAMES[e.type] ?? e.type, detail: [detail, actor && `操作：${actor}`].filter(Boolean).join(' · '), color };
+}
+
+/** 补正, 撤回 and 统一出件 (the last only where the server offers it). */
+function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c: CaseView; matter: MatterDetail | undefined; issueRoute: string | undefined; issued: boolean; reviewRoute: string | undefined; onDone: () => Promise<void> }) {
+  const materialName = (code: string) => matter?.materials.find((m) => m.code === code)?.name ?? code;
+  const [open, setOpen] = useState<'supplement' | 'withdraw' | 'issue' | 'review'>();
+  const routeUrl = (r: string) => r.replace(/^POST /, '').replace('{id}', encodeURIComponent(c.id));
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
+  const channel = Form.useWatch('channel', form) as string | undefined;
+  const asked = [...new Set(c.tasks.flatMap((t) => (t.status === 'supplement-required' ? (t.missingMaterials ?? []) : [])))];
+  const run = async (path: string, body: unknown, done: string) => {
+    setBusy(true);
+    try {
+      await post(path, body);
+      void message.success(done);
+      setOpen(undefined);
+      form.resetFields();
+      await onDone();
+    } catch (e) {
+      void message.error(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = async () => {
+    const v = await form.validateFields();
+    const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
+    if (open === 'supplement') await run(`${base}/supplements`, { materials: v.materials, ...(v.note ? { note: v.note } : {}) }, '已记录补正材料，相关部门继续办理');
+    if (open === 'withdraw') await run(`${base}/withdraw`, { reason: v.reason }, '已撤回申请');
+    if (open === 'issue' && issueRoute) {
+      await run(routeUrl(issueRoute), { channel: v.channel, ...(v.recipient ? { recipient: v.recipient } : {}), ...(v.trackingNumber ? { trackingNumber: v.trackingNumber } : {}), ...(v.note ? { note: v.note } : {}) }, '已统一出件');
+    }
+    if (open === 'review' && reviewRoute) await run(routeUrl(reviewRoute), { rating: v.rating, ...(v.comment ? { comment: v.comment } : {}), channel: 'window' }, '已记录评价');
+  };
+  return (
+    <Space>
+      {c.status === 'awaiting-supplement' && (
+        <Button type="primary" onClick={() => { form.setFieldsValue({ materials: asked }); setOpen('supplement'); }}>
+          补正材料
+        </Button>
+      )}
+      {c.status === 'completed' && issueRoute && !issued && (
+        <Button type="primary" onClick={() => setOpen('issue')} data-testid="issue-results">
+          统一出件
+        </Button>
+      )}
+      {c.status === 'completed' && issued && reviewRoute && <Button onClick={() => setOpen('review')}>记录评价</Button>}
+      {!CLOSED.includes(c.status) && (
+        <Button danger onClick={() => setOpen('withdraw')}>
+          撤回申请
+        </Button>
+      )}
+      <Modal
+        open={open !== undefined}
+        title={open === 'supplement' ? '记录补正材料' : open === 'withdraw' ? '撤回申请' : open === 'review' ? '记录申请人评价（好差评）' : '统一出件'}
+        okText="确定"
+        cancelText="取消"
+        confirmLoading={busy}
+        onOk={() => void submit()}
+        onCancel={() => setOpen(undefined)}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false}>
+          {open === 'supplement' && (
+            <>
+              <Form.Item name="materials" label="申请人已补交的材料" rules={[{ required: true, message: '至少选择一项补正材料' }]}>
+                <Checkbox.Group options={(asked.length ? asked : c.materials).map((m) => ({ value: m, label: materialName(m) }))} />
+              </Form.Item>
+              <Form.Item name="note" label="备注">
+                <Input.TextArea rows={2} />
+              </Form.Item>
+            </>
+          )}
+          {open === 'review' && (
+            <>
+              <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
+                <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
+              </Form.Item>
+              <Form.Item name="comment" label="意见">
+                <Input.TextArea rows={2} />
+              </Form.Item>
+            </>
+          )}
+          {open === 'withdraw' && (
+            <Form.Item name="reason" label="撤回理由" rules={[{ required: true, whitespace: true, message: '撤回须说明理由' }]}>
+              <Input.TextArea rows={3} placeholder="例如：申请人主动撤回" />
+            </Form.Item>
+          )}
+          {open === 'issue' && (
+            <>
+              <Form.Item name="channel" label="出件方式" initialValue="window" rules={[{ required: true }]}>
+                <Select options={[{ value: 'window', label: '窗口领取' }, { value: 'post', label: '邮寄送达' }, { value: 'online', label: '电子证照' }]} />
+              </Form.Item>
+              {channel === 'post' && (
+                <>
+                  <Form.Item name="recipient" label="收件人及地址" rules={[{ required: true, whitespace: true, message: '邮寄须填写收件人及地址' }]}>
+                    <Input />
+                  </Form.Item>
+                  <Form.Item name="trackingNumber" label="快递单号">
+                    <Input />
+                  </Form.Item>
+                </>
+              )}
+              <Form.Item name="note" label="备注">
+                <Input.TextArea rows={2} />
+              </Form.Item>
+            </>
+          )}
+        </Form>
+      </Modal>
+    </Space>
+  );
+}

@@ -1,0 +1,201 @@
+import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Empty, Form, Input, Radio, Select, Space, Table, Typography, message } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { get, messageOf, post } from '../api';
+import { LightDot, OutputList } from '../components/bits';
+import { FormView } from '../components/FormView';
+import { compact, SchemaFields } from '../components/SchemaForm';
+import { usePoll } from '../hooks';
+import { DEPARTMENT_NAMES, departmentName, fmtDate, fmtTime, shortId } from '../labels';
+import type { CaseSummary, CaseView, Me, MatterDetail, Page, TaskView } from '../types';
+
+interface QueueRow {
+  task: TaskView;
+  c: CaseView;
+}
+
+const caseCache = new Map<string, { updatedAt: string; c: CaseView }>();
+const matterCache = new Map<string, Promise<MatterDetail>>();
+const matterOf = (c: CaseView) => {
+  const key = `${c.matter}@${c.matterVersion}`;
+  if (!matterCache.has(key)) matterCache.set(key, get<MatterDetail>(`/api/v1/matters/${c.matter}?version=${c.matterVersion}`));
+  return matterCache.get(key)!;
+};
+
+/** 部门待办: this department's pending tasks, each approved, rejected (with a reason) or sent back for materials. */
+export function QueuePage({ me }: { me: Me }) {
+  const bound = me.role === 'department' && !me.authDisabled ? me.department : null;
+  const [picked, setPicked] = useState<string>('samr');
+  const department = bound ?? picked;
+  const [open, setOpen] = useState<QueueRow>();
+
+  const { data, error, reload } = usePoll(
+    async (): Promise<QueueRow[]> => {
+      const page = await get<Page<CaseSummary>>(`/api/v1/cases?department=${department}&taskStatus=pending&limit=100`);
+      const cases = await Promise.all(
+        page.items.map(async (s) => {
+          const hit = caseCache.get(s.id);
+          if (hit && hit.updatedAt === s.updatedAt && !hit.c.light) return hit.c;
+          const c = await get<CaseView>(`/api/v1/cases/${s.id}`);
+          caseCache.set(s.id, { updatedAt: s.updatedAt, c });
+          return c;
+        }),
+      );
+      return cases.flatMap((c) => c.tasks.filter((t) => t.department === department && t.status === 'pending').map((task) => ({ task, c })));
+    },
+    3000,
+    [department],
+  );
+
+  return (
+    <Card
+      title={`部门待办 · ${departmentName(department)}`}
+      extra={
+        !bound && (
+          <Space>
+            <span className="om-muted">查看部门</span>
+            <Select style={{ width: 180 }} value={picked} onChange={setPicked} options={Object.entries(DEPARTMENT_NAMES).map(([v, n]) => ({ value: v, label: n }))} />
+          </Space>
+        )
+      }
+    >
+      {me.role === 'admin' && !me.authDisabled && <Alert type="info" showIcon style={{ marginBottom: 8 }} title="系统管理员可查看各部门待办，决定须由部门账号或部门系统作出。" />}
+      {error !== undefined && <Alert type="error" title={messageOf(error)} style={{ marginBottom: 8 }} />}
+      <Table<QueueRow>
+        size="small"
+        rowKey={(r) => r.task.id}
+        loading={!data && !error}
+        dataSource={data ?? []}
+        pagination={false}
+        locale={{ emptyText: <Empty description="暂无待办任务" /> }}
+        columns={[
+          { title: '办件编号', key: 'case', render: (_: unknown, r) => <a href={`#/cases/${r.c.id}`}>{shortId(r.c.id)}</a> },
+          { title: '事项', key: 'matter', render: (_: unknown, r) => r.c.matterName },
+          { title: '办理事项', key: 'service', render: (_: unknown, r) => r.task.service },
+          { title: '申请人', key: 'applicant', render: (_: unknown, r) => r.c.applicant.name },
+          { title: '派发时间', key: 'at', render: (_: unknown, r) => fmtTime(r.task.dispatchedAt) },
+          { title: '办理时限', key: 'due', render: (_: unknown, r) => <Space size={4}><LightDot light={r.task.light} />{r.task.dueAt ? fmtDate(r.task.dueAt) : '—'}</Space> },
+          {
+            title: '操作',
+            key: 'act',
+            render: (_: unknown, r) => (
+              <Button type="primary" size="small" onClick={() => setOpen(r)} data-testid={`handle-${r.task.step}`}>
+                办理
+              </Button>
+            ),
+          },
+        ]}
+      />
+      {open && <DecisionDrawer row={open} onClose={() => setOpen(undefined)} onDone={async () => { setOpen(undefined); await reload(); }} />}
+    </Card>
+  );
+}
+
+function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () => void; onDone: () => Promise<void> }) {
+  const { task, c } = row;
+  const [matter, setMatter] = useState<MatterDetail>();
+  const [decision, setDecision] = useState<'approved' | 'rejected' | 'supplement-required'>('approved');
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
+  const decisionId = useRef(crypto.randomUUID());
+  useEffect(() => {
+    void matterOf(c).then(setMatter);
+  }, [c]);
+  const step = matter?.steps.find((s) => s.id === task.step);
+  const upstream = Object.entries(c.outputs).filter(([d]) => d !== task.step && task.dependsOn.includes(d));
+
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await post(`/api/v1/tasks/${encodeURIComponent(task.id)}/decisions`, {
+        decisionId: decisionId.current,
+        decision,
+        ...(decision === 'approved' && step?.outputSchema ? { output: compact(v.output ?? {}) } : {}),
+        ...(v.reason ? { reason: v.reason } : {}),
+        ...(decision === 'supplement-required' ? { missingMaterials: v.missingMaterials } : {}),
+      });
+      void message.success(decision === 'approved' ? '已准予' : decision === 'rejected' ? '已作出不予许可决定' : '已要求补正，等待申请人补交材料');
+      await onDone();
+    } catch (e) {
+      decisionId.current = crypto.randomUUID();
+      void message.error(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Drawer
+      open
+      size={620}
+      title={`${task.service} · ${c.matterName}`}
+      onClose={onClose}
+      extra={
+        <Button type="primary" loading={busy} onClick={() => void submit()} data-testid="submit-decision">
+          提交决定
+        </Button>
+      }
+    >
+      <Descriptions
+        size="small"
+        column={1}
+        bordered
+        items={[
+          { key: 'id', label: '办件编号', children: c.id },
+          { key: 'app', label: '申请人', children: c.applicant.name },
+          { key: 'due', label: '办理时限', children: task.dueAt ? fmtDate(task.dueAt) : '—' },
+          ...upstream.map(([d, o]) => ({ key: d, label: `${departmentName(d)}结果`, children: <OutputList output={o} /> })),
+        ]}
+      />
+      <Typography.Title level={5} style={{ marginTop: 16 }}>
+        申请表
+      </Typography.Title>
+      <div style={{ maxHeight: 240, overflow: 'auto' }}>
+        <FormView form={c.form} schema={matter?.formSchema} columns={1} />
+      </div>
+      <Typography.Title level={5}>办理决定</Typography.Title>
+      <Radio.Group
+        value={decision}
+        onChange={(e) => setDecision(e.target.value as typeof decision)}
+        optionType="button"
+        buttonStyle="solid"
+        options={[
+          { value: 'approved', label: '准予' },
+          { value: 'rejected', label: '不予许可' },
+          { value: 'supplement-required', label: '要求补正' },
+        ]}
+        style={{ marginBottom: 12 }}
+      />
+      <Form form={form} layout="vertical" name="decision">
+        {decision === 'approved' && step?.outputSchema && (
+          <>
+            <Space style={{ marginBottom: 8 }}>
+              <span className="om-muted">办理结果（将交综合窗口统一出件）</span>
+              {step.outputExample && (
+                <Button size="small" onClick={() => form.setFieldsValue({ output: step.outputExample })}>
+                  填入示例
+                </Button>
+              )}
+            </Space>
+            <SchemaFields schema={step.outputSchema} path={['output']} columns={1} />
+          </>
+        )}
+        {decision === 'rejected' && (
+          <Form.Item name="reason" label="不予许可理由" rules={[{ required: true, whitespace: true, message: '不予许可须说明理由' }]}>
+            <Input.TextArea rows={3} data-testid="reject-reason" />
+          </Form.Item>
+        )}
+        {decision === 'supplement-required' && (
+          <>
+            <Form.Item name="missingMaterials" label="需补正的材料" rules={[{ required: true, message: '请选择需补正的材料' }]}>
+              <Checkbox.Group options={(matter?.materials ?? []).map((m) => ({ value: m.code, label: m.name }))} />
+            </Form.Item>
+            <Form.Item name="reason" label="补正说明">
+              <Input.TextArea rows={2} />
+            </Form.Item>
+          </>
+        )}
+      </Form>
+    </Drawer>
+  );
+}

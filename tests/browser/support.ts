@@ -1,0 +1,81 @@
+import { authOf, workbenchDir } from '@onematter/api';
+import { DEPARTMENTS } from '@onematter/engine';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { testApp, type TestApp } from '../support/app.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+
+/**
+ * Screenshots go to docs/screenshots/ (committed, shown in the README and
+ * docs/workbench.md) when UPDATE_SCREENSHOTS=1, else to a temporary folder, so that
+ * an ordinary test run leaves the work tree clean.
+ */
+export const SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve(import.meta.dirname, '../../docs/screenshots') : join(tmpdir(), 'onematter-screenshots');
+
+export const ACCOUNTS = {
+  clerk: { username: 'clerk', password: 'clerk-browser-1', role: 'clerk', displayName: '王芳（综合窗口）' },
+  water: { username: 'water', password: 'water-browser-1', role: 'department', department: 'water', displayName: '周涛（供水公司）' },
+  tax: { username: 'tax', password: 'tax-browser-1', role: 'department', department: 'tax', displayName: '李明（税务局）' },
+  supervisor: { username: 'supervisor', password: 'supervisor-browser-1', role: 'supervisor', displayName: '赵强（督办）' },
+  auditor: { username: 'auditor', password: 'auditor-browser-1', role: 'auditor', displayName: '陈静（审计）' },
+} as const;
+
+export interface Workbench {
+  t: TestApp;
+  url: string;
+  browser: Browser;
+  /** A new browser context (its own cookies) signed in as the account. */
+  signIn(account: keyof typeof ACCOUNTS): Promise<Page>;
+  shot(page: Page, name: string, fullPage?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server (auth on) on a free port, with simulated departments answering
+ * within a second — except the water company, which a person answers in the
+ * browser — and headless Chromium from Debian's package.
+ */
+export async function startWorkbench(): Promise<Workbench> {
+  if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-chromium.sh (apt-get install -y chromium)`);
+  if (!workbenchDir()) throw new Error('the workbench is not built (packages/web/dist): run npm run build');
+  mkdirSync(SHOTS, { recursive: true });
+  const t = await testApp(
+    {
+      simulateDepartments: true,
+      simulation: { delayMs: [200, 700], supplementRate: 0, rejectionRate: 0, departments: DEPARTMENTS.filter((d) => d !== 'water') },
+    },
+    { auth: { enabled: true, signInRateLimit: { max: 1000, timeWindowMs: 60_000 } } },
+  );
+  for (const a of Object.values(ACCOUNTS)) await authOf(t.app).directory.ensureAccount(a);
+  const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  return {
+    t,
+    url,
+    browser,
+    async signIn(account) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      const page = await context.newPage();
+      await page.goto(`${url}/`);
+      await page.fill('#signin_username', ACCOUNTS[account].username);
+      await page.fill('#signin_password', ACCOUNTS[account].password);
+      await page.click('[data-testid=signin-submit]');
+      await page.waitForSelector('[data-testid=who]');
+      return page;
+    },
+    async shot(page, name, fullPage = false) {
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+    },
+    async close() {
+      await browser.close();
+      await t.close();
+    },
+  };
+}

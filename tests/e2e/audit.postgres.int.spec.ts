@@ -1,0 +1,91 @@
+/**
+ * The same edits, made with SQL in PostgreSQL, found by the same verification the
+ * CLI runs (verifyAll for --all, verifyCase for one case), on a real PostgreSQL store.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCase, type EventStore } from '@onematter/engine';
+import { PostgresEventStore } from '../../packages/adapters/src/stores/index.js';
+import { verifyAll } from '../../packages/api/src/audit/verifyAll.js';
+import { SEEDED, seedAuditStore } from '../support/audit.js';
+
+const url = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const admin = new pg.Pool({ connectionString: url, max: 4 });
+const stores: EventStore[] = [];
+const schemas: string[] = [];
+let seeded: string;
+
+/** A copy of the seeded schema, edited by `tamper` with plain SQL. */
+async function schemaCopy(tamper?: (S: string) => Promise<unknown>): Promise<EventStore> {
+  const schema = `audit_${randomBytes(5).toString('hex')}`;
+  schemas.push(schema);
+  const store = new PostgresEventStore({ connectionString: url, schema, poolSize: 4 });
+  stores.push(store);
+  await store.init();
+  await admin.query(`INSERT INTO "${schema}".events SELECT * FROM "${seeded}".events`);
+  await admin.query(`INSERT INTO "${schema}".streams SELECT * FROM "${seeded}".streams`);
+  if (tamper) await tamper(`"${schema}"`);
+  return store;
+}
+
+beforeAll(async () => {
+  seeded = `audit_seed_${randomBytes(5).toString('hex')}`;
+  schemas.push(seeded);
+  const store = new PostgresEventStore({ connectionString: url, schema: seeded, poolSize: 4 });
+  await store.init();
+  await seedAuditStore(store);
+  await store.close();
+});
+
+afterAll(async () => {
+  for (const s of stores) await s.close().catch(() => {});
+  for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  await admin.end();
+});
+
+describe('an auditor verifies a PostgreSQL store', () => {
+  it('finds an untouched store clean, with its anchor matching', async () => {
+    const store = await schemaCopy();
+    const all = await verifyAll({ store });
+    expect(all.problems).toEqual([]);
+    expect(all).toMatchObject({ cases: 3, anchors: 1, anchorsMatched: 1 });
+    expect((await verifyCase(store, SEEDED.a)).problem).toBeNull();
+  });
+
+  it('names the case and position when one byte of one event\'s data was changed', async () => {
+    const store = await schemaCopy((S) =>
+      admin.query(`UPDATE ${S}.events SET data = replace(data::text, '"approved"', '"approveD"')::json WHERE stream_id = $1 AND position = 2`, [SEEDED.a]),
+    );
+    expect((await verifyAll({ store })).problems).toEqual([expect.objectContaining({ streamId: SEEDED.a, position: 2, reason: expect.stringMatching(/altered/) })]);
+    expect((await verifyCase(store, SEEDED.a)).problem).toMatchObject({ streamId: SEEDED.a, position: 2 });
+  });
+
+  it('names the case and position when an event was deleted', async () => {
+    const store = await schemaCopy((S) => admin.query(`DELETE FROM ${S}.events WHERE stream_id = $1 AND position = 4`, [SEEDED.a]));
+    expect((await verifyAll({ store })).problems).toEqual([expect.objectContaining({ streamId: SEEDED.a, position: 4 })]);
+    expect((await verifyCase(store, SEEDED.a)).problem).toMatchObject({ position: 4 });
+  });
+
+  it('names the case and position when two events were swapped', async () => {
+    const store = await schemaCopy(async (S) => {
+      await admin.query(`UPDATE ${S}.events SET position = -1 WHERE stream_id = $1 AND position = 5`, [SEEDED.a]);
+      await admin.query(`UPDATE ${S}.events SET position = 5 WHERE stream_id = $1 AND position = 6`, [SEEDED.a]);
+      await admin.query(`UPDATE ${S}.events SET position = 6 WHERE stream_id = $1 AND position = -1`, [SEEDED.a]);
+    });
+    expect((await verifyAll({ store })).problems).toEqual([expect.objectContaining({ streamId: SEEDED.a, position: 5 })]);
+    expect((await verifyCase(store, SEEDED.a)).problem).toMatchObject({ position: 5 });
+  });
+
+  it('names a whole case deleted from the database, through the daily anchor', async () => {
+    const store = await schemaCopy(async (S) => {
+      await admin.query(`DELETE FROM ${S}.events WHERE stream_id = $1`, [SEEDED.c]);
+      await admin.query(`DELETE FROM ${S}.streams WHERE stream_id = $1`, [SEEDED.c]);
+    });
+    expect((await verifyAll({ store })).problems).toEqual([
+      expect.objectContaining({ streamId: SEEDED.c, position: 0, reason: expect.stringMatching(/^deleted: the anchor of 2026-03-02/) }),
+    ]);
+    const one = await verifyCase(store, SEEDED.c);
+    expect(one).toMatchObject({ unknown: false, anchored: 1, problem: { position: 0 } });
+  });
+});

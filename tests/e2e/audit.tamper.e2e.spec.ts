@@ -1,0 +1,194 @@
+/**
+ * An auditor runs `onematter audit verify` (the built CLI) on a SQLite store that
+ * someone edited directly in the database file. Each edit is found, and the output
+ * names the case and the first position that cannot be trusted; the exit code is 1.
+ * An untouched store verifies clean (exit 0), although a case got more events after
+ * the day was anchored.
+ */
+import Database from 'better-sqlite3';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../packages/adapters/src/stores/index.js';
+import { SEEDED, cli, seedAuditStore } from '../support/audit.js';
+
+let root: string;
+let pristine: string;
+
+/** A copy of the seeded store, edited by `tamper` with plain SQL. */
+function storeCopy(tamper?: (db: Database.Database) => void): string {
+  const dir = mkdtempSync(join(root, 'copy-'));
+  copyFileSync(join(pristine, 'onematter.db'), join(dir, 'onematter.db'));
+  if (tamper) {
+    const db = new Database(join(dir, 'onematter.db'));
+    tamper(db);
+    db.close();
+  }
+  return dir;
+}
+
+const dataOf = (db: Database.Database, stream: string, position: number) =>
+  db.prepare<[string, number], { data: string }>('SELECT data FROM events WHERE stream_id = ? AND position = ?').get(stream, position)!.data;
+
+/** Changes exactly one byte of the event's stored data (a letter inside a value). */
+function changeOneByte(db: Database.Database, stream: string, position: number) {
+  const data = dataOf(db, stream, position);
+  const i = data.indexOf('"approved"') + 8; // the final 'd'
+  const altered = data.slice(0, i) + 'D' + data.slice(i + 1);
+  expect(Buffer.byteLength(altered)).toBe(Buffer.byteLength(data));
+  db.prepare('UPDATE events SET data = ? WHERE stream_id = ? AND position = ?').run(altered, stream, position);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'onematter-audit-tamper-'));
+  pristine = join(root, 'pristine');
+  mkdirSync(pristine, { recursive: true });
+  const store = new SqliteEventStore({ file: join(pristine, 'onematter.db') });
+  await store.init();
+  await seedAuditStore(store);
+  await store.close();
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe.concurrent('an auditor verifies a SQLite store with onematter audit verify', () => {
+  it('finds an untouched store clean, though a case got events after its day was anchored (exit 0)', async () => {
+    const dir = storeCopy();
+    const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.b, '--data-dir', dir])]);
+    expect(all.code, all.stdout + all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/OK 校验通过/);
+    expect(all.stdout).toMatch(/1 daily anchors \(1 match\)/);
+    expect(one.code, one.stdout + one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/hash chain intact, matches 1 daily anchor/);
+  });
+
+  it('names the case and position when one byte of one event\'s data was changed in the database file', async () => {
+    const dir = storeCopy((db) => changeOneByte(db, SEEDED.a, 2));
+    const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.a, '--data-dir', dir])]);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(`case ${SEEDED.a}: first bad position 2: the event was altered`);
+    expect(all.stdout).toMatch(/FAILED 校验未通过: 1 broken stream:/);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(`case ${SEEDED.a}: first bad position 2`);
+  });
+
+  it('names the case and the missing position when an event was deleted', async () => {
+    const dir = storeCopy((db) => db.prepare('DELETE FROM events WHERE stream_id = ? AND position = 4').run(SEEDED.a));
+    const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.a, '--data-dir', dir])]);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(`case ${SEEDED.a}: first bad position 4`);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(`case ${SEEDED.a}: first bad position 4`);
+  });
+
+  it('names the case and position when two events were swapped (positions exchanged)', async () => {
+    const dir = storeCopy((db) => {
+      const swap = db.prepare('UPDATE events SET position = ? WHERE stream_id = ? AND position = ?');
+      db.transaction(() => {
+        swap.run(-1, SEEDED.a, 5);
+        swap.run(5, SEEDED.a, 6);
+        swap.run(6, SEEDED.a, -1);
+      })();
+    });
+    const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.a, '--data-dir', dir])]);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(`case ${SEEDED.a}: first bad position 5`);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(`case ${SEEDED.a}: first bad position 5`);
+  });
+
+  it('names a whole case deleted from the database, through the daily anchor', async () => {
+    const dir = storeCopy((db) => {
+      db.prepare('DELETE FROM events WHERE stream_id = ?').run(SEEDED.c);
+      db.prepare('DELETE FROM streams WHERE stream_id = ?').run(SEEDED.c);
+    });
+    const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.c, '--data-dir', dir])]);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(`case ${SEEDED.c}: first bad position 0: deleted: the anchor of ${SEEDED.day} recorded its head`);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(`case ${SEEDED.c}: first bad position 0: deleted`);
+  });
+
+  it('names a case whose last events were cut off after its day was anchored', async () => {
+    const dir = storeCopy((db) => db.prepare('DELETE FROM events WHERE stream_id = ? AND position >= 13').run(SEEDED.a));
+    const all = await cli(['audit', 'verify', '--all', '--data-dir', dir]);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(`case ${SEEDED.a}: first bad position 13: truncated`);
+  });
+
+  it('finds the same break with worker threads, and lists every broken case', async () => {
+    const dir = storeCopy((db) => {
+      changeOneByte(db, SEEDED.a, 9);
+      db.prepare('DELETE FROM events WHERE stream_id = ? AND position = 2').run(SEEDED.b);
+    });
+    const r = await cli(['audit', 'verify', '--all', '--workers', '2', '--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`case ${SEEDED.a}: first bad position 9`);
+    expect(r.stdout).toContain(`case ${SEEDED.b}: first bad position 2`);
+    expect(r.stderr).toContain(`${SEEDED.a}@9, ${SEEDED.b}@2`);
+  });
+
+  it('records each verification in the access log, with who and why', async () => {
+    const dir = storeCopy();
+    const r = await cli(['audit', 'verify', SEEDED.a, '--data-dir', dir, '--actor', 'auditor-wang', '--reason', '年度审计']);
+    expect(r.code).toBe(0);
+    const db = new Database(join(dir, 'onematter.db'), { readonly: true });
+    const rows = db.prepare<[], { stream_id: string; data: string }>("SELECT stream_id, data FROM events WHERE stream_id LIKE '$access-log-%'").all();
+    db.close();
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]!.data)).toMatchObject({ caseId: SEEDED.a, actor: 'auditor-wang', reason: '年度审计', route: 'cli: onematter audit verify' });
+  });
+
+  it('says how to use it when given neither a case nor --all, or no store (exit 2)', async () => {
+    const [neither, nowhere] = await Promise.all([cli(['audit', 'verify', '--data-dir', pristine]), cli(['audit', 'verify', '--all', '--data-dir', join(root, 'nothing-here')])]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('give a case id, or --all');
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('no SQLite store at');
+  });
+});
+
+describe.concurrent('an auditor replays, reads and anchors from the command line', () => {
+  it('replays a case at a position and as of a moment, as JSON, and prints its timeline in Chinese', async () => {
+    const dir = storeCopy();
+    const [atPosition, asOf, timeline, early] = await Promise.all([
+      cli(['audit', 'replay', SEEDED.a, '--position', '2', '--data-dir', dir]),
+      cli(['audit', 'replay', SEEDED.b, '--as-of', '2026-03-02T23:59:00+08:00', '--data-dir', dir]),
+      cli(['audit', 'timeline', SEEDED.c, '--data-dir', dir]),
+      cli(['audit', 'replay', SEEDED.a, '--as-of', '2026-03-01T00:00:00+08:00', '--data-dir', dir]),
+    ]);
+    expect(atPosition.code, atPosition.stderr).toBe(0);
+    const a = JSON.parse(atPosition.stdout);
+    expect(a).toMatchObject({ id: SEEDED.a, revision: 2, matterVersion: 1 });
+    expect(a.tasks.find((t: { step: string }) => t.step === 'samr').status).toBe('approved');
+    expect(a.tasks.filter((t: { status: string }) => t.status === 'waiting')).toHaveLength(6);
+    // case-b as of the end of 03-02: samr approved, tax still pending (it was decided on 03-03).
+    const b = JSON.parse(asOf.stdout);
+    expect(b.tasks.find((t: { step: string }) => t.step === 'tax').status).toBe('pending');
+    expect(timeline.code).toBe(0);
+    expect(timeline.stdout).toContain('#0 2026-03-02 09:');
+    expect(timeline.stdout).toContain('要求补正');
+    expect(timeline.stdout).toContain('办件计时暂停（补正）');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('did not exist yet');
+  });
+
+  it('records a daily anchor by hand, refuses a day before the last one, and the store still verifies clean', async () => {
+    const dir = storeCopy();
+    const again = await cli(['audit', 'anchor', '--day', SEEDED.day, '--data-dir', dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`already anchored: ${SEEDED.day} root [0-9a-f]{64}`));
+    const next = await cli(['audit', 'anchor', '--day', '2026-03-03', '--data-dir', dir]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/recorded: 2026-03-03 root [0-9a-f]{64} \(\d+ streams/);
+    const [behind, verified] = await Promise.all([
+      cli(['audit', 'anchor', '--day', '2026-03-01', '--data-dir', dir]),
+      cli(['audit', 'verify', '--all', '--data-dir', dir]),
+    ]);
+    expect(behind.code).toBe(2);
+    expect(behind.stderr).toContain('anchors only move forward');
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/2 daily anchors \(2 match\)/);
+  });
+});
