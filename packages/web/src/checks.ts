@@ -1,4 +1,4 @@
-import { CnMobile, ResidentId, Uscc } from '@workflows/validators';
+import { CnMobile, CnPostalCode, ResidentId, Uscc } from '@workflows/validators';
 import { chineseOnly } from './api';
 
 /**
@@ -10,6 +10,7 @@ const BY_FORMAT: Record<string, { safeParse(v: unknown): { success: boolean; err
   uscc: Uscc,
   'cn-resident-id': ResidentId,
   'cn-mobile': CnMobile,
+  'cn-postal-code': CnPostalCode,
 };
 
 export const hasFormatCheck = (format: string | undefined): boolean => Boolean(format && BY_FORMAT[format]);

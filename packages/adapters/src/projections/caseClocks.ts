@@ -1,8 +1,11 @@
 import {
   CASE_EVENT_TYPES,
   clockPlanOf,
+  emptyAftercare,
+  evolveAftercare,
   evolveClockFacts,
   startClockFacts,
+  type AftercareFacts,
   type CaseEvent,
   type CaseStarted,
   type ClockFacts,
@@ -19,7 +22,25 @@ export interface TrackedCase {
   position: number;
   plan: ClockPlan;
   facts: ClockFacts;
+  /** 统一出件, 好差评 and 整改 of the case: present once one of their events was recorded. */
+  aftercare?: AftercareFacts;
+  /** A 有诉即办 case ({@link COMPLAINT_LOOP}): whose it is and what the 回访 answered. */
+  complaint?: { responsibleDepartment: string | null; satisfaction?: string };
 }
+
+/**
+ * Where the 有诉即办 loop keeps what supervision counts: the complaint matter, the form
+ * field naming the responsible department (承办部门), and the 回访评价 step whose output
+ * carries the complainant's satisfaction (`packages/workflows/src/matters/complaint.ts`).
+ */
+export const COMPLAINT_LOOP = {
+  matter: 'complaint',
+  responsibleField: 'responsibleDepartment',
+  followUpStep: 'follow-up',
+  satisfactionField: 'satisfaction',
+} as const;
+
+const AFTERCARE = new Set<string>(['ResultsIssued', 'ReviewSubmitted', 'RectificationOpened', 'RectificationClosed']);
 
 const KNOWN = new Set<string>(CASE_EVENT_TYPES);
 
@@ -76,10 +97,23 @@ export class CaseClockProjection {
       const matter = this.catalogue.get(event.data.matter, event.data.matterVersion);
       if (!matter) return;
       c = { caseId: e.streamId, position: e.globalPosition, plan: clockPlanOf(matter.definition), facts: startClockFacts(event as CaseStarted) };
+      if (event.data.matter === COMPLAINT_LOOP.matter) {
+        const responsible = event.data.form[COMPLAINT_LOOP.responsibleField];
+        c.complaint = { responsibleDepartment: typeof responsible === 'string' ? responsible : null };
+      }
       this.cases.set(e.streamId, c);
     } else {
       c = this.cases.get(e.streamId);
       if (!c) return;
+      // After completion: no clock moves (listeners, such as the scheduler, are not told).
+      if (AFTERCARE.has(event.type)) {
+        c.aftercare = evolveAftercare(c.aftercare ?? emptyAftercare(), event);
+        return;
+      }
+      if (c.complaint && event.type === 'DecisionRecorded' && event.data.step === COMPLAINT_LOOP.followUpStep && event.data.decision === 'approved') {
+        const answer = event.data.output?.[COMPLAINT_LOOP.satisfactionField];
+        if (typeof answer === 'string') c.complaint = { ...c.complaint, satisfaction: answer };
+      }
       const facts = evolveClockFacts(c.facts, event);
       if (facts === c.facts) return;
       c.facts = facts;

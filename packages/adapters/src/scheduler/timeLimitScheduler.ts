@@ -1,6 +1,7 @@
 import {
   DEFAULT_TIME_LIMIT_POLICY,
   clockPlanOf,
+  nextTimerAt,
   pendingTimers,
   taskIdOf,
   type CaseCommand,
@@ -164,12 +165,11 @@ export class TimeLimitScheduler {
 
   private arm(caseId: string, now: Date): void {
     const c = this.o.projection.cases.get(caseId);
-    const first = c && !this.stuck.has(caseId) ? this.timersOf(c, now)[0] : undefined;
-    if (!first) {
+    const at = c && !this.stuck.has(caseId) ? nextTimerAt(c.plan, c.facts, this.o.calendar, now, this.policy) : null;
+    if (at === null) {
       this.armed.delete(caseId);
       return;
     }
-    const at = Date.parse(first.firesAt);
     if (this.armed.get(caseId)?.at === at) return;
     const gen = ++this.gen;
     this.armed.set(caseId, { at, gen });

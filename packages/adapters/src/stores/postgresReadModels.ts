@@ -48,23 +48,27 @@ export const postgresReadModelTables = (S: string) => `
     IF v_changed <> 1 THEN
       RETURN false;
     END IF;
-    CREATE TEMP TABLE IF NOT EXISTS pg_temp.read_model_upserts (k text, p bigint, t text[], d json) ON COMMIT DELETE ROWS;
-    INSERT INTO pg_temp.read_model_upserts
-      SELECT u.k, u.p, ARRAY(SELECT json_array_elements_text(u.t)), u.d
-      FROM json_to_recordset(p_upserts) AS u(k text, p bigint, t json, d json);
-    v_touched := p_deletes || ARRAY(SELECT k FROM pg_temp.read_model_upserts);
-    -- Only the tags a document loses (or all of a deleted or moved one): most stay as they were.
+    v_touched := p_deletes || ARRAY(SELECT u.k FROM json_to_recordset(p_upserts) AS u(k text));
+    -- Only the tags a document loses (all of a deleted or moved one): most stay as they were.
+    -- Each row to delete is found by its whole primary key.
     DELETE FROM ${S}.read_model_tags t
-      USING ${S}.read_models d LEFT JOIN pg_temp.read_model_upserts u ON u.k = d.key
-      WHERE d.projection = p_projection AND d.key = ANY(v_touched)
-        AND t.projection = p_projection AND t.tag = ANY(d.tags) AND t.position = d.position AND t.key = d.key
-        AND (u.k IS NULL OR u.p <> d.position OR NOT t.tag = ANY(u.t));
+      USING (
+        SELECT d.key, d.position, old.tag
+        FROM ${S}.read_models d, unnest(d.tags) AS old(tag)
+        WHERE d.projection = p_projection AND d.key = ANY(v_touched)
+        EXCEPT
+        SELECT u.k, u.p, new.tag
+        FROM json_to_recordset(p_upserts) AS u(k text, p bigint, t json), json_array_elements_text(u.t) AS new(tag)
+      ) AS gone
+      WHERE t.projection = p_projection AND t.tag = gone.tag AND t.position = gone.position AND t.key = gone.key;
     DELETE FROM ${S}.read_models WHERE projection = p_projection AND key = ANY(p_deletes);
     INSERT INTO ${S}.read_models (projection, key, position, tags, doc)
-      SELECT p_projection, u.k, u.p, u.t, u.d FROM pg_temp.read_model_upserts u
+      SELECT p_projection, u.k, u.p, ARRAY(SELECT json_array_elements_text(u.t)), u.d
+      FROM json_to_recordset(p_upserts) AS u(k text, p bigint, t json, d json)
       ON CONFLICT (projection, key) DO UPDATE SET position = excluded.position, tags = excluded.tags, doc = excluded.doc;
     INSERT INTO ${S}.read_model_tags (projection, tag, position, key)
-      SELECT p_projection, tag, u.p, u.k FROM pg_temp.read_model_upserts u, unnest(u.t) AS tag
+      SELECT p_projection, tag, u.p, u.k
+      FROM json_to_recordset(p_upserts) AS u(k text, p bigint, t json), json_array_elements_text(u.t) AS tag
       ON CONFLICT DO NOTHING;
     RETURN true;
   END

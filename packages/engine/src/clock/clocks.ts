@@ -361,27 +361,64 @@ export function pendingTimers(
   now: Date,
   policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
 ): TimeLimitTimer[] {
-  const nowMs = now.getTime();
   const timers: TimeLimitTimer[] = [];
+  eachTimer(plan, facts, calendar, now.getTime(), policy, (kind, scope, step, limit, dueAt, firesDay, key) => {
+    timers.push({ kind, scope, ...(step !== undefined ? { step } : {}), limit, dueAt, firesAt: afterDay(firesDay), key: key() });
+  });
+  return timers.sort((a, b) => (a.firesAt < b.firesAt ? -1 : a.firesAt > b.firesAt ? 1 : a.kind === 'exceeded' ? -1 : b.kind === 'exceeded' ? 1 : 0));
+}
+
+/**
+ * When the earliest of `pendingTimers` falls due (epoch ms), or null when none is
+ * pending: what the scheduler arms, without building the timers (it does this for
+ * every case at start).
+ */
+export function nextTimerAt(
+  plan: ClockPlan,
+  facts: ClockFacts,
+  calendar: WorkingCalendar,
+  now: Date,
+  policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
+): number | null {
+  let first = Infinity;
+  eachTimer(plan, facts, calendar, now.getTime(), policy, (_k, _s, _t, _l, _d, firesDay) => {
+    const at = dayEndMs(firesDay) + 1;
+    if (at < first) first = at;
+  });
+  return first === Infinity ? null : first;
+}
+
+type TimerVisit = (
+  kind: 'warning' | 'exceeded',
+  scope: TimeLimitScope,
+  step: string | undefined,
+  limit: TimeLimitKind,
+  dueAt: string,
+  firesDay: number,
+  key: () => string,
+) => void;
+
+/** Visits every timer not recorded yet; see pendingTimers. */
+function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, visit: TimerVisit): void {
+  const recorded = facts.recorded;
   const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
     if (c.startedAt === undefined) return;
     const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string }, true);
     const stopMs = k.stopped ? k.stopMs : Infinity;
-    const push = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
+    const offer = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
       const dueAt = dayEndOf(dueDayNumber);
-      const key = timeLimitKey({ kind, scope, step, limit, dueAt });
-      if (facts.recorded.length > 0 && facts.recorded.includes(key)) return;
-      timers.push({ kind, scope, ...(step !== undefined ? { step } : {}), limit, dueAt, firesAt: afterDay(firesDay), key });
+      const key = () => timeLimitKey({ kind, scope, step, limit, dueAt });
+      if (recorded.length > 0 && recorded.includes(key())) return;
+      visit(kind, scope, step, limit, dueAt, firesDay, key);
     };
-    if (k.committed !== null && stopMs > dayEndMs(k.committed)) push('exceeded', 'committed', k.committed, k.committed);
-    if (k.statutory !== null && stopMs > dayEndMs(k.statutory)) push('exceeded', 'statutory', k.statutory, k.statutory);
+    if (k.committed !== null && stopMs > dayEndMs(k.committed)) offer('exceeded', 'committed', k.committed, k.committed);
+    if (k.statutory !== null && stopMs > dayEndMs(k.statutory)) offer('exceeded', 'statutory', k.statutory, k.statutory);
     if (!k.stopped && k.warning !== null && k.committed !== null) {
       // Once red, the yellow is moot: no late warning after an exceedance.
-      const red = facts.recorded.length > 0 && facts.recorded.includes(timeLimitKey({ kind: 'exceeded', scope, step, limit: 'committed', dueAt: dayEndOf(k.committed) }));
-      if (!red) push('warning', 'committed', k.committed, k.warning);
+      const red = recorded.length > 0 && recorded.includes(timeLimitKey({ kind: 'exceeded', scope, step, limit: 'committed', dueAt: dayEndOf(k.committed) }));
+      if (!red) offer('warning', 'committed', k.committed, k.warning);
     }
   };
   add('case', undefined, caseInput(plan, facts));
   for (const step in facts.tasks) if (plan.steps[step] && facts.tasks[step]!.startedAt) add('task', step, taskInput(plan, facts, step));
-  return timers.sort((a, b) => (a.firesAt < b.firesAt ? -1 : a.firesAt > b.firesAt ? 1 : a.kind === 'exceeded' ? -1 : b.kind === 'exceeded' ? 1 : 0));
 }

@@ -19,6 +19,8 @@ export interface ClockFacts {
   tasks: Readonly<Record<string, TaskClockFacts>>;
   /** Every pause in the order it began; an open one has no `to`. */
   pauses: readonly PauseFact[];
+  /** How many pauses are open: most events need not scan the pauses at all (a long case has many). */
+  openPauses: number;
   /** Keys of the time-limit events already recorded (see {@link timeLimitKey}). */
   recorded: readonly string[];
 }
@@ -55,6 +57,7 @@ export function startClockFacts(e: CaseStarted): ClockFacts {
     startedAt: e.data.at,
     tasks: {},
     pauses: NONE_YET,
+    openPauses: 0,
     recorded: NONE_YET,
   };
 }
@@ -74,10 +77,17 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
     tasks[step] = { ...f.tasks[step], ...patch };
     return { ...f, tasks };
   };
-  const closePauses = (which: (p: PauseFact) => boolean, at: string): readonly PauseFact[] =>
-    f.pauses.some((p) => p.to === undefined && which(p))
-      ? f.pauses.map((p) => (p.to === undefined && which(p) ? { ...p, to: at } : p))
-      : f.pauses;
+  /** Closes the open pauses that match; returns the pauses and how many stay open. */
+  const closePauses = (which: (p: PauseFact) => boolean, at: string): { pauses: readonly PauseFact[]; openPauses: number } => {
+    if (f.openPauses === 0) return { pauses: f.pauses, openPauses: 0 };
+    let closed = 0;
+    const pauses = f.pauses.map((p) => {
+      if (p.to !== undefined || !which(p)) return p;
+      closed++;
+      return { ...p, to: at };
+    });
+    return closed === 0 ? { pauses: f.pauses, openPauses: f.openPauses } : { pauses, openPauses: f.openPauses - closed };
+  };
 
   switch (e.type) {
     case 'TaskDispatched':
@@ -86,21 +96,21 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
       if (e.data.decision === 'supplement-required') return f;
       const step = e.data.step;
       // A procedure still open when its task is decided ends with it, or it would hold the case clock forever.
-      const pauses = closePauses((p) => p.cause === 'special-procedure' && p.step === step, e.data.at);
-      return { ...setTask(step, { closedAt: e.data.at, outcome: e.data.decision }), pauses };
+      const closed = closePauses((p) => p.cause === 'special-procedure' && p.step === step, e.data.at);
+      return { ...setTask(step, { closedAt: e.data.at, outcome: e.data.decision }), ...closed };
     }
     case 'TaskCancelled': {
       const step = e.data.step;
-      const pauses = closePauses((p) => p.step === step, e.data.at);
-      return { ...setTask(step, { closedAt: e.data.at, outcome: 'cancelled' }), pauses };
+      const closed = closePauses((p) => p.step === step, e.data.at);
+      return { ...setTask(step, { closedAt: e.data.at, outcome: 'cancelled' }), ...closed };
     }
     case 'SupplementRequested': {
-      const open = f.pauses.some((p) => p.cause === 'supplement' && p.step === e.data.step && p.to === undefined);
+      const open = f.openPauses > 0 && f.pauses.some((p) => p.cause === 'supplement' && p.step === e.data.step && p.to === undefined);
       if (open) return f;
-      return { ...f, pauses: [...f.pauses, { cause: 'supplement', step: e.data.step, from: e.data.at }] };
+      return { ...f, pauses: [...f.pauses, { cause: 'supplement', step: e.data.step, from: e.data.at }], openPauses: f.openPauses + 1 };
     }
     case 'SupplementProvided':
-      return { ...f, pauses: closePauses((p) => p.cause === 'supplement', e.data.at) };
+      return { ...f, ...closePauses((p) => p.cause === 'supplement', e.data.at) };
     case 'SpecialProcedureStarted': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
       const pause: PauseFact = {
@@ -110,17 +120,17 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
         ...(e.data.note !== undefined ? { note: e.data.note } : {}),
         from: e.data.at,
       };
-      return { ...f, pauses: [...f.pauses, pause] };
+      return { ...f, pauses: [...f.pauses, pause], openPauses: f.openPauses + 1 };
     }
     case 'SpecialProcedureEnded': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
-      return { ...f, pauses: closePauses((p) => p.cause === 'special-procedure' && p.step === step && p.kind === e.data.kind, e.data.at) };
+      return { ...f, ...closePauses((p) => p.cause === 'special-procedure' && p.step === step && p.kind === e.data.kind, e.data.at) };
     }
     case 'CaseCompleted':
     case 'CaseRejected':
     case 'CaseWithdrawn': {
       const outcome = e.type === 'CaseCompleted' ? 'completed' : e.type === 'CaseRejected' ? 'rejected' : 'withdrawn';
-      return { ...f, closedAt: e.data.at, outcome, pauses: closePauses(() => true, e.data.at) };
+      return { ...f, closedAt: e.data.at, outcome, ...closePauses(() => true, e.data.at) };
     }
     case 'TimeLimitWarning':
     case 'TimeLimitExceeded': {

@@ -78,7 +78,7 @@ export function QueuePage({ me }: { me: Me }) {
             title: '操作',
             key: 'act',
             render: (_: unknown, r) => (
-              <Button type="primary" size="small" onClick={() => setOpen(r)} data-testid={`handle-${r.task.step}`}>
+              <Button type="primary" size="small" onClick={() => setOpen(r)} data-testid={`handle-${r.task.step}`} data-case={r.c.id}>
                 办理
               </Button>
             ),
@@ -104,7 +104,8 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
   const upstream = Object.entries(c.outputs).filter(([d]) => d !== task.step && task.dependsOn.includes(d));
 
   const submit = async () => {
-    const v = await form.validateFields();
+    await form.validateFields();
+    const v = form.getFieldsValue(true);
     setBusy(true);
     try {
       await post(`/api/v1/tasks/${encodeURIComponent(task.id)}/decisions`, {

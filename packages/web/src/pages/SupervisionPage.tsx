@@ -46,6 +46,7 @@ interface Supervised {
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const WORST = 10;
 
 /** 督办看板: lights, overdue by department, on-time rate and compression ratio. */
 export function SupervisionPage() {
@@ -66,8 +67,9 @@ export function SupervisionPage() {
   const byStatus = Object.fromEntries(Object.keys(CASE_STATUS).map((s) => [s, list.items.filter((c) => c.status === s).length]));
   const lights = overview?.cases?.byLight ?? {};
   const deps = (overview?.byDepartment ?? []).filter((d) => (d.byLight?.red ?? 0) + (d.byLight?.yellow ?? 0) + (d.byLight?.green ?? 0) > 0);
-  const depStats = (stats?.byDepartment ?? []).filter((d) => (d.concluded ?? 0) > 0);
-  const matterStats = (stats?.byMatter ?? []).filter((d) => (d.concluded ?? 0) > 0);
+  // Rows whose rate is unknown (a limit past the calendar's last year) are left out rather than drawn as 0.
+  const depStats = (stats?.byDepartment ?? []).filter((d) => (d.concluded ?? 0) > 0 && d.onTimeRate != null);
+  const matterStats = (stats?.byMatter ?? []).filter((d) => (d.concluded ?? 0) > 0 && d.onTimeRate != null);
 
   return (
     <Space orientation="vertical" size={12} style={{ width: '100%' }}>
@@ -129,15 +131,17 @@ export function SupervisionPage() {
           </Card>
         </Col>
         <Col span={9}>
-          <Card size="small" title="按时办结率与压缩比率（按事项、部门）">
+          <Card size="small" title={`按时办结率与压缩比率（按${matterStats.length ? '事项' : '部门'}，最低 ${WORST} 项）`}>
             {matterStats.length + depStats.length ? (
               <HBarChart
                 max={1}
                 format={pct}
-                rows={[
-                  ...matterStats.map((m) => ({ label: m.name ?? m.matter, values: [m.onTimeRate ?? 0, m.compressionRatio ?? 0] })),
-                  ...depStats.map((d) => ({ label: departmentName(d.department), values: [d.onTimeRate ?? 0, d.compressionRatio ?? 0] })),
-                ]}
+                rows={(matterStats.length
+                  ? matterStats.map((m) => ({ label: m.name ?? m.matter, values: [m.onTimeRate ?? 0, m.compressionRatio ?? 0] }))
+                  : depStats.map((d) => ({ label: departmentName(d.department), values: [d.onTimeRate ?? 0, d.compressionRatio ?? 0] }))
+                )
+                  .sort((a, b) => a.values[0]! - b.values[0]! || a.values[1]! - b.values[1]!)
+                  .slice(0, WORST)}
                 series={[
                   { name: '按时办结率', color: '#52c41a' },
                   { name: '压缩比率', color: '#1677ff' },

@@ -57,7 +57,9 @@ export function WindowPage() {
     if (!matter) return;
     let values: Values;
     try {
-      values = await form.validateFields();
+      await form.validateFields();
+      // Every value in the store, also of groups whose fields are not on screen (a switched-off optional group holds none).
+      values = form.getFieldsValue(true) as Values;
     } catch {
       void message.error('表单有误，请按提示修改后再提交');
       return;
