@@ -6,7 +6,7 @@ const results = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const REQUIRED = [
   { name: 'PostgreSQL', match: /postgres/i },
   { name: 'Kafka', match: /tests\/kafka\// },
-  { name: 'Chromium', match: /tests\/browser\//, optional: true },
+  { name: 'Chromium', match: /tests\/browser\// },
 ];
 let passed = 0;
 let failed = 0;
