@@ -120,7 +120,7 @@ export interface CaseListOptions {
    * a query first catches up to it, so a clerk sees the case they just started.
    */
   lastAppended?: () => number;
-  /** How often the background follows the store. Default 2,000 ms. */
+  /** How often the background follows the store. Default 30 s. */
   pollIntervalMs?: number;
   onError?: (error: unknown) => void;
 }
@@ -137,9 +137,10 @@ export class CaseListProjection {
   readonly workQueue: ProjectionRunner<WorkQueueCase>;
 
   constructor(private readonly o: CaseListOptions) {
-    // Followed lazily in the background (queries catch up anyway): under a burst of writes,
-    // one pass every 2 s folds most of a case's events into one write of its document.
-    const common = { store: o.store, readModels: o.readModels, batchSize: 5_000, pollIntervalMs: o.pollIntervalMs ?? 2_000, ...(o.onError ? { onError: o.onError } : {}) };
+    // Followed lazily in the background: every query catches up first anyway, and on
+    // PostgreSQL a read-model commit, like any write transaction, holds back what the outbox
+    // relay and the event feed see while it runs (postgres.ts), so commits are few and big.
+    const common = { store: o.store, readModels: o.readModels, batchSize: 5_000, pollIntervalMs: o.pollIntervalMs ?? 30_000, ...(o.onError ? { onError: o.onError } : {}) };
     this.cases = new ProjectionRunner({ ...common, projection: caseListProjection });
     this.workQueue = new ProjectionRunner({ ...common, projection: workQueueProjection });
   }

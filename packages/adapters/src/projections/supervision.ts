@@ -1,6 +1,9 @@
 import {
   DEFAULT_TIME_LIMIT_POLICY,
+  RATINGS,
+  isBadRating,
   readClocks,
+  rectificationClock,
   taskIdOf,
   toShanghaiDate,
   type CaseClocks,
@@ -8,11 +11,12 @@ import {
   type ClockReading,
   type Light,
   type MatterCatalogue,
+  type Rating,
   type TimeLimitPolicy,
   type WorkingCalendar,
 } from '@onematter/engine';
 import { decodeCursor } from './caseList.js';
-import type { CaseClockProjection, TrackedCase } from './caseClocks.js';
+import { COMPLAINT_LOOP, type CaseClockProjection, type TrackedCase } from './caseClocks.js';
 
 export interface LightCounts {
   green: number;
@@ -30,6 +34,75 @@ export interface SupervisionOverview {
   tasks: { open: number; byLight: LightCounts };
   byMatter: { matter: string; name: string; open: number; byLight: LightCounts }[];
   byDepartment: { department: string; open: number; byLight: LightCounts }[];
+  /** 好差评: every review recorded so far. */
+  reviews: ReviewNumbers;
+  /** 整改: every rectification so far; the open ones by the light of their own limit (not in `cases`). */
+  rectifications: RectificationNumbers & { overdueItems: OverdueRectification[] };
+  /** 有诉即办: every complaint case so far, and per responsible department. */
+  complaints: ComplaintNumbers;
+}
+
+/** 好差评 counts over the five levels of 国办发〔2019〕51号. */
+export interface ReviewNumbers {
+  total: number;
+  byRating: Record<Rating, number>;
+  /** 差评: 不满意 or 非常不满意. */
+  bad: number;
+  /** 差评率: bad ÷ total; null when there is none. */
+  badShare: number | null;
+}
+
+/** 整改 of the 差评, each against its own limit (the rule of `rectificationClock`, as on the case view). */
+export interface RectificationNumbers {
+  opened: number;
+  /** Not closed yet. */
+  open: number;
+  /** The open ones by light: yellow from one working day before the limit, red past it; unknown when the calendar does not cover it. */
+  byLight: LightCounts;
+  /** Open and past the limit (红灯): `byLight.red`. */
+  overdue: number;
+  closed: number;
+  closedOnTime: number;
+  closedLate: number;
+  /** 整改率: closed ÷ opened (the goal is 1); null when none was opened. */
+  rectifiedRate: number | null;
+}
+
+/** A red rectification, for 督办: the oldest limit first. */
+export interface OverdueRectification {
+  caseId: string;
+  matter: string;
+  rectificationId: string;
+  reviewId: string;
+  reason: string;
+  openedAt: string;
+  dueAt: string;
+}
+
+/** 有诉即办 numbers: received, 按时办结 on the case's committed limit, and 回访满意率. */
+export interface ComplaintRow {
+  /** Complaint cases received (started). */
+  received: number;
+  /** Of those received, still open. */
+  open: number;
+  /** Completed or rejected (withdrawn ones do not count). */
+  concluded: number;
+  onTime: number;
+  late: number;
+  /** onTime ÷ concluded whose due date is known; null when none. */
+  onTimeRate: number | null;
+  /** 回访 answers recorded (the follow-up step's `satisfaction`). */
+  followUps: number;
+  /** Answers 非常满意, 满意 or 基本满意. */
+  satisfied: number;
+  /** 满意率: satisfied ÷ followUps; null when none. */
+  satisfactionRate: number | null;
+  bySatisfaction: Record<Rating, number>;
+}
+
+export interface ComplaintNumbers extends ComplaintRow {
+  /** Per responsible department (承办部门, from the complaint form). */
+  byDepartment: ({ department: string } & ComplaintRow)[];
 }
 
 type ClockSummary = Pick<ClockReading, 'clockState' | 'dueAt' | 'statutoryDueAt' | 'elapsedWorkingDays' | 'pausedWorkingDays' | 'light' | 'clockNote'>;
@@ -83,6 +156,15 @@ export interface SupervisionStats {
   overall: StatsRow;
   byMatter: ({ matter: string; name: string } & StatsRow)[];
   byDepartment: ({ department: string } & StatsRow)[];
+  /** Reviews submitted in the range (of cases of `matter`, handled by `department`). */
+  reviews: ReviewNumbers;
+  /** Rectifications opened in the range, and where each stands now. */
+  rectifications: RectificationNumbers;
+  /**
+   * Complaint cases: received = started in the range, concluded = concluded in it,
+   * followUps = 回访 answered in it; `department` is the responsible department.
+   */
+  complaints: ComplaintNumbers;
 }
 
 export interface SupervisionStatsQuery {
@@ -146,7 +228,10 @@ export class Supervision {
     const tasks = { open: 0, byLight: emptyCounts() };
     const byMatter = new Map<string, { matter: string; name: string; open: number; byLight: LightCounts }>();
     const byDepartment = new Map<string, { department: string; open: number; byLight: LightCounts }>();
+    const loops = new LoopNumbers();
+    const always = () => true;
     for (const c of this.o.projection.cases.values()) {
+      this.countLoops(c, now, loops, always);
       if (c.facts.closedAt !== undefined) continue;
       const clocks = this.clocksOf(c, now);
       cases.open++;
@@ -173,7 +258,39 @@ export class Supervision {
       tasks,
       byMatter: [...byMatter.values()].sort((a, b) => byName(a, b, a.matter, b.matter)),
       byDepartment: [...byDepartment.values()].sort((a, b) => byName(a, b, a.department, b.department)),
+      reviews: loops.reviewNumbers(),
+      rectifications: { ...loops.rectificationNumbers(), overdueItems: loops.overdueItems() },
+      complaints: loops.complaintNumbers(),
     };
+  }
+
+  /** Adds a case's 好差评, 整改 and 有诉即办 numbers, each on its own date: `inRange`. */
+  private countLoops(c: TrackedCase, now: Date, loops: LoopNumbers, inRange: (at: string) => boolean, department?: string): void {
+    const a = c.aftercare;
+    if (a && (!department || this.handledBy(c, department))) {
+      for (const r of a.reviews) if (inRange(r.at)) loops.review(r.rating);
+      for (const r of a.rectifications) {
+        if (inRange(r.openedAt)) loops.rectification(c, r, rectificationClock(r, { calendar: this.o.calendar, now }));
+      }
+    }
+    const k = c.complaint;
+    if (!k) return;
+    const responsible = k.responsibleDepartment ?? 'unknown';
+    if (department && responsible !== department) return;
+    const rows = [loops.complaints, loops.complaintsOf(responsible)];
+    if (inRange(c.facts.startedAt)) for (const row of rows) row.receive(c.facts.closedAt === undefined);
+    if ((c.facts.outcome === 'completed' || c.facts.outcome === 'rejected') && inRange(c.facts.closedAt!)) {
+      const r = this.clocksOf(c, now).case;
+      const onTime = r.dueAt === null ? null : Date.parse(r.stoppedAt!) <= Date.parse(r.dueAt);
+      for (const row of rows) row.conclude(onTime);
+    }
+    const answeredAt = c.facts.tasks[COMPLAINT_LOOP.followUpStep]?.closedAt;
+    if (k.satisfaction !== undefined && answeredAt && inRange(answeredAt)) for (const row of rows) row.answer(k.satisfaction);
+  }
+
+  /** The departments of a case: those whose task was dispatched (as in `stats`). */
+  private handledBy(c: TrackedCase, department: string): boolean {
+    return Object.keys(c.facts.tasks).some((step) => c.plan.steps[step]?.department === department && c.facts.tasks[step]!.startedAt);
   }
 
   /** Open cases, newest first, filtered by their worst light (or a department's task light). */
@@ -225,8 +342,10 @@ export class Supervision {
     const overall = new Accumulator();
     const byMatter = new Map<string, Accumulator>();
     const byDepartment = new Map<string, Accumulator>();
+    const loops = new LoopNumbers();
     for (const c of this.o.projection.cases.values()) {
       if (q.matter && c.facts.matter !== q.matter) continue;
+      this.countLoops(c, now, loops, inRange, q.department);
       const touchesDepartment = !q.department || Object.keys(c.facts.tasks).some((step) => c.plan.steps[step]?.department === q.department && c.facts.tasks[step]!.startedAt);
       if (!touchesDepartment) continue;
       const concluded = (c.facts.outcome === 'completed' || c.facts.outcome === 'rejected') && inRange(c.facts.closedAt!);
@@ -255,6 +374,117 @@ export class Supervision {
       overall: overall.row(),
       byMatter: [...byMatter].sort(([a], [b]) => (a < b ? -1 : 1)).map(([matter, acc]) => ({ matter, name: this.matterName(matter), ...acc.row() })),
       byDepartment: [...byDepartment].sort(([a], [b]) => (a < b ? -1 : 1)).map(([department, acc]) => ({ department, ...acc.row() })),
+      reviews: loops.reviewNumbers(),
+      rectifications: loops.rectificationNumbers(),
+      complaints: loops.complaintNumbers(),
+    };
+  }
+}
+
+const rate = (a: number, b: number) => (b === 0 ? null : round(a / b, 4));
+const emptyRatings = (): Record<Rating, number> => Object.fromEntries(RATINGS.map((r) => [r, 0])) as Record<Rating, number>;
+const isRating = (x: string): x is Rating => (RATINGS as readonly string[]).includes(x);
+/** At most this many red rectifications are listed in the overview. */
+const OVERDUE_ITEMS = 100;
+
+/** The 好差评, 整改 and 有诉即办 counts of one overview or stats answer. */
+class LoopNumbers {
+  private readonly reviews = { total: 0, bad: 0, byRating: emptyRatings() };
+  private readonly rect = { opened: 0, open: 0, byLight: emptyCounts(), closed: 0, closedOnTime: 0, closedLate: 0 };
+  private readonly overdue: OverdueRectification[] = [];
+  readonly complaints = new ComplaintAccumulator();
+  private readonly byDepartment = new Map<string, ComplaintAccumulator>();
+
+  review(rating: Rating): void {
+    this.reviews.total++;
+    this.reviews.byRating[rating]++;
+    if (isBadRating(rating)) this.reviews.bad++;
+  }
+
+  rectification(c: TrackedCase, r: NonNullable<TrackedCase['aftercare']>['rectifications'][number], clock: { dueAt: string | null; light: Light }): void {
+    this.rect.opened++;
+    if (r.closedAt) {
+      this.rect.closed++;
+      if (clock.light === 'red') this.rect.closedLate++;
+      else if (clock.dueAt !== null) this.rect.closedOnTime++;
+      return;
+    }
+    this.rect.open++;
+    count(this.rect.byLight, clock.dueAt === null ? null : clock.light);
+    if (clock.light === 'red' && clock.dueAt !== null) {
+      this.overdue.push({ caseId: c.caseId, matter: c.facts.matter, rectificationId: r.rectificationId, reviewId: r.reviewId, reason: r.reason, openedAt: r.openedAt, dueAt: clock.dueAt });
+    }
+  }
+
+  complaintsOf(department: string): ComplaintAccumulator {
+    let acc = this.byDepartment.get(department);
+    if (!acc) this.byDepartment.set(department, (acc = new ComplaintAccumulator()));
+    return acc;
+  }
+
+  reviewNumbers(): ReviewNumbers {
+    return { total: this.reviews.total, byRating: { ...this.reviews.byRating }, bad: this.reviews.bad, badShare: rate(this.reviews.bad, this.reviews.total) };
+  }
+
+  rectificationNumbers(): RectificationNumbers {
+    const r = this.rect;
+    return { opened: r.opened, open: r.open, byLight: { ...r.byLight }, overdue: r.byLight.red, closed: r.closed, closedOnTime: r.closedOnTime, closedLate: r.closedLate, rectifiedRate: rate(r.closed, r.opened) };
+  }
+
+  overdueItems(): OverdueRectification[] {
+    return [...this.overdue].sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.caseId < b.caseId ? -1 : 1)).slice(0, OVERDUE_ITEMS);
+  }
+
+  complaintNumbers(): ComplaintNumbers {
+    return {
+      ...this.complaints.row(),
+      byDepartment: [...this.byDepartment].sort(([a], [b]) => (a < b ? -1 : 1)).map(([department, acc]) => ({ department, ...acc.row() })),
+    };
+  }
+}
+
+class ComplaintAccumulator {
+  private received = 0;
+  private open = 0;
+  private concluded = 0;
+  private known = 0;
+  private onTime = 0;
+  private followUps = 0;
+  private satisfied = 0;
+  private readonly bySatisfaction = emptyRatings();
+
+  receive(open: boolean): void {
+    this.received++;
+    if (open) this.open++;
+  }
+
+  /** `onTime` null: the calendar does not cover the due date. */
+  conclude(onTime: boolean | null): void {
+    this.concluded++;
+    if (onTime === null) return;
+    this.known++;
+    if (onTime) this.onTime++;
+  }
+
+  answer(satisfaction: string): void {
+    if (!isRating(satisfaction)) return;
+    this.followUps++;
+    this.bySatisfaction[satisfaction]++;
+    if (!isBadRating(satisfaction)) this.satisfied++;
+  }
+
+  row(): ComplaintRow {
+    return {
+      received: this.received,
+      open: this.open,
+      concluded: this.concluded,
+      onTime: this.onTime,
+      late: this.known - this.onTime,
+      onTimeRate: rate(this.onTime, this.known),
+      followUps: this.followUps,
+      satisfied: this.satisfied,
+      satisfactionRate: rate(this.satisfied, this.followUps),
+      bySatisfaction: { ...this.bySatisfaction },
     };
   }
 }

@@ -39,9 +39,11 @@
  * Emmett and Marten filter on `pg_snapshot_xmin` too; step 2 is what makes ordering by
  * global position (not by transaction id) safe, because a sequence value taken late by
  * an old transaction would otherwise slip below a checkpoint. Positions of rolled-back
- * appends are simply never used (gaps are allowed). The price: any long transaction in
- * the cluster holds back what `readAll`/`readOutbox` return until it ends, never what
- * `readStream` returns.
+ * appends are simply never used (gaps are allowed); a batch reserves for all its
+ * requests at once and hands the positions out to the accepted ones in order. The price:
+ * any long transaction in the cluster holds back what `readAll`/`readOutbox` return until
+ * it ends, never what `readStream` returns; so this store never keeps a transaction open
+ * across round trips on the hot path (appends and read-model commits are one statement).
  *
  * The outbox keeps only unpublished rows; `markPublished` deletes them, piggybacked on
  * the next batch (no transaction of their own).

@@ -50,7 +50,8 @@ export const supervisionRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = as
         tags: ['supervision'],
         summary: '督办总览: open cases and tasks by light, by matter and by department',
         description:
-          'Lights: green, yellow (黄灯: from one working day before the committed limit, by default), red (红灯: past it); `unknown` where the calendar does not cover the due date. Also the calendar coverage and the timer scheduler\'s state.',
+          'Lights: green, yellow (黄灯: from one working day before the committed limit, by default), red (红灯: past it); `unknown` where the calendar does not cover the due date. Also the calendar coverage and the timer scheduler\'s state. ' +
+          'The service centre\'s loops, over everything recorded so far: `reviews` (好差评 by rating, 差评 count and share), `rectifications` (整改: open ones by the light of their own limit, counted apart from `cases`; `overdue` = red; closed on time or late; `rectifiedRate` = closed ÷ opened, the goal is 1; `overdueItems`, the first 100 red ones by due date) and `complaints` (有诉即办: received, on-time rate on the committed limit, 回访 satisfaction rate, per responsible department).',
       },
       config: { roles: SUPERVISION },
     },
@@ -97,7 +98,8 @@ export const supervisionRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = as
         tags: ['supervision'],
         summary: '按时办结率, average limits and 压缩比率, per matter and per department',
         description:
-          'Over cases (completed or rejected; withdrawn ones do not count) and department tasks (approved or rejected) that concluded between `from` and `to` (Asia/Shanghai dates, inclusive). onTimeRate = concluded within the committed limit ÷ concluded; compressionRatio = 1 − Σ working days used (pauses excluded) ÷ Σ statutory working days; committedCompressionRatio = 1 − Σ committed ÷ Σ statutory.',
+          'Over cases (completed or rejected; withdrawn ones do not count) and department tasks (approved or rejected) that concluded between `from` and `to` (Asia/Shanghai dates, inclusive). onTimeRate = concluded within the committed limit ÷ concluded; compressionRatio = 1 − Σ working days used (pauses excluded) ÷ Σ statutory working days; committedCompressionRatio = 1 − Σ committed ÷ Σ statutory. ' +
+          'Also `reviews` submitted in the range, `rectifications` opened in it (and where each stands now), and `complaints` (received = started in the range, concluded = concluded in it, followUps = 回访 answered in it); `matter` and `department` filter them too (for reviews, the departments that handled the reviewed case; for complaints, the responsible department).',
         querystring: StatsQuery,
       },
       config: { roles: SUPERVISION },
