@@ -177,6 +177,57 @@ describe('postgres group commit', () => {
   });
 });
 
+describe('postgres scale-out: outbox claims and leader election', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  const twoStores = async () => {
+    const schema = freshSchema();
+    const a = openIn(schema);
+    const b = openIn(schema);
+    cleanups.push(() => dropSchema(schema), () => a.close(), () => b.close());
+    await Promise.all([a.init(), b.init()]);
+    return { a, b, schema };
+  };
+
+  it('hands each row to one owner while its lease lasts, keeps one key in order, and frees a dead owner\'s rows', async () => {
+    const { a, b, schema } = await twoStores();
+    for (const id of ['case-1', 'case-2', 'case-3']) {
+      await a.append({ streamId: id, events: events(id, 0, 1), expectedRevision: -1, outbox: [task(id, 'samr'), task(id, 'psb')] });
+    }
+    // Two claimers at once: no row twice.
+    const [x, y] = await Promise.all([a.claimOutbox({ owner: 'x', limit: 2, leaseMs: 60_000 }), b.claimOutbox({ owner: 'y', limit: 2, leaseMs: 60_000 })]);
+    const ids = [...x, ...y].map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Whoever holds a key's earlier row, nobody else gets its later rows.
+    const byOwner = new Map([...x.map((r) => [r.key, 'x'] as const), ...y.map((r) => [r.key, 'y'] as const)]);
+    const z = await a.claimOutbox({ owner: 'z', limit: 10, leaseMs: 60_000 });
+    for (const r of z) expect(byOwner.has(r.key)).toBe(false);
+    const again = await b.claimOutbox({ owner: 'x', limit: 10, leaseMs: 60_000 });
+    for (const r of again) expect(byOwner.get(r.key) ?? 'x').toBe('x');
+    const claimed = [...x, ...y, ...z, ...again].map((r) => r.id);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    // A lease that ran out (its owner died): the rows are claimable again.
+    await admin.query(`UPDATE "${schema}".outbox SET claimed_until = now() - interval '1 second' WHERE claimed_by = 'y'`);
+    const taken = await a.claimOutbox({ owner: 'w', limit: 10, leaseMs: 60_000 });
+    expect(taken.map((r) => r.id).sort()).toEqual(expect.arrayContaining(y.map((r) => r.id).sort()));
+    // Published rows go away as before.
+    await a.markPublished(claimed);
+    await waitFor(async () => (await a.readOutbox({ after: 0, limit: 10 })).every((r) => !claimed.includes(r.id)));
+  });
+
+  it('lets one store lead a name at a time, until it closes', async () => {
+    const { a, b } = await twoStores();
+    expect(await a.tryLead('event-feed')).toBe(true);
+    expect(await a.tryLead('event-feed')).toBe(true);
+    expect(await b.tryLead('event-feed')).toBe(false);
+    expect(await b.tryLead('other')).toBe(true);
+    await a.close();
+    expect(await b.tryLead('event-feed')).toBe(true);
+  });
+});
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

@@ -110,6 +110,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     bus,
     topics,
     pollIntervalMs: 100,
+    // Kafka is shared by every engine process on the store: one of them publishes the feed.
+    leaderElection: config.bus === 'kafka',
     ...(bus instanceof InProcessBus ? { hasListeners: () => bus.hasSubscribers(topics.events) } : {}),
     onError: (error) => log.error({ err: error }, 'event feed: publish failed, will retry'),
   });

@@ -95,6 +95,21 @@ export interface EventStore {
   readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published (the relay calls this only after the bus acknowledged). */
   markPublished(ids: readonly number[]): Promise<void>;
+  /**
+   * Optional, for several engine processes on one store. Claims up to `limit` unpublished
+   * rows for `owner` for `leaseMs` and returns them in id order: rows nobody holds (never
+   * claimed, or whose lease ran out: their owner died), never a row whose key has an earlier
+   * row still held by another owner (so one key's rows go out in order whoever publishes
+   * them). A claimed row is not handed out again until its lease ends, so under normal
+   * operation each row is published by one process; `markPublished` still removes it.
+   */
+  claimOutbox?(options: { owner: string; limit: number; leaseMs: number }): Promise<OutboxRecord[]>;
+  /**
+   * Optional, for several engine processes on one store: tries to make this process the
+   * one that runs `name` (e.g. the event feed). True while this process holds it; the hold
+   * ends with `close()` or when the process dies. Call again to check it is still held.
+   */
+  tryLead?(name: string): Promise<boolean>;
   /** A follower's saved global position (projections, the event feed); 0 if none. */
   readCheckpoint(name: string): Promise<number>;
   /** Saves a follower's global position; durable enough that a loss only means re-reading. */

@@ -11,6 +11,13 @@ export interface EventFeedOptions {
   /** When it returns false nobody listens: the feed waits without advancing its checkpoint. */
   hasListeners?: () => boolean;
   onError?: (error: unknown) => void;
+  /**
+   * The bus is shared by several processes (Kafka): publish only while this process leads
+   * (the store's `tryLead`, when it has one), so the events are not published once per process.
+   */
+  leaderElection?: boolean;
+  /** How often a process that does not lead tries again (ms). Default 3,000. */
+  leaderRetryMs?: number;
 }
 
 /**
@@ -19,6 +26,12 @@ export interface EventFeedOptions {
  * and `event-type` headers. The event log is its own outbox: the feed follows the
  * store's global position and saves its checkpoint only after the bus acknowledged
  * the batch, so a crash republishes (at least once) and consumers dedupe by event-id.
+ *
+ * Several processes on one store and bus: with `leaderElection` and a store that has
+ * `tryLead` (PostgreSQL), only the process holding the feed's leader lock publishes; the
+ * others try for it every few seconds and, on taking over (the leader died or stopped),
+ * resume from the saved checkpoint, so at most the leader's last unsaved batch is
+ * published again.
  */
 export class EventFeed {
   private running = false;
@@ -26,11 +39,22 @@ export class EventFeed {
   private wake?: () => void;
   private position = 0;
   private readonly matterOf = new Map<string, string>();
+  private leading = false;
+  private leadCheckedAt = 0;
 
   constructor(private readonly o: EventFeedOptions) {}
 
   get checkpoint(): number {
     return this.position;
+  }
+
+  /** Whether this process publishes the feed (always, on a store without leader election). */
+  get isLeader(): boolean {
+    return this.elects ? this.leading : this.running;
+  }
+
+  private get elects(): boolean {
+    return this.o.leaderElection === true && typeof this.o.store.tryLead === 'function';
   }
 
   async start(): Promise<void> {
@@ -56,6 +80,10 @@ export class EventFeed {
 
   private async run(): Promise<void> {
     while (this.running) {
+      if (this.elects && !(await this.lead())) {
+        await this.sleep(this.o.pollIntervalMs ?? 200);
+        continue;
+      }
       if (this.o.hasListeners && !this.o.hasListeners()) {
         await this.sleep(this.o.pollIntervalMs ?? 200);
         continue;
@@ -81,6 +109,23 @@ export class EventFeed {
         await this.sleep(1000);
       }
     }
+  }
+
+  /** Asks for (or re-checks) the leader lock, at most every few seconds. */
+  private async lead(): Promise<boolean> {
+    const every = this.leading ? 5_000 : (this.o.leaderRetryMs ?? 3_000);
+    if (Date.now() - this.leadCheckedAt < every) return this.leading;
+    this.leadCheckedAt = Date.now();
+    const was = this.leading;
+    try {
+      this.leading = await this.o.store.tryLead!(this.name);
+      // Taking over: continue where the previous leader saved its checkpoint.
+      if (this.leading && !was) this.position = await this.o.store.readCheckpoint(this.name);
+    } catch (error) {
+      this.leading = false;
+      this.o.onError?.(error);
+    }
+    return this.leading;
   }
 
   private async messagesOf(events: StoredEvent[]) {

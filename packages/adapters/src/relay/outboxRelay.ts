@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Bus, EventStore, OutboxRecord } from '@onematter/engine';
 
 export interface OutboxRelayOptions {
@@ -17,12 +19,26 @@ export interface OutboxRelayOptions {
   onError?: (error: unknown) => void;
   /** Called after rows are marked published (for metrics and tests). */
   onPublished?: (count: number) => void;
+  /**
+   * In 'ordered' mode over a store that can claim rows (`claimOutbox`: PostgreSQL), the
+   * relay claims them under this owner name (default host:pid:random), so relays of
+   * several processes on one store never publish the same row while they live.
+   */
+  owner?: string;
+  /** How long a claim lasts (ms); a dead process's rows are published by another after it. Default 15,000. */
+  claimLeaseMs?: number;
 }
 
 /**
  * Publishes outbox rows and marks them only after the bus has acknowledged them:
  * at least once. A crash between publishing and marking republishes on restart;
  * consumers deduplicate (event-id header, decisionId).
+ *
+ * Several processes on one store: in 'ordered' mode, when the store has `claimOutbox`, each
+ * poll claims a batch (a lease) instead of reading from a cursor; relays in every process
+ * then share the rows without publishing one twice, and when a process dies its claimed
+ * rows are published by another once the lease ends (at least once, as above). 'concurrent'
+ * mode is the in-process bus, which serves one process only: it reads as before.
  */
 export class OutboxRelay {
   private cursor = 0;
@@ -35,8 +51,15 @@ export class OutboxRelay {
   private marking?: Promise<void>;
   private slotFreed?: () => void;
   private lag = 0;
+  private readonly owner: string;
 
-  constructor(private readonly o: OutboxRelayOptions) {}
+  constructor(private readonly o: OutboxRelayOptions) {
+    this.owner = o.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  private get claiming(): boolean {
+    return (this.o.mode ?? 'ordered') === 'ordered' && typeof this.o.store.claimOutbox === 'function';
+  }
 
   start(): void {
     if (this.running) return;
@@ -80,7 +103,9 @@ export class OutboxRelay {
     while (this.running) {
       let rows: OutboxRecord[] = [];
       try {
-        rows = await this.o.store.readOutbox({ after: this.cursor, limit: batchSize });
+        rows = this.claiming
+          ? await this.o.store.claimOutbox!({ owner: this.owner, limit: batchSize, leaseMs: this.o.claimLeaseMs ?? 15_000 })
+          : await this.o.store.readOutbox({ after: this.cursor, limit: batchSize });
       } catch (error) {
         this.o.onError?.(error);
       }

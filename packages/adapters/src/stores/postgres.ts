@@ -47,6 +47,13 @@
  *
  * The outbox keeps only unpublished rows; `markPublished` deletes them, piggybacked on
  * the next batch (no transaction of their own).
+ *
+ * Several engine processes on one schema (scale-out): `claimOutbox` leases rows to one
+ * relay at a time (claims are serialized by an advisory transaction lock, rows being
+ * deleted are skipped with FOR UPDATE SKIP LOCKED), so no row is published twice while
+ * every process lives; a dead process's rows come back when its lease ends. `tryLead`
+ * elects one process for the jobs that must run once (the event feed) with a session
+ * advisory lock held on a connection of its own: it frees itself when that process dies.
  */
 import pg from 'pg';
 import type {
@@ -78,6 +85,7 @@ export interface PostgresEventStoreOptions {
 /** Second key of the two-part advisory locks; the first is hashtext(schema). */
 const MIGRATION_LOCK = 1;
 const POSITION_LOCK = 2;
+const CLAIM_LOCK = 3;
 
 /** Versioned schema changes; a version, once released, is never edited. `S` is the quoted schema. */
 const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLiteral: string) => string }> = [
@@ -227,6 +235,14 @@ const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLitera
     `,
   },
   { version: 4, sql: (S) => postgresReadModelTables(S) },
+  {
+    version: 5,
+    // Outbox leases for several relays (claimOutbox); the index serves its per-key order check.
+    sql: (S) => `
+      ALTER TABLE ${S}.outbox ADD COLUMN claimed_by text, ADD COLUMN claimed_until timestamptz;
+      CREATE INDEX outbox_key_id ON ${S}.outbox (key, id);
+    `,
+  },
 ];
 
 interface EventRow {
@@ -279,6 +295,9 @@ export class PostgresEventStore implements EventStore, ReadModelStore {
   private reads: Array<{ streamId: string; from: number; resolve: (events: StoredEvent[]) => void; reject: (error: unknown) => void }> = [];
   private readonly batches = new Set<Promise<void>>();
   private closed = false;
+  private readonly connectionString: string;
+  /** Connections holding (or trying for) a leader lock, by name: see tryLead. */
+  private readonly leads = new Map<string, { client: pg.Client; held: boolean }>();
 
   constructor(options: PostgresEventStoreOptions) {
     this.schema = options.schema ?? 'onematter';
@@ -287,6 +306,7 @@ export class PostgresEventStore implements EventStore, ReadModelStore {
     }
     this.S = `"${this.schema}"`;
     this.sql = statements(this.S);
+    this.connectionString = options.connectionString;
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
     this.maxBatch = options.maxBatch ?? 1_000;
     this.maxBatchesInFlight = Math.max(1, options.maxBatchesInFlight ?? 4);
@@ -604,6 +624,79 @@ export class PostgresEventStore implements EventStore, ReadModelStore {
     return rows.map((r) => ({ id: Number(r.id), topic: r.topic, key: r.key, headers: r.headers, value: r.value }));
   }
 
+  /**
+   * Leases rows to `owner` (see the file comment and EventStore.claimOutbox). One short
+   * transaction: the claim lock, then one UPDATE whose snapshot sees every earlier claim.
+   */
+  async claimOutbox(options: { owner: string; limit: number; leaseMs: number }): Promise<OutboxRecord[]> {
+    if (this.closed) throw new Error('PostgresEventStore is closed');
+    assertPage({ after: 0, limit: options.limit }, 'claimOutbox');
+    if (!(options.leaseMs > 0)) throw new TypeError('claimOutbox: leaseMs must be positive');
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', [this.schema, CLAIM_LOCK]);
+      const { rows } = await client.query<{ id: string; topic: string; key: string; headers: Record<string, string>; value: unknown }>({
+        name: `${this.schema}.claimOutbox`,
+        text: this.sql.claimOutbox,
+        values: [options.owner, options.limit, options.leaseMs],
+      });
+      await client.query('COMMIT');
+      return rows
+        .map((r) => ({ id: Number(r.id), topic: r.topic, key: r.key, headers: r.headers, value: r.value }))
+        .sort((a, b) => a.id - b.id);
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * A session advisory lock on a connection of its own (not the pool's), kept while held:
+   * it ends with `close()`, or with the connection when the process dies. While held, a
+   * call checks that the connection still answers (if it broke, the lock is gone).
+   */
+  async tryLead(name: string): Promise<boolean> {
+    if (this.closed) return false;
+    let lead = this.leads.get(name);
+    if (!lead) {
+      const client = new pg.Client({ connectionString: this.connectionString });
+      client.on('error', () => {
+        if (this.leads.get(name)?.client === client) this.leads.delete(name);
+        client.end().catch(() => {});
+      });
+      lead = { client, held: false };
+      this.leads.set(name, lead);
+      try {
+        await client.connect();
+      } catch {
+        this.leads.delete(name);
+        await client.end().catch(() => {});
+        return false;
+      }
+    }
+    try {
+      if (lead.held) {
+        await lead.client.query('SELECT 1');
+        return true;
+      }
+      const { rows } = await lead.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
+        `${this.schema}:lead:${name}`,
+      ]);
+      lead.held = rows[0]?.ok === true;
+      return lead.held && !this.closed;
+    } catch {
+      if (this.leads.get(name) === lead) this.leads.delete(name);
+      await lead.client.end().catch(() => {});
+      return false;
+    }
+  }
+
   /** Deletes the rows in the next batch, sharing its transaction instead of paying one of its own. */
   markPublished(ids: readonly number[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('PostgresEventStore is closed'));
@@ -670,6 +763,9 @@ export class PostgresEventStore implements EventStore, ReadModelStore {
       await Promise.allSettled([...this.batches]);
       this.flush();
     }
+    const leads = [...this.leads.values()];
+    this.leads.clear();
+    await Promise.all(leads.map((l) => l.client.end().catch(() => {})));
     await Promise.all([this.pool.end(), this.writers.end()]);
   }
 
@@ -708,6 +804,18 @@ function statements(S: string) {
       WHERE $1::text IS NULL OR recorded_at COLLATE "C" < $1::text COLLATE "C" ORDER BY stream_id, position DESC`,
     readOutbox: `SELECT id, topic, key, headers, value FROM ${S}.outbox
       WHERE id > $1 AND ${SETTLED} ORDER BY id LIMIT $2`,
+    // Free rows (never claimed, or the lease ran out), settled as readOutbox's, and none
+    // whose key has an earlier row another owner still holds: one key's rows stay in order.
+    claimOutbox: `UPDATE ${S}.outbox o
+      SET claimed_by = $1, claimed_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
+      WHERE o.id IN (
+        SELECT c.id FROM ${S}.outbox c
+        WHERE c.${SETTLED} AND (c.claimed_until IS NULL OR c.claimed_until < now())
+          AND NOT EXISTS (
+            SELECT 1 FROM ${S}.outbox p
+            WHERE p.key = c.key AND p.id < c.id AND p.claimed_until >= now() AND p.claimed_by IS DISTINCT FROM $1)
+        ORDER BY c.id LIMIT $2 FOR UPDATE SKIP LOCKED)
+      RETURNING o.id, o.topic, o.key, o.headers, o.value`,
   };
 }
 
