@@ -135,7 +135,7 @@ describe('postgres group commit', () => {
     expect(other).toMatchObject({ ok: true, nextRevision: 0 });
     // One reservation for the batch, handed out in stream order to the accepted requests:
     // consecutive positions (a request retried alone would have left the batch's as a gap).
-    const positions = [opened, followed, other].map((r) => (r.ok ? r.lastGlobalPosition : 0));
+    const positions = [opened, followed, other].map((r) => (r?.ok ? r.lastGlobalPosition : 0));
     expect(positions).toEqual([2, 3, 4]);
     expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.topic)).toEqual([
       'onematter.tasks.samr',

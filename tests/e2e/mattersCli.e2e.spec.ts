@@ -1,18 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../support/server.js';
+import { runCli } from '../support/server.js';
 
 /** `onematter matters` and `onematter matters show <id> [--mermaid]`, as a user runs them (the built CLI). */
-const run = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-};
+const run = (args: string[]) => runCli(args);
 
 describe('onematter matters', () => {
   it('lists every matter with stages, lead departments and conditions', async () => {

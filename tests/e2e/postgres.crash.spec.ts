@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/app.js';
 import { http, startServer, type ServerProcess } from '../support/server.js';
+import { whyUnreachable } from '../support/postgres.js';
 
 const url = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const unreachable = await whyUnreachable(url);
@@ -148,16 +149,3 @@ function expectWholeStream(id: string, events: EventRow[]): void {
   expect(new Set(decisions).size).toBe(decisions.length);
 }
 
-/** undefined when PostgreSQL answers, else why not. */
-async function whyUnreachable(connectionString: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 import { BIN, ROOT } from '../support/server.js';
+import { whyUnreachable } from '../support/postgres.js';
 
 const pgUrl = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgDown = await whyUnreachable(pgUrl);
@@ -123,16 +124,3 @@ for (const backend of backends) {
   });
 }
 
-/** undefined when PostgreSQL answers, else why not. */
-async function whyUnreachable(connectionString: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { http, startServer, type ServerProcess } from '../support/server.js';
 import { assertBuilt, BROKERS, eventually, freshTopics, kafkaDescribe, readTopic } from './support.js';
+import { whyUnreachable } from '../support/postgres.js';
 
 const url = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const unreachable = await whyUnreachable(url);
@@ -157,16 +158,3 @@ suite('two engine processes on one PostgreSQL and one Kafka, one killed in the m
   }, 150_000);
 });
 
-/** undefined when PostgreSQL answers, else why not. */
-async function whyUnreachable(connectionString: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}

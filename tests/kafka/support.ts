@@ -179,7 +179,7 @@ export async function settled(runtime: Runtime, timeoutMs = 60_000): Promise<voi
 export async function startEnterpriseSetup(runtime: Pick<Runtime, 'handler'>, caseId: string = randomUUID()): Promise<string> {
   const r = await runtime.handler.execute(caseId, (now) => ({
     type: 'StartCase',
-    data: { caseId, matter: enterpriseSetupV1.id, applicant: enterpriseSetupV1.exampleApplicant, form: enterpriseSetupV1.example as Record<string, unknown> },
+    data: { caseId, matter: enterpriseSetupV1.id, applicant: enterpriseSetupV1.exampleApplicant!, form: enterpriseSetupV1.example as Record<string, unknown> },
     now,
   }));
   if (!r.ok) throw new Error(`StartCase failed: ${r.error.kind} ${r.error.message}`);

@@ -61,3 +61,16 @@ export async function http<T = unknown>(url: string, init?: { method?: string; b
   const text = await r.text();
   return { status: r.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
+
+/** Runs the built CLI to completion, as a user would, and returns its exit code and output. */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}

@@ -80,7 +80,7 @@ export const given = (history: CaseCommand[]) => ({
     const { state } = run(history);
     const result = decide(catalogue, command, state);
     return {
-      then: (expected: Partial<CaseEvent>[]) => {
+      then: (expected: { type: string; data?: Record<string, unknown> }[]) => {
         expect(result.ok, result.ok ? '' : `${result.error.kind}: ${result.error.message}`).toBe(true);
         if (result.ok) expect(result.value).toMatchObject(expected);
       },
