@@ -77,18 +77,32 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
     tasks[step] = { ...f.tasks[step], ...patch };
     return { ...f, tasks };
   };
-  /** Closes the open pauses that match; returns the pauses and how many stay open. */
+  /**
+   * Closes the open pauses that match; returns the pauses and how many stay open.
+   * A long case has many closed pauses and few open ones, near the end: scan back
+   * only until every open pause was seen, and copy the array with `slice` (a case
+   * with thousands of 补正 rounds must still replay in milliseconds).
+   */
   const closePauses = (which: (p: PauseFact) => boolean, at: string): { pauses: readonly PauseFact[]; openPauses: number } => {
     if (f.openPauses === 0) return { pauses: f.pauses, openPauses: 0 };
-    let closed = 0;
-    const pauses = f.pauses.map((p) => {
-      if (p.to !== undefined || !which(p)) return p;
-      closed++;
-      return { ...p, to: at };
-    });
-    return closed === 0 ? { pauses: f.pauses, openPauses: f.openPauses } : { pauses, openPauses: f.openPauses - closed };
+    const hits: number[] = [];
+    let seen = 0;
+    for (let i = f.pauses.length - 1; i >= 0 && seen < f.openPauses; i--) {
+      const p = f.pauses[i]!;
+      if (p.to !== undefined) continue;
+      seen++;
+      if (which(p)) hits.push(i);
+    }
+    if (hits.length === 0) return { pauses: f.pauses, openPauses: f.openPauses };
+    const pauses = f.pauses.slice();
+    for (const i of hits) pauses[i] = { ...pauses[i]!, to: at };
+    return { pauses, openPauses: f.openPauses - hits.length };
   };
-
+  const addPause = (p: PauseFact): readonly PauseFact[] => {
+    const pauses = f.pauses.slice();
+    pauses.push(p);
+    return pauses;
+  };
   switch (e.type) {
     case 'TaskDispatched':
       return f.tasks[e.data.step]?.startedAt ? f : setTask(e.data.step, { startedAt: e.data.at });
@@ -107,7 +121,7 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
     case 'SupplementRequested': {
       const open = f.openPauses > 0 && f.pauses.some((p) => p.cause === 'supplement' && p.step === e.data.step && p.to === undefined);
       if (open) return f;
-      return { ...f, pauses: [...f.pauses, { cause: 'supplement', step: e.data.step, from: e.data.at }], openPauses: f.openPauses + 1 };
+      return { ...f, pauses: addPause({ cause: 'supplement', step: e.data.step, from: e.data.at }), openPauses: f.openPauses + 1 };
     }
     case 'SupplementProvided':
       return { ...f, ...closePauses((p) => p.cause === 'supplement', e.data.at) };
@@ -120,7 +134,7 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
         ...(e.data.note !== undefined ? { note: e.data.note } : {}),
         from: e.data.at,
       };
-      return { ...f, pauses: [...f.pauses, pause], openPauses: f.openPauses + 1 };
+      return { ...f, pauses: addPause(pause), openPauses: f.openPauses + 1 };
     }
     case 'SpecialProcedureEnded': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
