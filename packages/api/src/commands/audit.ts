@@ -33,6 +33,8 @@ interface StoreFlags {
   dataDir: string;
   store: 'sqlite' | 'memory' | 'postgres' | 'kurrentdb';
   pgUrl?: string;
+  pgSchema?: string;
+  kurrentdbUrl?: string;
 }
 
 interface ReaderFlags {
@@ -56,11 +58,12 @@ function storeConfigOf(f: StoreFlags): StoreConfig {
     }
     case 'postgres':
       if (!f.pgUrl) throw new UsageError('--store postgres needs --pg-url (or ONEMATTER_PG_URL)');
-      return { kind: 'postgres', url: f.pgUrl, ...(process.env.ONEMATTER_PG_SCHEMA ? { schema: process.env.ONEMATTER_PG_SCHEMA } : {}) };
+      return { kind: 'postgres', url: f.pgUrl, ...(f.pgSchema ? { schema: f.pgSchema } : {}) };
     case 'memory':
       throw new UsageError('--store memory lives inside a server process; an audit command reads a durable store (sqlite or postgres)');
     case 'kurrentdb':
-      throw new UsageError('--store kurrentdb is not available in this build yet; use sqlite or postgres');
+      if (!f.kurrentdbUrl) throw new UsageError('--store kurrentdb needs --kurrentdb-url (or ONEMATTER_KURRENTDB_URL)');
+      return { kind: 'kurrentdb', url: f.kurrentdbUrl };
   }
 }
 

@@ -10,6 +10,7 @@ export interface StoreFlags {
   dataDir: string;
   store: RuntimeConfig['store'];
   pgUrl?: string;
+  pgSchema?: string;
   kurrentdbUrl?: string;
 }
 
@@ -22,6 +23,7 @@ export async function withStore<T>(f: StoreFlags, work: (store: EventStore) => P
     store: f.store,
     dataDir: resolve(f.dataDir),
     ...(f.pgUrl ? { pgUrl: f.pgUrl } : {}),
+    ...(f.pgSchema ? { pgSchema: f.pgSchema } : {}),
     ...(f.kurrentdbUrl ? { kurrentdbUrl: f.kurrentdbUrl } : {}),
   });
   try {
