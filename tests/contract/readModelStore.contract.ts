@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventStore, ReadModelDocument, ReadModelStore } from '@onematter/engine';
 
-type Store = EventStore & ReadModelStore;
+type Store = EventStore & { readonly readModels: ReadModelStore };
 
 export const readModelStoreContract = (
   name: string,
@@ -30,25 +30,25 @@ export const readModelStoreContract = (
 
     it('starts empty, at checkpoint 0', async () => {
       const store = await fresh();
-      expect(await store.readModelCheckpoint('case-list')).toBe(0);
-      expect(await store.getDocuments('case-list', ['a'])).toEqual([]);
-      expect(await store.queryDocuments('case-list', { limit: 10 })).toEqual([]);
-      expect(await store.queryDocuments('case-list', { tags: ['status:completed'], limit: 10 })).toEqual([]);
-      expect(await store.countDocuments('case-list')).toBe(0);
+      expect(await store.readModels.readModelCheckpoint('case-list')).toBe(0);
+      expect(await store.readModels.getDocuments('case-list', ['a'])).toEqual([]);
+      expect(await store.readModels.queryDocuments('case-list', { limit: 10 })).toEqual([]);
+      expect(await store.readModels.queryDocuments('case-list', { tags: ['status:completed'], limit: 10 })).toEqual([]);
+      expect(await store.readModels.countDocuments('case-list')).toBe(0);
     });
 
     it('saves documents with their checkpoint, which readCheckpoint reports too', async () => {
       const store = await fresh();
       const a = doc('case-a', 3, ['status:in-progress', 'department:samr'], { 名称: '一件事', zeta: 1, alpha: [1, null] });
-      expect(await store.commitReadModel('case-list', { expected: 0, checkpoint: 7, upserts: [a], deletes: [] })).toBe(true);
-      expect(await store.readModelCheckpoint('case-list')).toBe(7);
+      expect(await store.readModels.commitReadModel('case-list', { expected: 0, checkpoint: 7, upserts: [a], deletes: [] })).toBe(true);
+      expect(await store.readModels.readModelCheckpoint('case-list')).toBe(7);
       expect(await store.readCheckpoint('case-list')).toBe(7);
-      const [back] = await store.getDocuments('case-list', ['case-a', 'case-missing']);
+      const [back] = await store.readModels.getDocuments('case-list', ['case-a', 'case-missing']);
       expect(back).toEqual(a);
       expect(JSON.stringify(back!.doc)).toBe(JSON.stringify(a.doc));
       // The store keeps its own copy.
       (back!.doc as { zeta: number }).zeta = 99;
-      expect((await store.getDocuments('case-list', ['case-a']))[0]!.doc).toEqual(a.doc);
+      expect((await store.readModels.getDocuments('case-list', ['case-a']))[0]!.doc).toEqual(a.doc);
     });
 
     it('answers queries by every given tag, newest position first, below a cursor, up to a limit', async () => {
@@ -59,8 +59,8 @@ export const readModelStoreContract = (
         doc('c3', 5, ['status:in-progress', 'department:tax', 'task:tax:pending']),
         doc('c4', 9, ['status:in-progress', 'department:samr', 'department:tax', 'task:samr:pending']),
       ];
-      await store.commitReadModel('case-list', { expected: 0, checkpoint: 20, upserts: docs, deletes: [] });
-      const keys = async (q: { tags?: string[]; before?: number; limit: number }) => (await store.queryDocuments('case-list', q)).map((d) => d.key);
+      await store.readModels.commitReadModel('case-list', { expected: 0, checkpoint: 20, upserts: docs, deletes: [] });
+      const keys = async (q: { tags?: string[]; before?: number; limit: number }) => (await store.readModels.queryDocuments('case-list', q)).map((d) => d.key);
       expect(await keys({ limit: 10 })).toEqual(['c4', 'c3', 'c2', 'c1']);
       expect(await keys({ tags: ['department:samr'], limit: 10 })).toEqual(['c4', 'c2', 'c1']);
       expect(await keys({ tags: ['task:samr:pending', 'status:in-progress'], limit: 10 })).toEqual(['c4', 'c2']);
@@ -68,75 +68,75 @@ export const readModelStoreContract = (
       expect(await keys({ tags: ['department:samr'], before: 9, limit: 1 })).toEqual(['c2']);
       expect(await keys({ before: 5, limit: 10 })).toEqual(['c2', 'c1']);
       expect(await keys({ tags: ['status:rejected'], limit: 10 })).toEqual([]);
-      expect(await store.countDocuments('case-list')).toBe(4);
-      expect(await store.countDocuments('case-list', 'status:in-progress')).toBe(3);
+      expect(await store.readModels.countDocuments('case-list')).toBe(4);
+      expect(await store.readModels.countDocuments('case-list', 'status:in-progress')).toBe(3);
     });
 
     it('replaces a document and its tags on upsert, and forgets it on delete', async () => {
       const store = await fresh();
-      await store.commitReadModel('case-list', {
+      await store.readModels.commitReadModel('case-list', {
         expected: 0,
         checkpoint: 2,
         upserts: [doc('c1', 1, ['status:in-progress', 'task:samr:pending']), doc('c2', 2, ['status:in-progress'])],
         deletes: [],
       });
       expect(
-        await store.commitReadModel('case-list', {
+        await store.readModels.commitReadModel('case-list', {
           expected: 2,
           checkpoint: 4,
           upserts: [doc('c1', 1, ['status:completed'], { done: true })],
           deletes: ['c2', 'never-there'],
         }),
       ).toBe(true);
-      expect(await store.queryDocuments('case-list', { tags: ['task:samr:pending'], limit: 10 })).toEqual([]);
-      expect(await store.queryDocuments('case-list', { tags: ['status:in-progress'], limit: 10 })).toEqual([]);
-      expect(await store.queryDocuments('case-list', { tags: ['status:completed'], limit: 10 })).toEqual([doc('c1', 1, ['status:completed'], { done: true })]);
-      expect(await store.getDocuments('case-list', ['c2'])).toEqual([]);
-      expect(await store.countDocuments('case-list')).toBe(1);
+      expect(await store.readModels.queryDocuments('case-list', { tags: ['task:samr:pending'], limit: 10 })).toEqual([]);
+      expect(await store.readModels.queryDocuments('case-list', { tags: ['status:in-progress'], limit: 10 })).toEqual([]);
+      expect(await store.readModels.queryDocuments('case-list', { tags: ['status:completed'], limit: 10 })).toEqual([doc('c1', 1, ['status:completed'], { done: true })]);
+      expect(await store.readModels.getDocuments('case-list', ['c2'])).toEqual([]);
+      expect(await store.readModels.countDocuments('case-list')).toBe(1);
     });
 
     it('refuses a commit computed on a checkpoint another writer has moved, and lets one of two racing commits win', async () => {
       const store = await fresh();
-      await store.commitReadModel('case-list', { expected: 0, checkpoint: 5, upserts: [doc('c1', 1, ['a'])], deletes: [] });
-      expect(await store.commitReadModel('case-list', { expected: 3, checkpoint: 9, upserts: [doc('c9', 9, ['a'])], deletes: ['c1'] })).toBe(false);
-      expect((await store.queryDocuments('case-list', { limit: 10 })).map((d) => d.key)).toEqual(['c1']);
-      expect(await store.readModelCheckpoint('case-list')).toBe(5);
+      await store.readModels.commitReadModel('case-list', { expected: 0, checkpoint: 5, upserts: [doc('c1', 1, ['a'])], deletes: [] });
+      expect(await store.readModels.commitReadModel('case-list', { expected: 3, checkpoint: 9, upserts: [doc('c9', 9, ['a'])], deletes: ['c1'] })).toBe(false);
+      expect((await store.readModels.queryDocuments('case-list', { limit: 10 })).map((d) => d.key)).toEqual(['c1']);
+      expect(await store.readModels.readModelCheckpoint('case-list')).toBe(5);
 
       const racing = await Promise.all(
         [6, 7, 8].map((checkpoint) =>
-          store.commitReadModel('case-list', { expected: 5, checkpoint, upserts: [doc(`c${checkpoint}`, checkpoint, ['a'])], deletes: [] }),
+          store.readModels.commitReadModel('case-list', { expected: 5, checkpoint, upserts: [doc(`c${checkpoint}`, checkpoint, ['a'])], deletes: [] }),
         ),
       );
       expect(racing.filter(Boolean)).toHaveLength(1);
       const winner = [6, 7, 8][racing.indexOf(true)]!;
-      expect(await store.readModelCheckpoint('case-list')).toBe(winner);
-      expect((await store.queryDocuments('case-list', { limit: 10 })).map((d) => d.key)).toEqual([`c${winner}`, 'c1']);
+      expect(await store.readModels.readModelCheckpoint('case-list')).toBe(winner);
+      expect((await store.readModels.queryDocuments('case-list', { limit: 10 })).map((d) => d.key)).toEqual([`c${winner}`, 'c1']);
     });
 
     it('keeps projections apart, and resets one to start a rebuild from 0', async () => {
       const store = await fresh();
-      await store.commitReadModel('case-list', { expected: 0, checkpoint: 4, upserts: [doc('k', 1, ['t'])], deletes: [] });
-      await store.commitReadModel('work-queue', { expected: 0, checkpoint: 3, upserts: [doc('k', 2, ['t'], { other: true })], deletes: [] });
-      expect((await store.getDocuments('work-queue', ['k']))[0]!.doc).toEqual({ other: true });
-      await store.resetReadModel('case-list');
-      expect(await store.readModelCheckpoint('case-list')).toBe(0);
-      expect(await store.queryDocuments('case-list', { tags: ['t'], limit: 10 })).toEqual([]);
-      expect(await store.readModelCheckpoint('work-queue')).toBe(3);
-      expect(await store.countDocuments('work-queue', 't')).toBe(1);
-      expect(await store.commitReadModel('case-list', { expected: 0, checkpoint: 1, upserts: [doc('k', 1, ['t'])], deletes: [] })).toBe(true);
+      await store.readModels.commitReadModel('case-list', { expected: 0, checkpoint: 4, upserts: [doc('k', 1, ['t'])], deletes: [] });
+      await store.readModels.commitReadModel('work-queue', { expected: 0, checkpoint: 3, upserts: [doc('k', 2, ['t'], { other: true })], deletes: [] });
+      expect((await store.readModels.getDocuments('work-queue', ['k']))[0]!.doc).toEqual({ other: true });
+      await store.readModels.resetReadModel('case-list');
+      expect(await store.readModels.readModelCheckpoint('case-list')).toBe(0);
+      expect(await store.readModels.queryDocuments('case-list', { tags: ['t'], limit: 10 })).toEqual([]);
+      expect(await store.readModels.readModelCheckpoint('work-queue')).toBe(3);
+      expect(await store.readModels.countDocuments('work-queue', 't')).toBe(1);
+      expect(await store.readModels.commitReadModel('case-list', { expected: 0, checkpoint: 1, upserts: [doc('k', 1, ['t'])], deletes: [] })).toBe(true);
     });
 
     if (options.reopen) {
       it('keeps documents and checkpoints across close and reopen', async () => {
         const store = await fresh();
         const a = doc('case-a', 3, ['status:in-progress'], { n: 1 });
-        await store.commitReadModel('case-list', { expected: 0, checkpoint: 7, upserts: [a], deletes: [] });
+        await store.readModels.commitReadModel('case-list', { expected: 0, checkpoint: 7, upserts: [a], deletes: [] });
         await store.close();
         const again = await options.reopen!(store);
         others.push(again);
         await again.init();
-        expect(await again.readModelCheckpoint('case-list')).toBe(7);
-        expect(await again.queryDocuments('case-list', { tags: ['status:in-progress'], limit: 10 })).toEqual([a]);
+        expect(await again.readModels.readModelCheckpoint('case-list')).toBe(7);
+        expect(await again.readModels.queryDocuments('case-list', { tags: ['status:in-progress'], limit: 10 })).toEqual([a]);
       });
     }
   });

@@ -117,7 +117,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   });
   const caseList = new CaseListProjection({
     store,
-    readModels: store,
+    readModels: store.readModels,
     lastAppended: appends.lastAppended,
     onError: (error) => log.error({ err: error }, 'case list projection: catch-up failed, will retry'),
   });

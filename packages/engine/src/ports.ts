@@ -173,7 +173,8 @@ export interface ReadModelChange {
  * Where projections keep their read models: in the event store's own database (a table
  * in SQLite and PostgreSQL, maps in memory), so they survive restarts and each batch of
  * changes is saved in one transaction with its checkpoint. The checkpoint is the one
- * `EventStore.readCheckpoint(projection)` reports. Every store implements it and passes
+ * `EventStore.readCheckpoint(projection)` reports. Every store carries one as its
+ * `readModels` (see `Store` in @onematter/adapters), which passes
  * tests/contract/readModelStore.contract.ts.
  */
 export interface ReadModelStore {

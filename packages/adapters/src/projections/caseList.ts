@@ -113,7 +113,7 @@ function put(docs: ProjectionDocuments<CaseSummary>, c: CaseSummary): void {
 
 export interface CaseListOptions {
   store: EventStore;
-  /** Where the read models are kept: the store itself (every store implements ReadModelStore). */
+  /** Where the read models are kept: the store's own `readModels`, in the same database. */
   readModels: ReadModelStore;
   /**
    * The highest global position this process has had acknowledged (see trackAppends):

@@ -30,7 +30,7 @@ async function write(store: MemoryEventStore, stream: string, from: number, coun
 }
 
 const counts = async (store: MemoryEventStore) =>
-  Object.fromEntries((await store.queryDocuments('counter', { limit: 100 })).map((d) => [d.key, (d.doc as { count: number }).count]));
+  Object.fromEntries((await store.readModels.queryDocuments('counter', { limit: 100 })).map((d) => [d.key, (d.doc as { count: number }).count]));
 
 describe('a projection runner', () => {
   it('applies every event once, in batches, each committed with its checkpoint', async () => {
@@ -38,38 +38,38 @@ describe('a projection runner', () => {
     await write(store, 'a', 0, 5);
     await write(store, 'b', 0, 3);
     await write(store, 'a', 5, 2);
-    const runner = new ProjectionRunner({ store, readModels: store, projection: counter, batchSize: 3 });
+    const runner = new ProjectionRunner({ store, readModels: store.readModels, projection: counter, batchSize: 3 });
     await runner.catchUp();
     expect(await counts(store)).toEqual({ a: 7, b: 3 });
     expect(runner.position).toBe(10);
     expect(await store.readCheckpoint('counter')).toBe(10);
-    expect((await store.queryDocuments('counter', { tags: ['odd'], limit: 10 })).map((d) => d.key)).toEqual(['b', 'a']);
+    expect((await store.readModels.queryDocuments('counter', { tags: ['odd'], limit: 10 })).map((d) => d.key)).toEqual(['b', 'a']);
   });
 
   it('resumes from its checkpoint after a restart, without applying an event twice', async () => {
     const store = new MemoryEventStore();
     await write(store, 'a', 0, 4);
-    await new ProjectionRunner({ store, readModels: store, projection: counter }).catchUp();
+    await new ProjectionRunner({ store, readModels: store.readModels, projection: counter }).catchUp();
     await write(store, 'a', 4, 2);
     await write(store, 'b', 0, 1);
     // A new process: nothing in memory, the read model and its checkpoint in the store.
-    const again = new ProjectionRunner({ store, readModels: store, projection: counter });
+    const again = new ProjectionRunner({ store, readModels: store.readModels, projection: counter });
     await again.catchUp();
-    const [a] = await store.getDocuments('counter', ['a']);
+    const [a] = await store.readModels.getDocuments('counter', ['a']);
     expect((a!.doc as { seen: number[] }).seen).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await counts(store)).toEqual({ a: 6, b: 1 });
   });
 
   it('lets two runners on one database share the work: each event applied exactly once', async () => {
     const store = new MemoryEventStore();
-    const one = new ProjectionRunner({ store, readModels: store, projection: counter, batchSize: 2 });
-    const two = new ProjectionRunner({ store, readModels: store, projection: counter, batchSize: 3 });
+    const one = new ProjectionRunner({ store, readModels: store.readModels, projection: counter, batchSize: 2 });
+    const two = new ProjectionRunner({ store, readModels: store.readModels, projection: counter, batchSize: 3 });
     for (let round = 0; round < 5; round++) {
       await write(store, 'a', round * 3, 3);
       await write(store, `s${round}`, 0, 1);
       await Promise.all([one.catchUp(), two.catchUp(), one.catchUp()]);
     }
-    const [a] = await store.getDocuments('counter', ['a']);
+    const [a] = await store.readModels.getDocuments('counter', ['a']);
     expect((a!.doc as { seen: number[] }).seen).toEqual([1, 2, 3, 5, 6, 7, 9, 10, 11, 13, 14, 15, 17, 18, 19]);
     expect(await counts(store)).toEqual({ a: 15, s0: 1, s1: 1, s2: 1, s3: 1, s4: 1 });
   });
@@ -77,12 +77,12 @@ describe('a projection runner', () => {
   it('rebuilds the same read model from scratch, while another runner follows it', async () => {
     const store = new MemoryEventStore();
     for (let i = 0; i < 6; i++) await write(store, `s${i % 3}`, Math.floor(i / 3), 1);
-    const follower = new ProjectionRunner({ store, readModels: store, projection: counter });
+    const follower = new ProjectionRunner({ store, readModels: store.readModels, projection: counter });
     await follower.catchUp();
-    const before = await store.queryDocuments('counter', { limit: 100 });
-    const rebuilt = await new ProjectionRunner({ store, readModels: store, projection: counter }).rebuild();
+    const before = await store.readModels.queryDocuments('counter', { limit: 100 });
+    const rebuilt = await new ProjectionRunner({ store, readModels: store.readModels, projection: counter }).rebuild();
     expect(rebuilt).toEqual({ position: 6, documents: 3 });
-    expect(await store.queryDocuments('counter', { limit: 100 })).toEqual(before);
+    expect(await store.readModels.queryDocuments('counter', { limit: 100 })).toEqual(before);
     // The follower's cache is stale now; its next commit is refused and it picks up from the rebuilt checkpoint.
     await write(store, 's0', 2, 1);
     await follower.catchUp();
@@ -91,7 +91,7 @@ describe('a projection runner', () => {
 
   it('waits for a target position it cannot read yet, then gives up after the timeout', async () => {
     const store = new MemoryEventStore();
-    const runner = new ProjectionRunner({ store, readModels: store, projection: counter });
+    const runner = new ProjectionRunner({ store, readModels: store.readModels, projection: counter });
     const waiting = runner.catchUp(1, 2_000);
     setTimeout(() => void write(store, 'late', 0, 1), 30);
     await waiting;

@@ -14,7 +14,7 @@ export { MemoryReadModels } from './memoryReadModels.js';
 export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.js';
 
 /** What `openStore` gives: the event store, which keeps the read models in the same database. */
-export type Store = EventStore & ReadModelStore;
+export type Store = EventStore & { readonly readModels: ReadModelStore };
 
 /** Which store to open. */
 export type StoreConfig =

@@ -72,9 +72,6 @@ import type {
   EventStore,
   OutboxMessage,
   OutboxRecord,
-  ReadModelChange,
-  ReadModelDocument,
-  ReadModelStore,
   StoredEvent,
   StreamHead,
 } from '@onematter/engine';
@@ -117,14 +114,14 @@ const REMEMBERED = 10_000;
 type Resolved = ResolvedEvent | AllStreamResolvedEvent;
 type RecordedEvent = NonNullable<Resolved['event']>;
 
-export class KurrentDbEventStore implements EventStore, ReadModelStore {
+export class KurrentDbEventStore implements EventStore {
   private readonly client: KurrentDBClient;
   private readonly casePrefix: string;
   private readonly checkpointPrefix: string;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly published = new Set<number>();
   private readonly readModelCheckpoints = new Map<string, number>();
-  private readonly readModels = new MemoryReadModels(this.readModelCheckpoints);
+  readonly readModels = new MemoryReadModels(this.readModelCheckpoints, () => this.assertOpen());
   private readonly cappedCheckpoints = new Set<string>();
   private readonly remembered = new Map<number, number>();
   /** Every message with an id up to this one has been published (saved in a checkpoint stream). */
@@ -295,35 +292,6 @@ export class KurrentDbEventStore implements EventStore, ReadModelStore {
     await this.writeCheckpointStream(name, position);
   }
 
-  readModelCheckpoint(projection: string): Promise<number> {
-    this.assertOpen();
-    return this.readModels.readModelCheckpoint(projection);
-  }
-
-  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
-    this.assertOpen();
-    return this.readModels.commitReadModel(projection, change);
-  }
-
-  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
-    this.assertOpen();
-    return this.readModels.getDocuments(projection, keys);
-  }
-
-  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
-    this.assertOpen();
-    return this.readModels.queryDocuments(projection, query);
-  }
-
-  countDocuments(projection: string, tag?: string): Promise<number> {
-    this.assertOpen();
-    return this.readModels.countDocuments(projection, tag);
-  }
-
-  resetReadModel(projection: string): Promise<void> {
-    this.assertOpen();
-    return this.readModels.resetReadModel(projection);
-  }
 
   /** Lets appends already accepted finish, then disconnects. */
   async close(): Promise<void> {

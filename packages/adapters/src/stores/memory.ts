@@ -6,9 +6,6 @@
  * change what is stored (and values JSON cannot keep are lost here too).
  */
 import type {
-  ReadModelChange,
-  ReadModelDocument,
-  ReadModelStore,
   AppendRequest,
   AppendResult,
   EventStore,
@@ -39,7 +36,7 @@ interface OutboxRow {
   value: string;
 }
 
-export class MemoryEventStore implements EventStore, ReadModelStore {
+export class MemoryEventStore implements EventStore {
   private readonly all: Row[] = [];
   private readonly streams = new Map<string, Row[]>();
   private readonly outbox = new Map<number, OutboxRow>();
@@ -144,37 +141,8 @@ export class MemoryEventStore implements EventStore, ReadModelStore {
 
   private readonly checkpoints = new Map<string, number>();
   /** Read models share the checkpoints: `readCheckpoint(projection)` reports theirs. */
-  private readonly readModels = new MemoryReadModels(this.checkpoints);
+  readonly readModels = new MemoryReadModels(this.checkpoints, () => this.assertOpen());
 
-  readModelCheckpoint(projection: string): Promise<number> {
-    this.assertOpen();
-    return this.readModels.readModelCheckpoint(projection);
-  }
-
-  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
-    this.assertOpen();
-    return this.readModels.commitReadModel(projection, change);
-  }
-
-  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
-    this.assertOpen();
-    return this.readModels.getDocuments(projection, keys);
-  }
-
-  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
-    this.assertOpen();
-    return this.readModels.queryDocuments(projection, query);
-  }
-
-  countDocuments(projection: string, tag?: string): Promise<number> {
-    this.assertOpen();
-    return this.readModels.countDocuments(projection, tag);
-  }
-
-  resetReadModel(projection: string): Promise<void> {
-    this.assertOpen();
-    return this.readModels.resetReadModel(projection);
-  }
 
   async readCheckpoint(name: string): Promise<number> {
     this.assertOpen();

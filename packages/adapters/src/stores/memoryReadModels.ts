@@ -17,13 +17,19 @@ interface Row {
 export class MemoryReadModels implements ReadModelStore {
   private readonly models = new Map<string, Map<string, Row>>();
 
-  constructor(private readonly checkpoints: Map<string, number> = new Map()) {}
+  /** `assertOpen` is the owner's: a closed store's read models refuse like the store does. */
+  constructor(
+    private readonly checkpoints: Map<string, number> = new Map(),
+    private readonly assertOpen: () => void = () => {},
+  ) {}
 
   async readModelCheckpoint(projection: string): Promise<number> {
+    this.assertOpen();
     return this.checkpoints.get(projection) ?? 0;
   }
 
   async commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
+    this.assertOpen();
     // Serialized before the check: a failure writes nothing.
     const rows = change.upserts.map((d) => ({ key: d.key, position: d.position, tags: [...d.tags], doc: toJsonText(d.doc) }));
     await Promise.resolve(); // like a round trip: concurrent commits interleave before the check
@@ -36,6 +42,7 @@ export class MemoryReadModels implements ReadModelStore {
   }
 
   async getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
+    this.assertOpen();
     const model = this.model(projection);
     return [...new Set(keys)].flatMap((k) => {
       const row = model.get(k);
@@ -44,6 +51,7 @@ export class MemoryReadModels implements ReadModelStore {
   }
 
   async queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+    this.assertOpen();
     const tags = query.tags ?? [];
     const before = query.before ?? Number.POSITIVE_INFINITY;
     return [...this.model(projection).values()]
@@ -54,12 +62,14 @@ export class MemoryReadModels implements ReadModelStore {
   }
 
   async countDocuments(projection: string, tag?: string): Promise<number> {
+    this.assertOpen();
     let n = 0;
     for (const r of this.model(projection).values()) if (tag === undefined || r.tags.includes(tag)) n++;
     return n;
   }
 
   async resetReadModel(projection: string): Promise<void> {
+    this.assertOpen();
     this.models.delete(projection);
     this.checkpoints.delete(projection);
   }

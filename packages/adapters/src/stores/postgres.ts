@@ -57,9 +57,6 @@
  */
 import pg from 'pg';
 import type {
-  ReadModelChange,
-  ReadModelDocument,
-  ReadModelStore,
   AppendRequest,
   AppendResult,
   EventStore,
@@ -281,7 +278,7 @@ const EVENT_COLUMNS = 'global_position, stream_id, position, type, data, metadat
 /** Rows of transactions that may still commit are not shown: see the file comment. */
 const SETTLED = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
-export class PostgresEventStore implements EventStore, ReadModelStore {
+export class PostgresEventStore implements EventStore {
   private readonly pool: pg.Pool;
   private readonly writers: pg.Pool;
   private readonly schema: string;
@@ -709,35 +706,12 @@ export class PostgresEventStore implements EventStore, ReadModelStore {
 
   /** Read models live in this schema too (postgresReadModels.ts), with their checkpoints in `checkpoints`. */
   private models?: PostgresReadModels;
-  private get readModels(): PostgresReadModels {
+  get readModels(): PostgresReadModels {
     return (this.models ??= new PostgresReadModels(this.pool, this.S, () => {
       if (this.closed) throw new Error('PostgresEventStore is closed');
     }));
   }
 
-  readModelCheckpoint(projection: string): Promise<number> {
-    return this.readModels.readModelCheckpoint(projection);
-  }
-
-  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
-    return this.readModels.commitReadModel(projection, change);
-  }
-
-  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
-    return this.readModels.getDocuments(projection, keys);
-  }
-
-  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
-    return this.readModels.queryDocuments(projection, query);
-  }
-
-  countDocuments(projection: string, tag?: string): Promise<number> {
-    return this.readModels.countDocuments(projection, tag);
-  }
-
-  resetReadModel(projection: string): Promise<void> {
-    return this.readModels.resetReadModel(projection);
-  }
 
   async readCheckpoint(name: string): Promise<number> {
     if (this.closed) throw new Error('PostgresEventStore is closed');

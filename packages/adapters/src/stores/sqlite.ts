@@ -21,9 +21,6 @@
  */
 import Database from 'better-sqlite3';
 import type {
-  ReadModelChange,
-  ReadModelDocument,
-  ReadModelStore,
   AppendRequest,
   AppendResult,
   EventStore,
@@ -145,7 +142,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-export class SqliteEventStore implements EventStore, ReadModelStore {
+export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly maxBatch: number;
   private statements: Statements | undefined;
@@ -252,33 +249,10 @@ export class SqliteEventStore implements EventStore, ReadModelStore {
 
   /** Read models live in this file too (sqliteReadModels.ts), with their checkpoints in `checkpoints`. */
   private models?: SqliteReadModels;
-  private get readModels(): SqliteReadModels {
+  get readModels(): SqliteReadModels {
     return (this.models ??= new SqliteReadModels(this.db, () => void this.ready()));
   }
 
-  readModelCheckpoint(projection: string): Promise<number> {
-    return this.readModels.readModelCheckpoint(projection);
-  }
-
-  commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
-    return this.readModels.commitReadModel(projection, change);
-  }
-
-  getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {
-    return this.readModels.getDocuments(projection, keys);
-  }
-
-  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
-    return this.readModels.queryDocuments(projection, query);
-  }
-
-  countDocuments(projection: string, tag?: string): Promise<number> {
-    return this.readModels.countDocuments(projection, tag);
-  }
-
-  resetReadModel(projection: string): Promise<void> {
-    return this.readModels.resetReadModel(projection);
-  }
 
   async saveCheckpoint(name: string, position: number): Promise<void> {
     this.ready().saveCheckpoint.run(name, position, new Date().toISOString());

@@ -30,7 +30,7 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
       await withStore(f, async (store) => {
         for (const projection of chosen) {
           const t0 = performance.now();
-          const runner = new ProjectionRunner({ store, readModels: store, projection });
+          const runner = new ProjectionRunner({ store, readModels: store.readModels, projection });
           const { position, documents } = await runner.rebuild();
           const seconds = ((performance.now() - t0) / 1000).toFixed(2);
           process.stdout.write(`${projection.name}: rebuilt from the events up to global position ${position}: ${documents} documents in ${seconds} s\n`);
@@ -44,8 +44,8 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
       await withStore(f, async (store) => {
         const head = await store.headPosition();
         for (const projection of readModelProjections) {
-          const checkpoint = await store.readModelCheckpoint(projection.name);
-          const documents = await store.countDocuments(projection.name);
+          const checkpoint = await store.readModels.readModelCheckpoint(projection.name);
+          const documents = await store.readModels.countDocuments(projection.name);
           process.stdout.write(`${projection.name}: at ${checkpoint} of ${head} (${documents} documents)\n`);
         }
       });
