@@ -1,24 +1,9 @@
 /** Everything the user sees is in Chinese: names for the API's codes. */
 
-/** Department names (the engine's DEPARTMENT_NAMES; copied so the bundle needs no engine code). */
-export const DEPARTMENT_NAMES: Record<string, string> = {
-  samr: '市场监督管理局',
-  psb: '公安局',
-  tax: '税务局',
-  bank: '商业银行',
-  hrss: '人力资源和社会保障局',
-  nhsa: '医疗保障局',
-  hpf: '住房公积金管理中心',
-  water: '供水公司',
-  power: '供电公司',
-  gas: '燃气公司',
-  heat: '供热公司',
-  telecom: '通信运营商',
-  nrb: '自然资源和规划局',
-  hc: '卫生健康委员会',
-  edu: '教育局',
-  ca: '民政局',
-};
+import { DEPARTMENT_NAMES as NAMES } from '@onematter/engine/departments';
+
+/** Department names: the engine's own list, bundled as it is. */
+export const DEPARTMENT_NAMES: Readonly<Record<string, string>> = NAMES;
 export const departmentName = (id: string | null | undefined): string => (id ? (DEPARTMENT_NAMES[id] ?? id) : '');
 
 export const CASE_STATUS: Record<string, { text: string; color: string }> = {
