@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../packages/adapters/src/stores/index.js';
+import { eventHash, genesisHash } from '../../packages/engine/src/index.js';
 import { SEEDED, cli, seedAuditStore } from '../support/audit.js';
 
 let root: string;
@@ -127,6 +128,38 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
     expect(r.stdout).toContain(`case ${SEEDED.a}: first bad position 9`);
     expect(r.stdout).toContain(`case ${SEEDED.b}: first bad position 2`);
     expect(r.stderr).toContain(`${SEEDED.a}@9, ${SEEDED.b}@2`);
+  });
+
+  it('finds clean a store holding the same content as other JSON text (members reordered, spaces), as an older writer left it', async () => {
+    const dir = storeCopy((db) => {
+      const rows = db.prepare<[string], { position: number; data: string; metadata: string }>('SELECT position, data, metadata FROM events WHERE stream_id = ?').all(SEEDED.a);
+      const reordered = (text: string) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(text) as object).reverse()), null, 1);
+      for (const r of rows) db.prepare('UPDATE events SET data = ?, metadata = ? WHERE stream_id = ? AND position = ?').run(reordered(r.data), reordered(r.metadata), SEEDED.a, r.position);
+    });
+    const r = await cli(['audit', 'verify', '--all', '--data-dir', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/OK 校验通过/);
+  });
+
+  it('names an event whose text was moved between its data and its metadata, although the two joined are unchanged', async () => {
+    // An event whose data has a "metadata" member: its hashed text holds `,"metadata":` twice.
+    const dir = storeCopy();
+    const store = new SqliteEventStore({ file: join(dir, 'onematter.db') });
+    await store.init();
+    const streamId = 'crafted-case';
+    const recordedAt = new Date().toISOString();
+    const fields = { streamId, position: 0, type: 'Noted', data: { a: 1, metadata: 2 }, metadata: { v: 1 }, recordedAt, prevHash: genesisHash(streamId) };
+    const { streamId: _s, ...e } = { ...fields, hash: eventHash(fields) };
+    expect(await store.append({ streamId, events: [e], expectedRevision: -1 })).toMatchObject({ ok: true });
+    await store.close();
+    expect((await cli(['audit', 'verify', '--all', '--data-dir', dir])).code).toBe(0);
+    // data `{"a":1` and metadata `2},"metadata":{"v":1}` join to the same text as before.
+    const db = new Database(join(dir, 'onematter.db'));
+    db.prepare('UPDATE events SET data = ?, metadata = ? WHERE stream_id = ?').run('{"a":1', '2},"metadata":{"v":1}', streamId);
+    db.close();
+    const r = await cli(['audit', 'verify', '--all', '--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`case ${streamId}: first bad position 0: the event was altered`);
   });
 
   it('records each verification in the access log, with who and why', async () => {

@@ -37,6 +37,19 @@ export interface StoredEvent extends PreparedEvent {
   globalPosition: number;
 }
 
+/** A stored event with its data and metadata as stored JSON text (see EventStore.readAllText). */
+export interface StoredEventText {
+  streamId: string;
+  globalPosition: number;
+  position: number;
+  type: string;
+  dataText: string;
+  metadataText: string;
+  recordedAt: string;
+  prevHash: string;
+  hash: string;
+}
+
 /**
  * A message to publish, written in the same transaction as the events that caused it.
  * `value` is JSON; `headers` are strings (Kafka headers `event-id`, `event-type`).
@@ -83,6 +96,12 @@ export interface EventStore {
    * event that a concurrent transaction commits later with a lower position.
    */
   readAll(options: { after: number; limit: number }): Promise<StoredEvent[]>;
+  /**
+   * Optional: `readAll` with data and metadata as the JSON text the store holds,
+   * unparsed. `audit verify --all` hashes that text directly, several times faster
+   * than parsing and canonicalising millions of events.
+   */
+  readAllText?(options: { after: number; limit: number }): Promise<StoredEventText[]>;
   /** The highest global position a subscriber can safely read up to. */
   headPosition(): Promise<number>;
   /**

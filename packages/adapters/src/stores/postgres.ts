@@ -62,8 +62,10 @@ import type {
   EventStore,
   OutboxRecord,
   StoredEvent,
+  StoredEventText,
   StreamHead,
 } from '@onematter/engine';
+import { canonicalText } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, toJsonText } from './appendRules.js';
 import { PostgresReadModels, postgresReadModelTables } from './postgresReadModels.js';
 
@@ -358,8 +360,9 @@ export class PostgresEventStore implements EventStore {
         // 'any' skips the comparison, but the positions must still continue the stream.
         expected: expectedRevision === 'any' ? first - 1 : expectedRevision,
         nextRevision: events[events.length - 1]!.position,
-        data: events.map((e) => toJsonText(e.data)),
-        metadata: events.map((e) => toJsonText(e.metadata)),
+        // Canonical text (kept from hashing), so `audit verify` can hash it as stored.
+        data: events.map((e) => canonicalText(e.data)),
+        metadata: events.map((e) => canonicalText(e.metadata)),
         headers: outbox.map((m) => toJsonText(m.headers)),
         values: outbox.map((m) => toJsonText(m.value)),
         resolve,
@@ -594,6 +597,26 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toStoredEvent);
   }
 
+  async readAllText(options: { after: number; limit: number }): Promise<StoredEventText[]> {
+    assertPage(options, 'readAllText');
+    const { rows } = await this.pool.query<EventTextRow>({
+      name: `${this.schema}.readAllText`,
+      text: this.sql.readAllText,
+      values: [options.after, options.limit],
+    });
+    return rows.map((row) => ({
+      streamId: row.stream_id,
+      globalPosition: Number(row.global_position),
+      position: Number(row.position),
+      type: row.type,
+      dataText: row.data,
+      metadataText: row.metadata,
+      recordedAt: row.recorded_at,
+      prevHash: row.prev_hash,
+      hash: row.hash,
+    }));
+  }
+
   async readStreamHeads(options: { before?: string } = {}): Promise<StreamHead[]> {
     const { rows } = await this.pool.query<{ stream_id: string; position: string; hash: string }>({
       name: `${this.schema}.streamHeads`,
@@ -772,6 +795,9 @@ function statements(S: string) {
       ORDER BY r.i, e.position`,
     readAll: `SELECT ${EVENT_COLUMNS} FROM ${S}.events
       WHERE global_position > $1 AND ${SETTLED} ORDER BY global_position LIMIT $2`,
+    // json keeps its input text: ::text gives back exactly what was written (and hashed).
+    readAllText: `SELECT global_position, stream_id, position, type, data::text AS data, metadata::text AS metadata, recorded_at, prev_hash, hash
+      FROM ${S}.events WHERE global_position > $1 AND ${SETTLED} ORDER BY global_position LIMIT $2`,
     head: `SELECT global_position FROM ${S}.events WHERE ${SETTLED} ORDER BY global_position DESC LIMIT 1`,
     // COLLATE "C": ISO times compare as text, whatever the database's collation.
     streamHeads: `SELECT DISTINCT ON (stream_id) stream_id, position, hash FROM ${S}.events
@@ -803,6 +829,8 @@ function isStreamPositionTaken(error: unknown): boolean {
   const e = error as { code?: string; constraint?: string } | null;
   return e?.code === '23505' && e.constraint === 'events_stream_position';
 }
+
+type EventTextRow = Omit<EventRow, 'data' | 'metadata'> & { data: string; metadata: string };
 
 function toStoredEvent(row: EventRow): StoredEvent {
   return {

@@ -26,8 +26,10 @@ import type {
   EventStore,
   OutboxRecord,
   StoredEvent,
+  StoredEventText,
   StreamHead,
 } from '@onematter/engine';
+import { canonicalText } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, revisionAccepts, toJsonText } from './appendRules.js';
 import { SQLITE_READ_MODEL_TABLES, SqliteReadModels } from './sqliteReadModels.js';
 
@@ -121,7 +123,8 @@ function prepare(db: Database.Database) {
     ),
     // Rows as arrays (RAW_COLUMNS order): a third cheaper than row objects, and a full verification reads millions.
     readStream: db
-      .prepare<[string, number, number], RawEventRow>(`SELECT ${RAW_COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`)
+      // Without stream_id, which the caller knows: a replay of a long case reads thousands of rows.
+      .prepare<[string, number, number], RawEventRow>(`SELECT ${STREAM_COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`)
       .raw(true),
     readAll: db
       .prepare<[number, number], RawEventRow>(`SELECT ${RAW_COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`)
@@ -178,8 +181,9 @@ export class SqliteEventStore implements EventStore {
       const events = request.events.map((e) => ({
         position: e.position,
         type: e.type,
-        data: toJsonText(e.data),
-        metadata: toJsonText(e.metadata),
+        // Canonical text (kept from hashing), so `audit verify` can hash it as stored.
+        data: canonicalText(e.data),
+        metadata: canonicalText(e.metadata),
         recordedAt: e.recordedAt,
         prevHash: e.prevHash,
         hash: e.hash,
@@ -198,13 +202,32 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<StoredEvent[]> {
     const s = this.ready();
     const limit = options.maxCount ?? -1; // LIMIT -1: no limit
-    return s.readStream.all(streamId, options.fromPosition ?? 0, limit).map(fromRawRow);
+    const rows = s.readStream.all(streamId, options.fromPosition ?? 0, limit);
+    const events = new Array<StoredEvent>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      r[1] = streamId;
+      events[i] = fromRawRow(r);
+    }
+    return events;
   }
 
   async readAll(options: { after: number; limit: number }): Promise<StoredEvent[]> {
     const s = this.ready();
     assertPage(options, 'readAll');
     return s.readAll.all(options.after, options.limit).map(fromRawRow);
+  }
+
+  async readAllText(options: { after: number; limit: number }): Promise<StoredEventText[]> {
+    const s = this.ready();
+    assertPage(options, 'readAllText');
+    const rows = s.readAll.all(options.after, options.limit);
+    const events = new Array<StoredEventText>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      events[i] = { streamId: r[1], globalPosition: r[0], position: r[2], type: r[3], dataText: r[4], metadataText: r[5], recordedAt: r[6], prevHash: r[7], hash: r[8] };
+    }
+    return events;
   }
 
   async headPosition(): Promise<number> {
@@ -378,6 +401,8 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const RAW_COLUMNS = 'global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash';
+/** RAW_COLUMNS with NULL in stream_id's place, for reads of one stream. */
+const STREAM_COLUMNS = RAW_COLUMNS.replace('stream_id', 'NULL');
 type RawEventRow = [number, string, number, string, string, string, string, string, string];
 
 function fromRawRow(r: RawEventRow): StoredEvent {

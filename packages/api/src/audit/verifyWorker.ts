@@ -1,6 +1,6 @@
 /** One share of `audit verify --all` (see verifyAll.ts): scans a range of the global order on its own connection. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore } from '@onematter/adapters';
+import { openStore } from '@onematter/adapters/open-store';
 import { scanRange } from '@onematter/engine';
 import type { VerifyWorkerData, VerifyWorkerMessage } from './verifyAll.js';
 

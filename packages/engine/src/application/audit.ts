@@ -78,7 +78,8 @@ export async function scanRange(
   let after = options.after;
   let seen = 0;
   while (after < options.upTo) {
-    const page = await store.readAll({ after, limit: pageSize });
+    // Stored text when the store gives it: hashed as it is, without parsing.
+    const page = store.readAllText ? await store.readAllText({ after, limit: pageSize }) : await store.readAll({ after, limit: pageSize });
     if (page.length === 0) break;
     for (const e of page) {
       if (e.globalPosition > options.upTo) break;

@@ -84,3 +84,21 @@ function sortKeys(keys: string[]): void {
     keys[j + 1] = k;
   }
 }
+
+/**
+ * The canonical text of an event's data or metadata, as a store writes it. Hashing
+ * an event canonicalises its data and metadata already; the texts are kept for the
+ * objects (weakly), so the store's append does not serialise them a second time.
+ * Stores write this text rather than JSON.stringify's so that `audit verify` can
+ * hash what is stored without parsing it (see verifier.ts).
+ */
+const texts = new WeakMap<object, string>();
+export function canonicalText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return value === undefined ? 'null' : canonicalize(value);
+  let t = texts.get(value);
+  if (t === undefined) {
+    t = canonicalize(value);
+    texts.set(value, t);
+  }
+  return t;
+}

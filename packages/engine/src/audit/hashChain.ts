@@ -1,5 +1,6 @@
 import crypto, { createHash } from 'node:crypto';
-import { canonicalize } from './canonical.js';
+import type { StoredEventText } from '../ports.js';
+import { canonicalText, canonicalize } from './canonical.js';
 
 /**
  * Each event's hash covers its stream, position, type, data, metadata, time and
@@ -33,7 +34,11 @@ export const sha256Hex: (text: string) => string = oneShot
 
 export const genesisHash = (streamId: string): string => sha256Hex(`onematter:${streamId}`);
 
-export const eventHash = (e: HashedFields): string => sha256Hex(hashedText(e));
+/** The hash of a new event. Keeps the canonical texts for the store's append (canonicalText). */
+export const eventHash = (e: HashedFields): string => sha256Hex(hashedText(e, canonicalText));
+
+/** The same hash, for checking events read back: nothing is kept. */
+export const contentHash = (e: HashedFields): string => sha256Hex(hashedText(e, canonicalize));
 
 /**
  * The canonical text that is hashed. The envelope's members are written in their
@@ -41,7 +46,7 @@ export const eventHash = (e: HashedFields): string => sha256Hex(hashedText(e));
  * rather than sorted per event: the same text as canonicalize() of the envelope,
  * which the fallback computes when a member is not of its usual type.
  */
-function hashedText(e: HashedFields): string {
+function hashedText(e: HashedFields, text: (value: unknown) => string): string {
   if (
     e.data === undefined ||
     e.metadata === undefined ||
@@ -62,8 +67,8 @@ function hashedText(e: HashedFields): string {
     });
   }
   return (
-    '{"data":' + canonicalize(e.data) +
-    ',"metadata":' + canonicalize(e.metadata) +
+    '{"data":' + text(e.data) +
+    ',"metadata":' + text(e.metadata) +
     ',"position":' + e.position +
     ',"prevHash":' + JSON.stringify(e.prevHash) +
     ',"recordedAt":' + JSON.stringify(e.recordedAt) +
@@ -72,6 +77,28 @@ function hashedText(e: HashedFields): string {
     '}'
   );
 }
+
+/** An event as a store keeps it: data and metadata as the JSON text it wrote. */
+export type StoredText = Omit<StoredEventText, 'globalPosition' | 'hash'>;
+
+/**
+ * The hash of a stored event, taken over its stored texts without parsing them:
+ * equal to {@link eventHash} when the store wrote canonical text (every store does
+ * since canonicalText). A store edited by hand, or written by an older version,
+ * may hold other text for the same content: a mismatch here is only decided by
+ * parsing and hashing the content (see the verifier).
+ */
+export const storedTextHash = (e: StoredText): string =>
+  sha256Hex(
+    '{"data":' + e.dataText +
+    ',"metadata":' + e.metadataText +
+    ',"position":' + e.position +
+    ',"prevHash":' + JSON.stringify(e.prevHash) +
+    ',"recordedAt":' + JSON.stringify(e.recordedAt) +
+    ',"streamId":' + JSON.stringify(e.streamId) +
+    ',"type":' + JSON.stringify(e.type) +
+    '}',
+  );
 
 export interface ChainBreak {
   streamId: string;
@@ -86,7 +113,7 @@ export function verifyChain(streamId: string, events: readonly Omit<HashedFields
     const e = events[i]! as Omit<HashedFields, 'streamId'> & { hash: string };
     if (e.position !== i) return { streamId, position: i, reason: `expected position ${i}, found ${e.position}` };
     if (e.prevHash !== prev) return { streamId, position: i, reason: 'prevHash does not match the previous event' };
-    const h = eventHash({ ...e, streamId });
+    const h = contentHash({ ...e, streamId });
     if (h !== e.hash) return { streamId, position: i, reason: 'hash does not match the event content' };
     prev = e.hash;
   }

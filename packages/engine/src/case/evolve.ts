@@ -5,6 +5,7 @@ import { machineState, skippedSteps, startMachine, stepMachine, stepStates, type
 import { evolveClockFacts, startClockFacts } from '../clock/facts.js';
 import type { CaseEvent } from './events.js';
 import { taskIdOf, type CaseState, type CaseStatus, type StartedCase, type TaskState } from './state.js';
+import { appended, type Owned } from '../util/transient.js';
 
 /**
  * `decide` has already stepped the machine for the events it returns; it leaves the
@@ -39,6 +40,11 @@ export interface EvolveOptions {
   /** Revision and hash of the stored event being folded; decide passes them for fresh events. */
   revision: number;
   hash: string;
+  /**
+   * Lists created earlier in the same fold, which may grow in place (see
+   * util/transient.ts); only for folds that show nothing but their last state.
+   */
+  owned?: Owned;
 }
 
 /**
@@ -91,50 +97,70 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
   const snapshot = machineEvent
     ? (precomputed.get(event) ?? stepMachine(state.matter, state.snapshot, machineEvent).snapshot)
     : state.snapshot;
-  const next: StartedCase = { ...state, revision: at.revision, lastHash: at.hash, snapshot, updatedAt: event.data.at, clock: evolveClockFacts(state.clock, event), aftercare: evolveAftercare(state.aftercare, event) };
-  const withTask = (step: string, patch: Partial<TaskState>): StartedCase => {
-    const task = next.tasks[step];
+  const clock = evolveClockFacts(state.clock, event, at.owned);
+  const aftercare = evolveAftercare(state.aftercare, event);
+  // The new state is built once, as a literal, at the end: spreading a case state
+  // (16 members) several times per event was most of the cost of a long replay.
+  let tasks = state.tasks;
+  let outputs = state.outputs;
+  let materials = state.materials;
+  let status = state.status;
+  let completedAt = state.completedAt;
+  let closedReason = state.closedReason;
+  const withTask = (step: string, patch: Partial<TaskState>): void => {
+    const task = tasks[step];
     if (!task) throw new Error(`${event.type} for unknown step ${step}`);
-    return { ...next, tasks: { ...next.tasks, [step]: { ...task, ...patch } } };
+    const copy: Record<string, TaskState> = {};
+    for (const k in tasks) copy[k] = tasks[k]!;
+    copy[step] = { ...task, ...patch };
+    tasks = copy;
   };
 
   switch (event.type) {
-    case 'TaskDispatched': {
-      const s = withTask(event.data.step, {
-        status: 'pending',
-        attempts: event.data.attempt,
-        dispatchedAt: event.data.at,
-      });
-      return { ...s, status: statusOf(s) };
-    }
+    case 'TaskDispatched':
+      withTask(event.data.step, { status: 'pending', attempts: event.data.attempt, dispatchedAt: event.data.at });
+      status = statusOf(snapshot, status);
+      break;
     case 'DecisionRecorded': {
       const d = event.data;
-      const task = next.tasks[d.step]!;
-      const s = withTask(d.step, {
+      const task = tasks[d.step];
+      withTask(d.step, {
         status: d.decision,
         decision: d.decision,
         decidedAt: d.at,
-        decisionIds: [...task.decisionIds, d.decisionId],
+        decisionIds: appended(task?.decisionIds ?? [], d.decisionId, at.owned),
         ...(d.output ? { output: d.output } : {}),
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.missingMaterials ? { missingMaterials: d.missingMaterials } : {}),
       });
-      const outputs = d.decision === 'approved' ? { ...s.outputs, [d.step]: d.output ?? {} } : s.outputs;
-      const withOutputs = { ...s, outputs };
-      return { ...withOutputs, status: statusOf(withOutputs) };
+      if (d.decision === 'approved') outputs = { ...outputs, [d.step]: d.output ?? {} };
+      status = statusOf(snapshot, status);
+      break;
     }
     case 'SupplementRequested':
-      return { ...next, status: statusOf(next) };
+      status = statusOf(snapshot, status);
+      break;
     case 'SupplementProvided':
-      return { ...next, materials: [...new Set([...next.materials, ...event.data.materials])], status: statusOf(next) };
+      materials = [...new Set([...materials, ...event.data.materials])];
+      status = statusOf(snapshot, status);
+      break;
     case 'TaskCancelled':
-      return withTask(event.data.step, { status: 'cancelled', reason: event.data.reason });
+      withTask(event.data.step, { status: 'cancelled', reason: event.data.reason });
+      break;
     case 'CaseCompleted':
-      return { ...next, status: 'completed', completedAt: event.data.at };
+      status = 'completed';
+      completedAt = event.data.at;
+      break;
     case 'CaseRejected':
-      return { ...next, status: 'rejected', completedAt: event.data.at, closedReason: event.data.reason };
+      status = 'rejected';
+      completedAt = event.data.at;
+      closedReason = event.data.reason;
+      break;
     case 'CaseWithdrawn':
-      return { ...next, status: 'withdrawn', completedAt: event.data.at, closedReason: event.data.reason };
+      status = 'withdrawn';
+      completedAt = event.data.at;
+      closedReason = event.data.reason;
+      break;
     // Time-limit events touch only the clock facts (folded above); they never move the machine.
     case 'SpecialProcedureStarted':
     case 'SpecialProcedureEnded':
@@ -146,25 +172,49 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     case 'ReviewSubmitted':
     case 'RectificationOpened':
     case 'RectificationClosed':
-      return next;
+      break;
     default: {
       const unknown: never = event;
       throw new Error(`unknown event ${(unknown as { type: string }).type}`);
     }
   }
+  const next: StartedCase = {
+    kind: 'started',
+    caseId: state.caseId,
+    revision: at.revision,
+    lastHash: at.hash,
+    matter: state.matter,
+    snapshot,
+    status,
+    applicant: state.applicant,
+    form: state.form,
+    materials,
+    createdAt: state.createdAt,
+    updatedAt: event.data.at,
+    tasks,
+    outputs,
+    clock,
+    aftercare,
+  };
+  // Optional members stay absent rather than undefined, as the first state has them.
+  if (state.idempotencyKey !== undefined) next.idempotencyKey = state.idempotencyKey;
+  if (completedAt !== undefined) next.completedAt = completedAt;
+  if (closedReason !== undefined) next.closedReason = closedReason;
+  return next;
 }
 
-function statusOf(s: StartedCase): CaseStatus {
-  switch (machineState(s.snapshot)) {
+function statusOf(snapshot: MachineSnapshot, current: CaseStatus): CaseStatus {
+  switch (machineState(snapshot)) {
     case 'completed':
-      return s.status === 'completed' ? 'completed' : 'in-progress';
+      return current === 'completed' ? 'completed' : 'in-progress';
     case 'rejected':
-      return s.status === 'rejected' ? 'rejected' : 'in-progress';
+      return current === 'rejected' ? 'rejected' : 'in-progress';
     case 'withdrawn':
       return 'withdrawn';
     case 'active': {
-      const regions = stepStates(s.snapshot);
-      return Object.values(regions).some((r) => r === 'supplement') ? 'awaiting-supplement' : 'in-progress';
+      const regions = stepStates(snapshot);
+      for (const k in regions) if (regions[k] === 'supplement') return 'awaiting-supplement';
+      return 'in-progress';
     }
   }
 }

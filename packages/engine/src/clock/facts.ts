@@ -1,4 +1,5 @@
 import type { CaseEvent, CaseStarted, SpecialProcedureKind, TimeLimitKind, TimeLimitScope } from '../case/events.js';
+import { appended, writable, type Owned } from '../util/transient.js';
 
 /**
  * What the time-limit clocks need from a case's events, folded once: when each
@@ -68,8 +69,11 @@ const stepOfTask = (taskId: string | undefined): string | undefined => {
   return i > 0 ? taskId.slice(i + 1) : undefined;
 };
 
-/** Folds one event into the clock facts; returns the same object when the event does not touch a clock. */
-export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
+/**
+ * Folds one event into the clock facts; returns the same object when the event
+ * does not touch a clock. `owned`: see util/transient.ts (a fold of many events).
+ */
+export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): ClockFacts {
   const setTask = (step: string, patch: TaskClockFacts): ClockFacts => {
     // Copy with a plain loop: spreading a record with a computed key is slow on this hot path.
     const tasks: Record<string, TaskClockFacts> = {};
@@ -80,8 +84,8 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
   /**
    * Closes the open pauses that match; returns the pauses and how many stay open.
    * A long case has many closed pauses and few open ones, near the end: scan back
-   * only until every open pause was seen, and copy the array with `slice` (a case
-   * with thousands of 补正 rounds must still replay in milliseconds).
+   * only until every open pause was seen, and change in place what this fold owns
+   * (a case with thousands of 补正 rounds must still replay in milliseconds).
    */
   const closePauses = (which: (p: PauseFact) => boolean, at: string): { pauses: readonly PauseFact[]; openPauses: number } => {
     if (f.openPauses === 0) return { pauses: f.pauses, openPauses: 0 };
@@ -94,15 +98,11 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
       if (which(p)) hits.push(i);
     }
     if (hits.length === 0) return { pauses: f.pauses, openPauses: f.openPauses };
-    const pauses = f.pauses.slice();
+    const pauses = writable(f.pauses, owned);
     for (const i of hits) pauses[i] = { ...pauses[i]!, to: at };
     return { pauses, openPauses: f.openPauses - hits.length };
   };
-  const addPause = (p: PauseFact): readonly PauseFact[] => {
-    const pauses = f.pauses.slice();
-    pauses.push(p);
-    return pauses;
-  };
+  const addPause = (p: PauseFact): readonly PauseFact[] => appended(f.pauses, p, owned);
   switch (e.type) {
     case 'TaskDispatched':
       return f.tasks[e.data.step]?.startedAt ? f : setTask(e.data.step, { startedAt: e.data.at });
@@ -155,7 +155,7 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent): ClockFacts {
         limit: e.data.limit,
         dueAt: e.data.dueAt,
       });
-      return f.recorded.includes(key) ? f : { ...f, recorded: [...f.recorded, key] };
+      return f.recorded.includes(key) ? f : { ...f, recorded: appended(f.recorded, key, owned) };
     }
     case 'CaseStarted':
     case 'CaseEscalated':

@@ -178,11 +178,64 @@ export function startMachine(m: CompiledMatter, form: Record<string, unknown>): 
   return { snapshot, dispatched: dispatchedSteps(m.scope.collected.splice(0)) };
 }
 
-/** One pure step (xstate's `transition`): the next state and the tasks it dispatches; nothing is executed. */
+/**
+ * One pure step (xstate's `transition`): the next state and the tasks it dispatches;
+ * nothing is executed.
+ *
+ * Steps are remembered. A machine step is a pure function of the snapshot and the
+ * event, and a snapshot of these machines is fully given by its status, its state
+ * value and its context (no history states, no children, no output). Context only
+ * changes when an approval stores its output, so a case going round the same loop
+ * (补正 after 补正) keeps one context object and revisits the same few states. Each
+ * step's result is made canonical per (context, status, value), and each canonical
+ * snapshot remembers its steps by event: a case with thousands of rounds replays
+ * with a handful of real transitions. The memo hangs off the context object, so it
+ * lives exactly as long as some state of that case does.
+ */
 export function stepMachine(m: CompiledMatter, snapshot: MachineSnapshot, event: MachineEvent): Step {
+  const key = eventKey(event);
+  const known = key === undefined ? undefined : stepsFrom.get(snapshot)?.get(key);
+  if (known) return { snapshot: known.snapshot, dispatched: known.dispatched.slice() };
   m.scope.collected.length = 0;
-  const next = m.machine.transition(snapshot as never, event, m.scope.scope as never);
-  return { snapshot: next, dispatched: dispatchedSteps(m.scope.collected.splice(0)) };
+  const computed = m.machine.transition(snapshot as never, event, m.scope.scope as never) as MachineSnapshot;
+  const dispatched = dispatchedSteps(m.scope.collected.splice(0));
+  const next = canonicalSnapshot(computed);
+  if (key !== undefined) {
+    let byEvent = stepsFrom.get(snapshot);
+    if (!byEvent) stepsFrom.set(snapshot, (byEvent = new Map()));
+    if (byEvent.size < MAX_REMEMBERED) byEvent.set(key, { snapshot: next, dispatched: dispatched.slice() });
+  }
+  return { snapshot: next, dispatched };
+}
+
+/** Steps remembered per snapshot; a case's few loop states never get near it. */
+const MAX_REMEMBERED = 64;
+const stepsFrom = new WeakMap<object, Map<string, { snapshot: MachineSnapshot; dispatched: readonly string[] }>>();
+const canonicalByContext = new WeakMap<object, Map<string, MachineSnapshot>>();
+
+/** Events with an output carry data the machine stores: only output-free events are remembered. */
+function eventKey(event: MachineEvent): string | undefined {
+  switch (event.type) {
+    case 'DECISION':
+      return event.output === undefined ? `D\u0000${event.step}\u0000${event.decision}` : undefined;
+    case 'SUPPLEMENT':
+      return 'S';
+    case 'WITHDRAW':
+      return 'W';
+  }
+}
+
+/** The first snapshot seen with this snapshot's context, status and value. */
+function canonicalSnapshot(s: MachineSnapshot): MachineSnapshot {
+  const context = s.context as object | undefined;
+  if (typeof context !== 'object' || context === null) return s;
+  let byValue = canonicalByContext.get(context);
+  if (!byValue) canonicalByContext.set(context, (byValue = new Map()));
+  const key = `${s.status}\u0000${JSON.stringify(s.value)}`;
+  const known = byValue.get(key);
+  if (known) return known;
+  if (byValue.size < MAX_REMEMBERED) byValue.set(key, s);
+  return s;
 }
 
 /** The top-level state: active, completed, rejected or withdrawn. */

@@ -1,0 +1,29 @@
+/**
+ * Lists in a case state are immutable: appending copies. A fold of many events
+ * shows only its last state, so the lists it made itself may grow in place, as
+ * Clojure's transients do: `owned` holds the arrays created during this fold,
+ * which no state outside it has seen. Without `owned` (a single step, as `decide`
+ * takes) every change copies. A case with thousands of 补正 rounds replays in
+ * linear time instead of copying its growing lists at every event.
+ */
+export type Owned = Set<object>;
+
+/** `list` with `item` appended. */
+export function appended<T>(list: readonly T[], item: T, owned: Owned | undefined): readonly T[] {
+  if (owned?.has(list)) {
+    (list as T[]).push(item);
+    return list;
+  }
+  const copy = list.slice();
+  copy.push(item);
+  owned?.add(copy);
+  return copy;
+}
+
+/** A list this fold may change in place: `list` itself if it owns it, else a copy it now owns. */
+export function writable<T>(list: readonly T[], owned: Owned | undefined): T[] {
+  if (owned?.has(list)) return list as T[];
+  const copy = list.slice();
+  owned?.add(copy);
+  return copy;
+}
