@@ -236,9 +236,12 @@ if (wanted('audit')) {
 | what | measured | target |
 |---|---:|---:|
 | \`audit verify --all\` over ${fmt(a.verifiedEvents)} events in ${fmt(a.streams)} streams, SQLite, hash chains and daily anchors (events/s) | ${fmt(a.verifyEventsPerSec)} | ≥ 200,000 |
-| replay of a ${fmt(a.replayEvents)}-event case (ms, median) | ${fmt(a.replayMs, 1)} | < 100 |
+| replay of a ${fmt(a.replayEvents)}-event case, as \`GET /cases/:id/state\` does: its latest snapshot (of ${fmt(a.replaySnapshots)}, at position ${fmt(a.replayFromSnapshot)}) and the events after it (ms, median) | ${fmt(a.replayMs, 1)} | < 100 |
+| the same replay folding every event from the first, no snapshot (ms, median) | ${fmt(a.replayFullMs, 1)} | |
 
-Targets: verify **${a.verifyEventsPerSec >= 200_000 ? 'met' : 'NOT met'}**, replay **${a.replayMs < 100 ? 'met' : 'NOT met'}**. Verification is one pass over the global order split across worker threads; on this 2-core machine the engine's other work shares the same cores.
+Targets: verify **${a.verifyEventsPerSec >= 200_000 ? 'met' : 'NOT met'}**, replay **${a.replayMs < 100 ? 'met' : 'NOT met'}**.
+
+Verification is one pass over the global order split across worker threads (2 here, one per core), each on its own connection. Stores keep an event's data and metadata as the canonical (RFC 8785) text the hash covers, so each event costs a row read, a string concatenation and one SHA-256; only text that does not hash right is parsed. The replay of a case of thousands of 补正 rounds reuses the machine's transitions within the fold (a loop revisits the same states) and grows its lists in place, so the fold is linear; snapshots (one per 1,000 events, kept as a read model and checked by \`audit verify <caseId>\`) bound the read to the last 1,000 events.
 `);
 }
 

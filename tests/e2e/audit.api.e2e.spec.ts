@@ -3,7 +3,7 @@
  * Chinese, a case's verification and the anchors; every read of a case is recorded
  * in the access log (who, when, why, what) before the answer is sent.
  */
-import { accessLogStream, anchorDayOf, recordDailyAnchor } from '@onematter/engine';
+import { accessLogStream, anchorDayOf, recordDailyAnchor, replayCase, toCaseView } from '@onematter/engine';
 import { enterpriseSetupV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
@@ -121,5 +121,32 @@ describe('an auditor reads a case through the API', () => {
     const anchors = (await get('/api/v1/audit/anchors')).json();
     // Two streams: the case (10 events) and that day's access log (the first verification read).
     expect(anchors.anchors).toEqual([expect.objectContaining({ day: '2026-03-02', cutoff: '2026-03-02T16:00:00.000Z', streams: 2, events: 11, root: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+  });
+});
+
+describe('an auditor replays a case that has case snapshots', () => {
+  beforeEach(async () => {
+    // A snapshot every 2 events, so this short case has several.
+    t = await testApp({ clock, timeLimits: { scheduler: false }, snapshotEvery: 2, store: 'sqlite' });
+  });
+  afterEach(async () => t.close());
+
+  it('shows at every position and moment the same state as a fold of every event, and verifies each snapshot', async () => {
+    const id = await caseWithTwoDecisions();
+    const snapshots = await t.runtime.snapshots.all(id);
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+    const events = await t.runtime.store.readStream(id);
+    for (const e of events) {
+      const full = replayCase(t.runtime.catalogue, events, { position: e.position });
+      if (!full.ok) throw new Error(full.error.message);
+      const r = await get(`/api/v1/cases/${id}/state?position=${e.position}`);
+      expect(r.statusCode, r.body).toBe(200);
+      expect(statusOf(r.json())).toEqual(statusOf(toCaseView(full.value)));
+      expect(r.json().revision).toBe(e.position);
+    }
+    const between = (await get(`/api/v1/cases/${id}/state?asOf=2026-03-02T09:15:00%2B08:00`)).json();
+    expect(statusOf(between)).toMatchObject({ samr: 'approved', tax: 'pending' });
+    const v = (await get(`/api/v1/cases/${id}/verification`)).json();
+    expect(v).toMatchObject({ intact: true, snapshotsChecked: snapshots.length, badSnapshots: [] });
   });
 });

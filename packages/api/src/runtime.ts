@@ -11,6 +11,7 @@ import {
   startSimulatedDepartments,
 } from '@onematter/adapters';
 import {
+  CaseSnapshots,
   CommandHandler,
   DEFAULT_TOPICS,
   type Bus,
@@ -46,6 +47,8 @@ export interface RuntimeConfig {
   timeLimits?: TimeLimitsConfig;
   /** Record the daily audit anchor from this process (audit/anchorJob.ts); `serve` and `demo` turn it on. */
   dailyAnchors?: boolean;
+  /** A case snapshot every this many events, for replays of long cases (default 1,000). */
+  snapshotEvery?: number;
 }
 
 export interface Runtime {
@@ -56,6 +59,8 @@ export interface Runtime {
   topics: Topics;
   clock: Clock;
   handler: CommandHandler;
+  /** Case snapshots, which replays of long cases start from. */
+  snapshots: CaseSnapshots;
   relay: OutboxRelay;
   eventFeed: EventFeed;
   caseList: CaseListProjection;
@@ -83,7 +88,9 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const timeLimits = createTimeLimits({ store, catalogue, clock, ...(config.calendar ? { calendar: config.calendar } : {}), ...(config.timeLimits ? { config: config.timeLimits } : {}) }, log);
   // The handler's appends are tracked: the case list catches up to them before a query.
   const appends = trackAppends(store);
+  const snapshots = new CaseSnapshots(store.readModels, config.snapshotEvery);
   const handler = new CommandHandler({
+    snapshots,
     dueAtOf: timeLimits.dueAtOf,
     store: appends.store,
     catalogue,
@@ -153,6 +160,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     topics,
     clock,
     handler,
+    snapshots,
     relay,
     eventFeed,
     caseList,

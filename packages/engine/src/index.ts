@@ -5,6 +5,8 @@ export * from './definition/catalogue.js';
 export * from './case/events.js';
 export * from './case/commands.js';
 export * from './case/state.js';
+export * from './case/snapshot.js';
+export * from './application/snapshots.js';
 export { decide, type Decided } from './case/decide.js';
 export { evolve, machineEventOf } from './case/evolve.js';
 export * from './machine/compile.js';

@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { openStore, type StoreConfig } from '@onematter/adapters';
+import { openStore, type Store, type StoreConfig } from '@onematter/adapters';
 import {
   AccessLog,
+  CaseSnapshots,
   caseTimeline,
   isAnchorDay,
   recordDailyAnchor,
-  replayCase,
+  replayFromStore,
   toCaseView,
   verifyCase,
   type ChainProblem,
@@ -21,6 +22,9 @@ import { buildDossier } from '../audit/dossier.js';
 import { verifyAll } from '../audit/verifyAll.js';
 import type { CommandKit } from '../cli.js';
 import { CheckFailed, UsageError, systemClock } from '../runtime.js';
+
+/** What to do about a case snapshot that does not match the events (they are a cache). */
+const SNAPSHOT_REMEDY = 'drop the snapshots with `onematter projections rebuild --only case-snapshots` (the events are intact; replays then fold them all)';
 
 /**
  * `onematter audit …`: the auditor's commands. They open the store the way `serve`
@@ -80,7 +84,7 @@ function safeUser(): string {
   }
 }
 
-async function withStore<T>(f: StoreFlags, run: (store: EventStore, config: StoreConfig) => Promise<T>): Promise<T> {
+async function withStore<T>(f: StoreFlags, run: (store: Store, config: StoreConfig) => Promise<T>): Promise<T> {
   const config = storeConfigOf(f);
   const store = await openStore(config);
   try {
@@ -171,15 +175,17 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
         return;
       }
       await recordRead(store, reader, caseId!, 'verify');
-      const v = await verifyCase(store, caseId!);
-      if (f.json) out(JSON.stringify({ ...v, intact: v.problem === null && !v.unknown }, null, 2) + '\n');
+      const v = await verifyCase(store, caseId!, { catalogue: defaultCatalogue(), snapshots: new CaseSnapshots(store.readModels) });
+      if (f.json) out(JSON.stringify({ ...v, intact: v.problem === null && !v.unknown && v.badSnapshots.length === 0 }, null, 2) + '\n');
       if (v.unknown) throw new CheckFailed(`case ${caseId} is not in the store, and no anchor names it`);
       if (!f.json) {
         for (const p of v.anchorProblems) out(`warning: ${describe(p)}\n`);
         if (v.problem) out(`FAILED 校验未通过: ${describe(v.problem)}\n`);
-        else out(`OK 校验通过: case ${caseId}: ${v.events} events, hash chain intact${v.anchored > 0 ? `, matches ${v.anchored} daily ${v.anchored === 1 ? 'anchor' : 'anchors'}` : ', not anchored yet'}\n`);
+        else if (v.badSnapshots.length === 0) out(`OK 校验通过: case ${caseId}: ${v.events} events, hash chain intact${v.anchored > 0 ? `, matches ${v.anchored} daily ${v.anchored === 1 ? 'anchor' : 'anchors'}` : ', not anchored yet'}${v.snapshotsChecked > 0 ? `, ${v.snapshotsChecked} case ${v.snapshotsChecked === 1 ? 'snapshot matches' : 'snapshots match'} the events` : ''}\n`);
+        for (const revision of v.badSnapshots) out(`FAILED 校验未通过: case ${caseId}: the case snapshot at position ${revision} does not match the events (replays from it would be wrong): ${SNAPSHOT_REMEDY}\n`);
       }
       if (v.problem) throw new CheckFailed(`case ${caseId}: first bad position ${v.problem.position}`);
+      if (v.badSnapshots.length > 0) throw new CheckFailed(`case ${caseId}: case snapshots at ${v.badSnapshots.join(', ')} do not match the events`);
     });
   });
 
@@ -197,14 +203,19 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
     if (f.asOf !== undefined && Number.isNaN(Date.parse(f.asOf))) throw new UsageError(`--as-of ${f.asOf} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00+08:00)`);
     await withStore(f, async (store) => {
       await recordRead(store, readerOf(f), caseId, 'replay');
-      const events = await store.readStream(caseId);
-      if (events.length === 0) throw new CheckFailed(`case ${caseId} not found`);
-      const r = replayCase(defaultCatalogue(), events, f.asOf !== undefined ? { asOf: f.asOf } : f.position !== undefined ? { position: f.position } : {});
-      if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message);
-      out(JSON.stringify(toCaseView(r.value), null, 2) + '\n');
-      const v = await verifyCase(store, caseId);
-      if (v.problem && v.problem.position <= r.value.revision) {
+      const catalogue = defaultCatalogue();
+      const snapshots = new CaseSnapshots(store.readModels);
+      const r = await replayFromStore({ store, catalogue, snapshots }, caseId, f.asOf !== undefined ? { asOf: f.asOf } : f.position !== undefined ? { position: f.position } : {});
+      if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message === 'case not found' ? `case ${caseId} not found` : r.error.message);
+      const state = r.value.state;
+      out(JSON.stringify(toCaseView(state), null, 2) + '\n');
+      const v = await verifyCase(store, caseId, { catalogue, snapshots });
+      if (v.problem && v.problem.position <= state.revision) {
         process.stderr.write(`warning: the history replayed is not intact: ${describe(v.problem)}\n`);
+        throw new CheckFailed('');
+      }
+      if (r.value.fromSnapshot !== null && v.badSnapshots.includes(r.value.fromSnapshot)) {
+        process.stderr.write(`warning: the replay started from the case snapshot at position ${r.value.fromSnapshot}, which does not match the events: ${SNAPSHOT_REMEDY}\n`);
         throw new CheckFailed('');
       }
     });

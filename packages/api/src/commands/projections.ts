@@ -1,4 +1,5 @@
 import { ProjectionRunner, readModelProjections } from '@onematter/adapters';
+import { SNAPSHOT_PROJECTION } from '@onematter/engine';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { CommandKit } from '../cli.js';
@@ -24,10 +25,16 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
 
   kit
     .storeOptions(projections.command('rebuild').description('drop the read models and rebuild them from every event'))
-    .option('--only <names>', `rebuild only these (comma-separated): ${readModelProjections.map((p) => p.name).join(', ')}`)
+    .option('--only <names>', `rebuild only these (comma-separated): ${[...readModelProjections.map((p) => p.name), SNAPSHOT_PROJECTION].join(', ')}`)
     .action(async (f: StoreFlags & { only?: string }) => {
       const chosen = chosenProjections(f.only);
       await withStore(f, async (store) => {
+        // Case snapshots are a cache the command handler fills as cases grow: rebuilding drops them.
+        if (!f.only || onlyNames(f.only).includes(SNAPSHOT_PROJECTION)) {
+          const documents = await store.readModels.countDocuments(SNAPSHOT_PROJECTION);
+          await store.readModels.resetReadModel(SNAPSHOT_PROJECTION);
+          process.stdout.write(`${SNAPSHOT_PROJECTION}: dropped ${documents} snapshots (replays fold every event until a case passes its next ${'1,000'} events)\n`);
+        }
         for (const projection of chosen) {
           const t0 = performance.now();
           const runner = new ProjectionRunner({ store, readModels: store.readModels, projection });
@@ -48,16 +55,19 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
           const documents = await store.readModels.countDocuments(projection.name);
           process.stdout.write(`${projection.name}: at ${checkpoint} of ${head} (${documents} documents)\n`);
         }
+        process.stdout.write(`${SNAPSHOT_PROJECTION}: ${await store.readModels.countDocuments(SNAPSHOT_PROJECTION)} snapshots\n`);
       });
     });
 }
 
+const onlyNames = (only: string): string[] => only.split(',').map((s) => s.trim()).filter(Boolean);
+
 function chosenProjections(only: string | undefined) {
   if (!only) return readModelProjections;
-  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !readModelProjections.some((p) => p.name === n));
+  const names = onlyNames(only);
+  const unknown = names.filter((n) => n !== SNAPSHOT_PROJECTION && !readModelProjections.some((p) => p.name === n));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown projection ${unknown.join(', ')}; use ${readModelProjections.map((p) => p.name).join(', ')}`);
+    throw new UsageError(`unknown projection ${unknown.join(', ')}; use ${[...readModelProjections.map((p) => p.name), SNAPSHOT_PROJECTION].join(', ')}`);
   }
   return readModelProjections.filter((p) => names.includes(p.name));
 }

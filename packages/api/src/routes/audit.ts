@@ -1,4 +1,4 @@
-import { AccessLog, caseTimeline, readAnchors, replayCase, toCaseView, verifyCase, type StartedCase } from '@onematter/engine';
+import { AccessLog, caseTimeline, readAnchors, replayFromStore, toCaseView, verifyCase, type StartedCase } from '@onematter/engine';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -26,7 +26,8 @@ const TimelineQuery = z.object({
 /**
  * The auditor's API (审计): read-only. Every read of a case is recorded first, in
  * the access log (who, when, why, what); if that record cannot be written the read
- * is refused. Replays use the live engine's fold (replayCase -> foldStored).
+ * is refused. Replays use the live engine's fold (replayCase -> foldStored), from
+ * the latest case snapshot before the point when there is one.
  */
 export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   const accessLog = new AccessLog(runtime.store, runtime.clock);
@@ -51,13 +52,16 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);
-      const events = await runtime.store.readStream(req.params.id);
-      if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
       const { asOf, position } = req.query;
-      const r = replayCase(runtime.catalogue, events, asOf !== undefined ? { asOf } : position !== undefined ? { position } : {});
-      if (!r.ok) return sendDomainError(reply, r.error);
-      const now = asOf !== undefined ? new Date(asOf) : position !== undefined ? new Date(r.value.updatedAt) : runtime.clock.now();
-      return viewAt(r.value, now);
+      // From the latest case snapshot at or before the point, when there is one (long cases).
+      const r = await replayFromStore(runtime, req.params.id, asOf !== undefined ? { asOf } : position !== undefined ? { position } : {});
+      if (!r.ok) {
+        if (r.error.kind === 'NotFound' && r.error.message === 'case not found') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
+        return sendDomainError(reply, r.error);
+      }
+      const state = r.value.state;
+      const now = asOf !== undefined ? new Date(asOf) : position !== undefined ? new Date(state.updatedAt) : runtime.clock.now();
+      return viewAt(state, now);
     },
   );
 
@@ -98,9 +102,9 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);
-      const v = await verifyCase(runtime.store, req.params.id);
+      const v = await verifyCase(runtime.store, req.params.id, runtime);
       if (v.unknown) return sendProblem(reply, problem(404, `case ${req.params.id} not found, and no anchor names it`, undefined, req.url));
-      return { ...v, intact: v.problem === null };
+      return { ...v, intact: v.problem === null && v.badSnapshots.length === 0 };
     },
   );
 

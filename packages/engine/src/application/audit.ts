@@ -12,6 +12,12 @@ import {
 import { ANCHOR_STREAM, isSystemStream } from '../audit/streams.js';
 import { RangeVerifier, checkAnchors, stitch, type ChainProblem, type RangeSummary, type RecordedAnchor } from '../audit/verifier.js';
 import type { EventStore, StoredEvent } from '../ports.js';
+import { canonicalize } from '../audit/canonical.js';
+import { snapshotOf } from '../case/snapshot.js';
+import { initialCaseState, type CaseState } from '../case/state.js';
+import type { MatterCatalogue } from '../definition/catalogue.js';
+import { foldStored } from './handleCommand.js';
+import type { CaseSnapshots } from './snapshots.js';
 
 /**
  * The auditor's operations on a store, through the EventStore port: read-only,
@@ -146,10 +152,18 @@ export interface CaseVerification {
   anchorProblems: ChainProblem[];
   /** Neither in the store nor in any anchor. */
   unknown: boolean;
+  /** Case snapshots checked against a fold of the events (with `snapshots` given). */
+  snapshotsChecked: number;
+  /** Revisions whose snapshot is not what the events fold to: replays starting there would be wrong. */
+  badSnapshots: number[];
 }
 
 /** `audit verify <caseId>`: the case's chain, and its heads against every anchor that names it. */
-export async function verifyCase(store: EventStore, caseId: string): Promise<CaseVerification> {
+export async function verifyCase(
+  store: EventStore,
+  caseId: string,
+  options: { catalogue?: MatterCatalogue; snapshots?: CaseSnapshots | undefined } = {},
+): Promise<CaseVerification> {
   const anchorEvents = await store.readStream(ANCHOR_STREAM);
   const read = anchorsFrom(anchorEvents);
   const cutoffs = anchorCutoffs(read);
@@ -165,7 +179,10 @@ export async function verifyCase(store: EventStore, caseId: string): Promise<Cas
   const candidates = [...stitched.problems.values(), ...anchorCheck.problems].filter((p) => p.streamId === caseId);
   const problem = candidates.reduce<ChainProblem | null>((first, p) => (!first || p.position < first.position ? p : first), null);
   const anchored = read.anchors.filter((a) => a.data.changed.some((c) => c.stream === caseId)).length;
+  const snapshots = options.snapshots && options.catalogue ? await checkSnapshots(options.catalogue, options.snapshots, caseId, events) : { checked: 0, bad: [] };
   return {
+    snapshotsChecked: snapshots.checked,
+    badSnapshots: snapshots.bad,
     caseId,
     events: events.length,
     anchored,
@@ -220,4 +237,29 @@ export async function recordDailyAnchor(
     if (r.ok) return { kind: 'recorded', anchor: built.data, position: prepared!.position };
   }
   throw new Error('anchor: gave up after repeated concurrent writes');
+}
+
+/** Folds the events once and compares each snapshot with the state at its revision. */
+async function checkSnapshots(catalogue: MatterCatalogue, snapshots: CaseSnapshots, caseId: string, events: readonly StoredEvent[]): Promise<{ checked: number; bad: number[] }> {
+  const docs = await snapshots.all(caseId);
+  const bad: number[] = [];
+  let state: CaseState = initialCaseState();
+  let folded = 0;
+  for (const doc of docs) {
+    const upTo = events.findIndex((e) => e.position === doc.revision);
+    if (upTo < folded) {
+      bad.push(doc.revision);
+      continue;
+    }
+    try {
+      state = foldStored(catalogue, state, events.slice(folded, upTo + 1));
+    } catch {
+      bad.push(doc.revision);
+      break;
+    }
+    folded = upTo + 1;
+    const expected = state.kind === 'started' ? canonicalize(snapshotOf(state, events[upTo]!.recordedAt)) : undefined;
+    if (expected !== canonicalize(doc)) bad.push(doc.revision);
+  }
+  return { checked: docs.length, bad };
 }

@@ -9,6 +9,7 @@ import { outboxFor, type Topics } from '../messaging/topics.js';
 import type { Clock, EventStore, PreparedEvent, StoredEvent } from '../ports.js';
 import { fail, ok, type DomainError, type Result } from '../result.js';
 import { CaseCache } from './caseCache.js';
+import type { CaseSnapshots } from './snapshots.js';
 
 export interface CommandHandlerDeps {
   store: EventStore;
@@ -23,6 +24,8 @@ export interface CommandHandlerDeps {
   observe?: (o: { command: CaseCommand['type']; outcome: string; appendMs?: number; events: number }) => void;
   /** The due date a department sees on its task (from the time-limit clocks), if known. */
   dueAtOf?: (state: StartedCase, taskId: string) => string | null;
+  /** Where to keep a snapshot of a case every so many events, for replays of long cases. */
+  snapshots?: CaseSnapshots;
 }
 
 /**
@@ -109,6 +112,8 @@ export class CommandHandler {
         continue;
       }
       this.cache.set(caseId, next);
+      // A snapshot is a cache for replays: failing to save one loses nothing.
+      if (this.deps.snapshots?.due(state.revision, next.revision)) await this.deps.snapshots.save(next, now).catch(() => {});
       this.deps.observe?.({ command: command.type, outcome: 'ok', appendMs, events: events.length });
       return ok({ state: next, appended: events.length });
     }

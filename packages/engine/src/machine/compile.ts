@@ -238,6 +238,13 @@ function canonicalSnapshot(s: MachineSnapshot): MachineSnapshot {
   return s;
 }
 
+/** A machine state as plain JSON (xstate's persisted snapshot), for a case snapshot. */
+export const persistMachine = (m: CompiledMatter, snapshot: MachineSnapshot): unknown => m.machine.getPersistedSnapshot(snapshot);
+
+/** The machine state `persistMachine` wrote, restored with the matter's inert scope. */
+export const restoreMachine = (m: CompiledMatter, persisted: unknown): MachineSnapshot =>
+  m.machine.restoreSnapshot(persisted as never, m.scope.scope as never) as MachineSnapshot;
+
 /** The top-level state: active, completed, rejected or withdrawn. */
 export function machineState(snapshot: MachineSnapshot): CaseMachineState {
   const v = snapshot.value;

@@ -1,0 +1,80 @@
+import { restoreCase, snapshotOf, type CaseSnapshot } from '../case/snapshot.js';
+import type { StartedCase } from '../case/state.js';
+import type { MatterCatalogue } from '../definition/catalogue.js';
+import type { ReadModelStore } from '../ports.js';
+
+/** The read model that keeps case snapshots. */
+export const SNAPSHOT_PROJECTION = 'case-snapshots';
+/** A snapshot every this many events of a case. */
+export const SNAPSHOT_EVERY = 1_000;
+
+/** Where a replay stops: every event recorded at or before a moment, or up to a position. */
+export type SnapshotPoint = { asOf?: string; position?: number };
+
+/**
+ * Case snapshots, kept as documents of a read model in the store's own database
+ * (key `<caseId>@<revision>`, ordered by revision, tagged with the case). The
+ * command handler saves one whenever a case passes a multiple of `every` events;
+ * replays start from the latest one at or before their point. They are a cache:
+ * `projections rebuild` may drop them, a replay without them folds every event,
+ * and `audit verify <caseId>` checks each against a fold of the events.
+ */
+export class CaseSnapshots {
+  constructor(
+    private readonly readModels: ReadModelStore,
+    readonly every: number = SNAPSHOT_EVERY,
+  ) {
+    if (!Number.isInteger(every) || every < 1) throw new RangeError('snapshot interval must be a positive integer');
+  }
+
+  /** Whether appending took a case from revision `before` to `after` across a multiple of `every` events. */
+  due(before: number, after: number): boolean {
+    return Math.floor((after + 1) / this.every) > Math.floor((before + 1) / this.every);
+  }
+
+  async save(state: StartedCase, recordedAt: string): Promise<void> {
+    const doc = snapshotOf(state, recordedAt);
+    // No checkpoint: snapshots are not a projection of the log. Saving one again writes the same document.
+    const checkpoint = await this.readModels.readModelCheckpoint(SNAPSHOT_PROJECTION);
+    await this.readModels.commitReadModel(SNAPSHOT_PROJECTION, {
+      expected: checkpoint,
+      checkpoint,
+      upserts: [{ key: `${state.caseId}@${state.revision}`, position: state.revision, tags: [caseTag(state.caseId)], doc }],
+      deletes: [],
+    });
+  }
+
+  /** The latest snapshot of the case at or before the point, if any. */
+  async latest(caseId: string, at: SnapshotPoint = {}): Promise<CaseSnapshot | undefined> {
+    let before = at.position !== undefined ? at.position + 1 : undefined;
+    // A snapshot of a long case is large: read one at a time unless a moment has to be searched for.
+    const limit = at.asOf === undefined ? 1 : 4;
+    for (;;) {
+      const page = await this.readModels.queryDocuments(SNAPSHOT_PROJECTION, { tags: [caseTag(caseId)], ...(before !== undefined ? { before } : {}), limit });
+      for (const d of page) {
+        const doc = d.doc as CaseSnapshot;
+        if (at.asOf === undefined || Date.parse(doc.recordedAt) <= Date.parse(at.asOf)) return doc;
+      }
+      if (page.length < limit) return undefined;
+      before = page[page.length - 1]!.position;
+    }
+  }
+
+  /** Every snapshot of the case, oldest first (for verification). */
+  async all(caseId: string): Promise<CaseSnapshot[]> {
+    const docs: CaseSnapshot[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await this.readModels.queryDocuments(SNAPSHOT_PROJECTION, { tags: [caseTag(caseId)], ...(before !== undefined ? { before } : {}), limit: 100 });
+      docs.push(...page.map((d) => d.doc as CaseSnapshot));
+      if (page.length < 100) return docs.reverse();
+      before = page[page.length - 1]!.position;
+    }
+  }
+
+  restore(catalogue: MatterCatalogue, doc: CaseSnapshot): StartedCase | undefined {
+    return restoreCase(catalogue, doc);
+  }
+}
+
+const caseTag = (caseId: string) => `case:${caseId}`;
