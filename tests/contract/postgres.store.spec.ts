@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { EventStore, StoredEvent } from '@onematter/engine';
+import type { Bus, EventStore, StoredEvent } from '@onematter/engine';
+import { OutboxRelay } from '../../packages/adapters/src/relay/outboxRelay.js';
 import { PostgresEventStore } from '../../packages/adapters/src/stores/index.js';
 import { eventStoreContract, events, task } from './eventStore.contract.js';
 import { readModelStoreContract } from './readModelStore.contract.js';
@@ -215,6 +216,37 @@ describe('postgres scale-out: outbox claims and leader election', () => {
     // Published rows go away as before.
     await a.markPublished(claimed);
     await waitFor(async () => (await a.readOutbox({ after: 0, limit: 10 })).every((r) => !claimed.includes(r.id)));
+  });
+
+  it('keeps a relay\'s claim while its publishes fail for longer than the lease, so no other relay publishes its rows', async () => {
+    const { a, b, schema } = await twoStores();
+    for (const id of ['case-1', 'case-2', 'case-3']) {
+      await a.append({ streamId: id, events: events(id, 0, 1), expectedRevision: -1, outbox: [task(id, 'samr'), task(id, 'psb')] });
+    }
+    // The broker is down for five leases, then comes back.
+    const leaseMs = 300;
+    let brokerDownUntil = Number.POSITIVE_INFINITY;
+    const published: string[] = [];
+    const bus = {
+      publish: async (messages: { key: string; headers: Record<string, string> }[]) => {
+        if (Date.now() < brokerDownUntil) throw new Error('broker down');
+        published.push(...messages.map((m) => `${m.key}/${m.headers['event-id'] ?? ''}/${published.length}`));
+      },
+      subscribe: async () => ({ close: async () => {} }),
+      close: async () => {},
+    } as unknown as Bus;
+    const relay = new OutboxRelay({ store: a, bus, mode: 'ordered', claimLeaseMs: leaseMs, pollIntervalMs: 20, owner: 'relay-a' });
+    relay.start();
+    cleanups.push(() => relay.stop());
+    await waitFor(async () => (await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE claimed_by = 'relay-a'`)).rows[0].n === 6);
+    brokerDownUntil = Date.now() + 5 * leaseMs;
+    // Another process's relay polls all the while: it never gets one of those rows.
+    while (Date.now() < brokerDownUntil) {
+      expect(await b.claimOutbox({ owner: 'relay-b', limit: 10, leaseMs })).toEqual([]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await waitFor(async () => (await a.readOutbox({ after: 0, limit: 10 })).length === 0);
+    expect(published).toHaveLength(6);
   });
 
   it('lets one store lead a name at a time, until it closes', async () => {

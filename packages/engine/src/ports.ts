@@ -124,6 +124,13 @@ export interface EventStore {
    */
   claimOutbox?(options: { owner: string; limit: number; leaseMs: number }): Promise<OutboxRecord[]>;
   /**
+   * With `claimOutbox`: extends to `leaseMs` from now the lease of those rows that `owner`
+   * still holds (a relay whose publish keeps failing calls it, so nobody else publishes
+   * its rows meanwhile). Resolves to how many it still holds; a row another owner claimed
+   * after the lease ran out is not taken back.
+   */
+  extendOutboxClaim?(options: { owner: string; ids: readonly number[]; leaseMs: number }): Promise<number>;
+  /**
    * Optional, for several engine processes on one store: tries to make this process the
    * one that runs `name` (e.g. the event feed). True while this process holds it; the hold
    * ends with `close()` or when the process dies. Call again to check it is still held.

@@ -25,7 +25,11 @@ export interface OutboxRelayOptions {
    * several processes on one store never publish the same row while they live.
    */
   owner?: string;
-  /** How long a claim lasts (ms); a dead process's rows are published by another after it. Default 15,000. */
+  /**
+   * How long a claim lasts (ms); a dead process's rows are published by another after it.
+   * While a batch is being published (and retried) the relay extends its claim every third
+   * of this. Default 15,000.
+   */
   claimLeaseMs?: number;
 }
 
@@ -133,6 +137,35 @@ export class OutboxRelay {
   }
 
   private async publishWithRetry(rows: OutboxRecord[]): Promise<void> {
+    // Claimed rows: keep the lease while publishing takes long (a broker down, a slow send),
+    // or another process would publish them too.
+    const stopExtending = this.claiming ? this.extendWhilePublishing(rows) : undefined;
+    try {
+      await this.publishUntilAcknowledged(rows);
+    } finally {
+      stopExtending?.();
+    }
+  }
+
+  /** Extends the claim on `rows` every third of the lease until the returned function is called. */
+  private extendWhilePublishing(rows: readonly OutboxRecord[]): () => void {
+    const store = this.o.store;
+    if (!store.extendOutboxClaim) return () => {};
+    const leaseMs = this.o.claimLeaseMs ?? 15_000;
+    const ids = rows.map((r) => r.id);
+    const timer = setInterval(() => {
+      store.extendOutboxClaim!({ owner: this.owner, ids, leaseMs }).then(
+        (held) => {
+          if (held < ids.length) this.o.onError?.(new Error(`outbox relay: ${ids.length - held} of ${ids.length} claimed rows were taken by another relay after their lease ran out; they may be published twice`));
+        },
+        (error: unknown) => this.o.onError?.(error),
+      );
+    }, Math.max(10, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async publishUntilAcknowledged(rows: OutboxRecord[]): Promise<void> {
     let delay = 100;
     for (;;) {
       try {

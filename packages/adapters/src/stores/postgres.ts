@@ -676,6 +676,18 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async extendOutboxClaim(options: { owner: string; ids: readonly number[]; leaseMs: number }): Promise<number> {
+    if (this.closed) throw new Error('PostgresEventStore is closed');
+    if (!(options.leaseMs > 0)) throw new TypeError('extendOutboxClaim: leaseMs must be positive');
+    if (options.ids.length === 0) return 0;
+    const r = await this.pool.query({
+      name: `${this.schema}.extendOutboxClaim`,
+      text: this.sql.extendOutboxClaim,
+      values: [options.owner, options.ids, options.leaseMs],
+    });
+    return r.rowCount ?? 0;
+  }
+
   /**
    * A session advisory lock on a connection of its own (not the pool's), kept while held:
    * it ends with `close()`, or with the connection when the process dies. While held, a
@@ -816,6 +828,9 @@ function statements(S: string) {
             WHERE p.key = c.key AND p.id < c.id AND p.claimed_until >= now() AND p.claimed_by IS DISTINCT FROM $1)
         ORDER BY c.id LIMIT $2 FOR UPDATE SKIP LOCKED)
       RETURNING o.id, o.topic, o.key, o.headers, o.value`,
+    // Still ours even if the lease ran out, as long as nobody claimed the row since.
+    extendOutboxClaim: `UPDATE ${S}.outbox SET claimed_until = clock_timestamp() + make_interval(secs => $3::double precision / 1000)
+      WHERE claimed_by = $1 AND id = ANY($2::bigint[])`,
   };
 }
 
