@@ -185,12 +185,12 @@ export function startMachine(m: CompiledMatter, form: Record<string, unknown>): 
  * Steps are remembered. A machine step is a pure function of the snapshot and the
  * event, and a snapshot of these machines is fully given by its status, its state
  * value and its context (no history states, no children, no output). Context only
- * changes when an approval stores its output, so a case going round the same loop
- * (补正 after 补正) keeps one context object and revisits the same few states. Each
- * step's result is made canonical per (context, status, value), and each canonical
- * snapshot remembers its steps by event: a case with thousands of rounds replays
- * with a handful of real transitions. The memo hangs off the context object, so it
- * lives exactly as long as some state of that case does.
+ * changes when an approval stores its output, so a case going round the 补正 loop
+ * keeps one context object and revisits the same few states. The result of a loop
+ * step is made canonical per (context, status, value), and each canonical snapshot
+ * remembers its loop steps: a case with thousands of rounds replays with a handful
+ * of real transitions. The memo hangs off the snapshots and the context object, so
+ * it lives exactly as long as some state of that case does.
  */
 export function stepMachine(m: CompiledMatter, snapshot: MachineSnapshot, event: MachineEvent): Step {
   const key = eventKey(event);
@@ -199,12 +199,11 @@ export function stepMachine(m: CompiledMatter, snapshot: MachineSnapshot, event:
   m.scope.collected.length = 0;
   const computed = m.machine.transition(snapshot as never, event, m.scope.scope as never) as MachineSnapshot;
   const dispatched = dispatchedSteps(m.scope.collected.splice(0));
+  if (key === undefined) return { snapshot: computed, dispatched };
   const next = canonicalSnapshot(computed);
-  if (key !== undefined) {
-    let byEvent = stepsFrom.get(snapshot);
-    if (!byEvent) stepsFrom.set(snapshot, (byEvent = new Map()));
-    if (byEvent.size < MAX_REMEMBERED) byEvent.set(key, { snapshot: next, dispatched: dispatched.slice() });
-  }
+  let byEvent = stepsFrom.get(snapshot);
+  if (!byEvent) stepsFrom.set(snapshot, (byEvent = new Map()));
+  if (byEvent.size < MAX_REMEMBERED) byEvent.set(key, { snapshot: next, dispatched: dispatched.slice() });
   return { snapshot: next, dispatched };
 }
 
@@ -213,15 +212,18 @@ const MAX_REMEMBERED = 64;
 const stepsFrom = new WeakMap<object, Map<string, { snapshot: MachineSnapshot; dispatched: readonly string[] }>>();
 const canonicalByContext = new WeakMap<object, Map<string, MachineSnapshot>>();
 
-/** Events with an output carry data the machine stores: only output-free events are remembered. */
+/**
+ * Only the events of the 补正 loop (a supplement request and the supplement) are
+ * remembered: the others happen once per step, and remembering them would only cost.
+ */
 function eventKey(event: MachineEvent): string | undefined {
   switch (event.type) {
     case 'DECISION':
-      return event.output === undefined ? `D\u0000${event.step}\u0000${event.decision}` : undefined;
+      return event.decision === 'supplement-required' && event.output === undefined ? `D\u0000${event.step}` : undefined;
     case 'SUPPLEMENT':
       return 'S';
     case 'WITHDRAW':
-      return 'W';
+      return undefined;
   }
 }
 
