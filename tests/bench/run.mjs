@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { cpus, totalmem, tmpdir, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { createRuntime } from '@onematter/api';
 import { openStore, InProcessBus } from '@onematter/adapters';
@@ -124,6 +125,32 @@ function machine() {
   return `${cpus().length} × ${cpu.trim()}, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Linux ${release()}, Node ${process.version}`;
 }
 
+/**
+ * How fast this machine is at two things every row above depends on, measured the
+ * same way on every run: machines differ several-fold, and these two numbers let a
+ * reader compare this file with a run elsewhere.
+ */
+function calibration() {
+  const text = 'x'.repeat(1024);
+  let t = performance.now();
+  let n = 0;
+  while (performance.now() - t < 500) {
+    for (let i = 0; i < 1000; i++) createHash('sha256').update(text).digest('hex');
+    n += 1000;
+  }
+  const shaMbPerSec = (n * 1024) / 2 ** 20 / ((performance.now() - t) / 1000);
+  const doc = JSON.stringify({ caseId: 'c-1', step: 'samr', form: enterpriseSetupV1.example });
+  t = performance.now();
+  n = 0;
+  while (performance.now() - t < 500) {
+    for (let i = 0; i < 1000; i++) JSON.parse(doc);
+    n += 1000;
+  }
+  const parsesPerSec = n / ((performance.now() - t) / 1000);
+  return `SHA-256 of 1 KiB ${fmt(shaMbPerSec)} MB/s, JSON.parse of a ${fmt(doc.length)}-byte form ${fmt(parsesPerSec)}/s (one thread)`;
+}
+
+const speed = calibration();
 const sections = [];
 const results = {};
 
@@ -251,6 +278,7 @@ Measured by \`npm run bench\` (tests/bench/run.mjs) in one run on one machine; r
 Numbers are wall-clock throughput of the whole path, not micro-benchmarks.
 
 Machine: ${machine()}.
+Speed: ${speed}.
 Date: ${new Date().toISOString().slice(0, 10)}.
 `;
 
@@ -259,6 +287,6 @@ let previous = existsSync(args.out) ? readFileSync(args.out, 'utf8') : '';
 const keep = previous
   .split(/^(?=## )/m)
   .filter((s) => s.startsWith('## ') && !sections.some((n) => n.split('\n')[0] === s.split('\n')[0]));
-writeFileSync(args.out, [header, ...sections, ...keep].join('\n'));
+writeFileSync(args.out, [header, ...sections, ...keep].map((s) => s.trimEnd() + '\n').join('\n'));
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 process.stdout.write(`wrote ${args.out}\n`);
