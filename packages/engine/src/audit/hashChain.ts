@@ -66,9 +66,14 @@ function hashedText(e: HashedFields, text: (value: unknown) => string): string {
       prevHash: e.prevHash,
     });
   }
+  return envelope(text(e.data), text(e.metadata), e);
+}
+
+/** The hashed envelope around the JSON texts of data and metadata (see hashedText). */
+function envelope(dataText: string, metadataText: string, e: Pick<HashedFields, 'position' | 'prevHash' | 'recordedAt' | 'streamId' | 'type'>): string {
   return (
-    '{"data":' + text(e.data) +
-    ',"metadata":' + text(e.metadata) +
+    '{"data":' + dataText +
+    ',"metadata":' + metadataText +
     ',"position":' + e.position +
     ',"prevHash":' + JSON.stringify(e.prevHash) +
     ',"recordedAt":' + JSON.stringify(e.recordedAt) +
@@ -88,17 +93,7 @@ export type StoredText = Omit<StoredEventText, 'globalPosition' | 'hash'>;
  * may hold other text for the same content: a mismatch here is only decided by
  * parsing and hashing the content (see the verifier).
  */
-export const storedTextHash = (e: StoredText): string =>
-  sha256Hex(
-    '{"data":' + e.dataText +
-    ',"metadata":' + e.metadataText +
-    ',"position":' + e.position +
-    ',"prevHash":' + JSON.stringify(e.prevHash) +
-    ',"recordedAt":' + JSON.stringify(e.recordedAt) +
-    ',"streamId":' + JSON.stringify(e.streamId) +
-    ',"type":' + JSON.stringify(e.type) +
-    '}',
-  );
+export const storedTextHash = (e: StoredText): string => sha256Hex(envelope(e.dataText, e.metadataText, e));
 
 export interface ChainBreak {
   streamId: string;
