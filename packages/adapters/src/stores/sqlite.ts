@@ -123,8 +123,7 @@ function prepare(db: Database.Database) {
     ),
     // Rows as arrays (RAW_COLUMNS order): a third cheaper than row objects, and a full verification reads millions.
     readStream: db
-      // Without stream_id, which the caller knows: a replay of a long case reads thousands of rows.
-      .prepare<[string, number, number], RawEventRow>(`SELECT ${STREAM_COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`)
+      .prepare<[string, number, number], RawEventRow>(`SELECT ${RAW_COLUMNS} FROM events WHERE stream_id = ? AND position >= ? ORDER BY position LIMIT ?`)
       .raw(true),
     readAll: db
       .prepare<[number, number], RawEventRow>(`SELECT ${RAW_COLUMNS} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`)
@@ -202,14 +201,7 @@ export class SqliteEventStore implements EventStore {
   async readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<StoredEvent[]> {
     const s = this.ready();
     const limit = options.maxCount ?? -1; // LIMIT -1: no limit
-    const rows = s.readStream.all(streamId, options.fromPosition ?? 0, limit);
-    const events = new Array<StoredEvent>(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      r[1] = streamId;
-      events[i] = fromRawRow(r);
-    }
-    return events;
+    return s.readStream.all(streamId, options.fromPosition ?? 0, limit).map(fromRawRow);
   }
 
   async readAll(options: { after: number; limit: number }): Promise<StoredEvent[]> {
@@ -401,8 +393,6 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 const RAW_COLUMNS = 'global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash';
-/** RAW_COLUMNS with NULL in stream_id's place, for reads of one stream. */
-const STREAM_COLUMNS = RAW_COLUMNS.replace('stream_id', 'NULL');
 type RawEventRow = [number, string, number, string, string, string, string, string, string];
 
 function fromRawRow(r: RawEventRow): StoredEvent {
