@@ -206,7 +206,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       const catalogue = defaultCatalogue();
       const snapshots = new CaseSnapshots(store.readModels);
       const r = await replayFromStore({ store, catalogue, snapshots }, caseId, f.asOf !== undefined ? { asOf: f.asOf } : f.position !== undefined ? { position: f.position } : {});
-      if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message === 'case not found' ? `case ${caseId} not found` : r.error.message);
+      if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message);
       const state = r.value.state;
       out(JSON.stringify(toCaseView(state), null, 2) + '\n');
       const v = await verifyCase(store, caseId, { catalogue, snapshots });

@@ -1,5 +1,5 @@
 import { ProjectionRunner, readModelProjections } from '@onematter/adapters';
-import { SNAPSHOT_PROJECTION } from '@onematter/engine';
+import { SNAPSHOT_EVERY, SNAPSHOT_PROJECTION } from '@onematter/engine';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { CommandKit } from '../cli.js';
@@ -33,7 +33,7 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
         if (!f.only || onlyNames(f.only).includes(SNAPSHOT_PROJECTION)) {
           const documents = await store.readModels.countDocuments(SNAPSHOT_PROJECTION);
           await store.readModels.resetReadModel(SNAPSHOT_PROJECTION);
-          process.stdout.write(`${SNAPSHOT_PROJECTION}: dropped ${documents} snapshots (replays fold every event until a case passes its next ${'1,000'} events)\n`);
+          process.stdout.write(`${SNAPSHOT_PROJECTION}: dropped ${documents} snapshots (replays fold every event until a case passes its next multiple of ${SNAPSHOT_EVERY.toLocaleString('en-US')} events)\n`);
         }
         for (const projection of chosen) {
           const t0 = performance.now();

@@ -55,10 +55,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       const { asOf, position } = req.query;
       // From the latest case snapshot at or before the point, when there is one (long cases).
       const r = await replayFromStore(runtime, req.params.id, asOf !== undefined ? { asOf } : position !== undefined ? { position } : {});
-      if (!r.ok) {
-        if (r.error.kind === 'NotFound' && r.error.message === 'case not found') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
-        return sendDomainError(reply, r.error);
-      }
+      if (!r.ok) return sendDomainError(reply, r.error);
       const state = r.value.state;
       const now = asOf !== undefined ? new Date(asOf) : position !== undefined ? new Date(state.updatedAt) : runtime.clock.now();
       return viewAt(state, now);

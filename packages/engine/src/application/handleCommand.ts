@@ -171,7 +171,7 @@ export function foldStored(catalogue: MatterCatalogue, state: CaseState, events:
   // Only the last state leaves this loop: lists it creates may grow in place.
   const owned = events.length > 1 ? new Set<object>() : undefined;
   for (const e of events) {
-    s = evolve(catalogue, s, { type: e.type, data: e.data } as CaseEvent, owned ? { revision: e.position, hash: e.hash, owned } : { revision: e.position, hash: e.hash });
+    s = evolve(catalogue, s, { type: e.type, data: e.data } as CaseEvent, { revision: e.position, hash: e.hash, owned });
   }
   return s;
 }

@@ -1,6 +1,5 @@
-import { restoreCase, snapshotOf, type CaseSnapshot } from '../case/snapshot.js';
+import { snapshotOf, type CaseSnapshot } from '../case/snapshot.js';
 import type { StartedCase } from '../case/state.js';
-import type { MatterCatalogue } from '../definition/catalogue.js';
 import type { ReadModelStore } from '../ports.js';
 
 /** The read model that keeps case snapshots. */
@@ -8,8 +7,8 @@ export const SNAPSHOT_PROJECTION = 'case-snapshots';
 /** A snapshot every this many events of a case. */
 export const SNAPSHOT_EVERY = 1_000;
 
-/** Where a replay stops: every event recorded at or before a moment, or up to a position. */
-export type SnapshotPoint = { asOf?: string; position?: number };
+/** Where a replay stops (a ReplayPoint): every event recorded at or before a moment, or up to a position. */
+export type SnapshotPoint = { asOf?: string | undefined; position?: number | undefined };
 
 /**
  * Case snapshots, kept as documents of a read model in the store's own database
@@ -46,34 +45,29 @@ export class CaseSnapshots {
 
   /** The latest snapshot of the case at or before the point, if any. */
   async latest(caseId: string, at: SnapshotPoint = {}): Promise<CaseSnapshot | undefined> {
-    let before = at.position !== undefined ? at.position + 1 : undefined;
     // A snapshot of a long case is large: read one at a time unless a moment has to be searched for.
     const limit = at.asOf === undefined ? 1 : 4;
-    for (;;) {
-      const page = await this.readModels.queryDocuments(SNAPSHOT_PROJECTION, { tags: [caseTag(caseId)], ...(before !== undefined ? { before } : {}), limit });
-      for (const d of page) {
-        const doc = d.doc as CaseSnapshot;
-        if (at.asOf === undefined || Date.parse(doc.recordedAt) <= Date.parse(at.asOf)) return doc;
-      }
-      if (page.length < limit) return undefined;
-      before = page[page.length - 1]!.position;
+    for await (const doc of this.newestFirst(caseId, at.position !== undefined ? at.position + 1 : undefined, limit)) {
+      if (at.asOf === undefined || Date.parse(doc.recordedAt) <= Date.parse(at.asOf)) return doc;
     }
+    return undefined;
   }
 
   /** Every snapshot of the case, oldest first (for verification). */
   async all(caseId: string): Promise<CaseSnapshot[]> {
     const docs: CaseSnapshot[] = [];
-    let before: number | undefined;
-    for (;;) {
-      const page = await this.readModels.queryDocuments(SNAPSHOT_PROJECTION, { tags: [caseTag(caseId)], ...(before !== undefined ? { before } : {}), limit: 100 });
-      docs.push(...page.map((d) => d.doc as CaseSnapshot));
-      if (page.length < 100) return docs.reverse();
-      before = page[page.length - 1]!.position;
-    }
+    for await (const doc of this.newestFirst(caseId, undefined, 100)) docs.push(doc);
+    return docs.reverse();
   }
 
-  restore(catalogue: MatterCatalogue, doc: CaseSnapshot): StartedCase | undefined {
-    return restoreCase(catalogue, doc);
+  /** The case's snapshots below revision `before` (all if undefined), newest first, read `limit` at a time. */
+  private async *newestFirst(caseId: string, before: number | undefined, limit: number): AsyncGenerator<CaseSnapshot> {
+    for (;;) {
+      const page = await this.readModels.queryDocuments(SNAPSHOT_PROJECTION, { tags: [caseTag(caseId)], ...(before !== undefined ? { before } : {}), limit });
+      for (const d of page) yield d.doc as CaseSnapshot;
+      if (page.length < limit) return;
+      before = page[page.length - 1]!.position;
+    }
   }
 }
 

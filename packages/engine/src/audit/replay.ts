@@ -1,5 +1,6 @@
 import { foldStored } from '../application/handleCommand.js';
 import type { CaseSnapshots } from '../application/snapshots.js';
+import { restoreCase } from '../case/snapshot.js';
 import { initialCaseState, type CaseState, type StartedCase } from '../case/state.js';
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import type { EventStore, StoredEvent } from '../ports.js';
@@ -19,18 +20,16 @@ export type ReplayPoint = { asOf: string } | { position: number } | Record<strin
  */
 export function replayCase(catalogue: MatterCatalogue, events: readonly StoredEvent[], at: ReplayPoint = {}, base?: StartedCase): Result<StartedCase, DomainError> {
   if (events.length === 0 && !base) return fail('NotFound', 'case not found');
+  const invalid = invalidPoint(at);
+  if (invalid) return invalid;
   let prefix: readonly StoredEvent[] = events;
   if ('asOf' in at && at.asOf !== undefined) {
     const limit = Date.parse(at.asOf);
-    if (Number.isNaN(limit)) return fail('Invalid', `asOf ${at.asOf} is not an ISO time`, [{ path: 'query.asOf', message: 'an ISO 8601 date-time' }]);
     const end = events.findIndex((e) => Date.parse(e.recordedAt) > limit);
     prefix = end === -1 ? events : events.slice(0, end);
     if (prefix.length === 0 && !base) return fail('NotFound', `the case did not exist yet at ${at.asOf} (it started at ${events[0]!.recordedAt})`);
   } else if ('position' in at && at.position !== undefined) {
     const last = events.length > 0 ? events[events.length - 1]!.position : base!.revision;
-    if (!Number.isInteger(at.position) || at.position < 0) {
-      return fail('Invalid', 'position is a non-negative integer', [{ path: 'query.position', message: 'a non-negative integer' }]);
-    }
     if (at.position > last) return fail('NotFound', `the case has no position ${at.position}: its last is ${last}`);
     prefix = events.filter((e) => e.position <= at.position);
   }
@@ -42,6 +41,17 @@ export function replayCase(catalogue: MatterCatalogue, events: readonly StoredEv
     // A history the engine cannot fold was not written by it (or its matter version is gone).
     return fail('Conflict', `the history cannot be replayed: ${(error as Error).message}`);
   }
+}
+
+/** Why a replay point cannot be used: a moment that is not an ISO time, a position that is not a non-negative integer. */
+function invalidPoint(at: ReplayPoint): Result<never, DomainError> | undefined {
+  if ('asOf' in at && at.asOf !== undefined && Number.isNaN(Date.parse(at.asOf))) {
+    return fail('Invalid', `asOf ${at.asOf} is not an ISO time`, [{ path: 'query.asOf', message: 'an ISO 8601 date-time' }]);
+  }
+  if ('position' in at && at.position !== undefined && (!Number.isInteger(at.position) || at.position < 0)) {
+    return fail('Invalid', 'position is a non-negative integer', [{ path: 'query.position', message: 'a non-negative integer' }]);
+  }
+  return undefined;
 }
 
 export interface Replayed {
@@ -60,10 +70,9 @@ export async function replayFromStore(
   caseId: string,
   at: ReplayPoint = {},
 ): Promise<Result<Replayed, DomainError>> {
-  const point = 'asOf' in at ? { asOf: at.asOf } : 'position' in at ? { position: at.position } : {};
-  const usable = deps.snapshots && (point.asOf === undefined || !Number.isNaN(Date.parse(point.asOf))) && (point.position === undefined || (Number.isInteger(point.position) && point.position >= 0));
-  const doc = usable ? await deps.snapshots!.latest(caseId, point).catch(() => undefined) : undefined;
-  const base = doc ? deps.snapshots!.restore(deps.catalogue, doc) : undefined;
+  // A point replayCase would refuse needs no snapshot (and is refused below, as without one).
+  const doc = deps.snapshots && !invalidPoint(at) ? await deps.snapshots.latest(caseId, at).catch(() => undefined) : undefined;
+  const base = doc ? restoreCase(deps.catalogue, doc) : undefined;
   if (doc && base) {
     const tail = await deps.store.readStream(caseId, { fromPosition: doc.revision });
     if (tail[0]?.position === doc.revision && tail[0].hash === doc.lastHash) {
@@ -72,6 +81,7 @@ export async function replayFromStore(
     }
   }
   const events = await deps.store.readStream(caseId);
+  if (events.length === 0) return fail('NotFound', `case ${caseId} not found`);
   const r = replayCase(deps.catalogue, events, at);
   return r.ok ? ok({ state: r.value, fromSnapshot: null }) : r;
 }
