@@ -287,6 +287,10 @@ let previous = existsSync(args.out) ? readFileSync(args.out, 'utf8') : '';
 const keep = previous
   .split(/^(?=## )/m)
   .filter((s) => s.startsWith('## ') && !sections.some((n) => n.split('\n')[0] === s.split('\n')[0]));
-writeFileSync(args.out, [header, ...sections, ...keep].map((s) => s.trimEnd() + '\n').join('\n'));
+// In the order a full run writes them, whichever were measured this time.
+const order = ['## Engine on SQLite', '## Engine over Kafka', '## Engine on PostgreSQL', '## Durable timers', '## Audit'];
+const rank = (section) => order.findIndex((title) => section.startsWith(title));
+const body = [...sections, ...keep].sort((a, b) => rank(a) - rank(b));
+writeFileSync(args.out, [header, ...body].map((s) => s.trimEnd() + '\n').join('\n'));
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
 process.stdout.write(`wrote ${args.out}\n`);
