@@ -181,7 +181,7 @@ ${CASES} enterprise-setup cases (16 events, 8 commands and 7 outbox rows — the
 
 Targets: ≥ 500 cases/s and within 3× of the floor: **${meets ? 'met' : 'NOT met'}**. Process RSS at the end of (b): ${fmt(engine.rssMb)} MB.
 ${meets ? '' : `
-Note: the absolute target (≥ 500 cases/s with every command fsynced) is ${engine.casesPerSec >= 500 ? 'met' : 'NOT met'}; the ratio is ${ratio <= 3 ? 'met' : 'not'}. Group commit makes the floor fast (tens of thousands of events per second), while the engine does per case what the floor does not: 8 XState transitions (30–60 µs each here, after replacing xstate's \`transition()\` — which rebuilt the machine's initial snapshot on every call — with one reused inert actor scope), a SHA-256 hash chain over canonical JSON for 16 events, zod validation of the form and of each department's output, the outbox relay, the in-process bus and 7 simulated departments, all on one Node thread of a 2-core machine.
+Note: the absolute target (≥ 500 cases/s with every command fsynced) is ${engine.casesPerSec >= 500 ? 'met' : 'NOT met'}; the ratio is ${ratio <= 3 ? 'met' : 'NOT met'}. Group commit makes the floor fast (tens of thousands of events per second), while the engine does per case what the floor does not: 8 XState transitions (30–60 µs each here, after replacing xstate's \`transition()\` — which rebuilt the machine's initial snapshot on every call — with one reused inert actor scope), a SHA-256 hash chain over canonical JSON for 16 events, zod validation of the form and of each department's output, the outbox relay, the in-process bus and 7 simulated departments, all on one Node thread of a 2-core machine.
 `}`);
 }
 
