@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/server.js';
+import { BIN, ROOT, runCli } from '../support/server.js';
 
 const run = (args: string[]) => runCli(args);
 
@@ -29,5 +30,16 @@ describe('the onematter command', () => {
     const noPg = await run(['serve', '--store', 'postgres']);
     expect(noPg.code).toBe(2);
     expect(noPg.stderr).toMatch(/--pg-url/);
+  });
+
+  it('stops printing quietly when the reader goes away (`onematter matters | head -1`), keeping its exit code', async () => {
+    const child = spawn(process.execPath, [BIN, 'matters'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader closes its end before the command prints: every write meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
