@@ -77,52 +77,11 @@ export interface Applicant {
   phone: string;
 }
 
-export interface ClockFields {
-  light?: Light | null;
-  dueAt?: string | null;
-  statutoryDueAt?: string | null;
-  elapsedWorkingDays?: number | null;
-  pausedWorkingDays?: number | null;
-  committedDays?: number;
-  statutoryDays?: number;
-  clockState?: string;
-  clockNote?: string;
-}
-
-export interface TaskView extends ClockFields {
-  id: string;
-  step: string;
-  department: string;
-  service: string;
-  status: string;
-  dependsOn: string[];
-  attempts: number;
-  dispatchedAt?: string;
-  decidedAt?: string;
-  output?: Record<string, unknown>;
-  reason?: string;
-  missingMaterials?: string[];
-}
-
-export interface CaseView extends ClockFields {
-  id: string;
-  matter: string;
-  matterName: string;
-  matterVersion: number;
-  status: string;
-  applicant: Applicant;
-  form: Record<string, unknown>;
-  materials: string[];
-  createdAt: string;
-  updatedAt: string;
-  completedAt?: string;
-  reason?: string;
-  revision: number;
-  tasks: TaskView[];
-  outputs: Record<string, Record<string, unknown>>;
-  links?: Record<string, unknown>;
-  resultsIssued?: unknown;
-}
+/**
+ * A case as `GET /cases/:id` returns it, and its tasks: the engine's own view types
+ * (type-only imports, erased from the bundle), so the workbench cannot fall behind them.
+ */
+export type { CaseView, ClockFields, TaskView } from '@onematter/engine';
 
 export interface CaseSummary {
   id: string;

@@ -179,14 +179,14 @@ function foldInBrowser(events: StoredEvent[], steps: MatterStep[]): CaseView | u
   const d = first.data as Record<string, unknown>;
   const tasks = new Map<string, TaskView>();
   for (const s of steps) tasks.set(s.id, { id: `${first.data.caseId}.${s.id}`, step: s.id, department: s.department, service: s.service, status: 'waiting', dependsOn: s.dependsOn ?? [], attempts: 0 });
-  let status = 'in-progress';
+  let status: CaseView['status'] = 'in-progress';
   for (const e of events.slice(1)) {
     const x = e.data as Record<string, string>;
     const step = x.step ?? '';
     const t = tasks.get(step) ?? (step ? { id: x.taskId ?? step, step, department: x.department ?? '', service: x.service ?? '', status: 'waiting', dependsOn: [], attempts: 0 } : undefined);
     if (t && step) tasks.set(step, t);
     if (e.type === 'TaskDispatched' && t) t.status = 'pending';
-    if (e.type === 'DecisionRecorded' && t) t.status = x.decision ?? t.status;
+    if (e.type === 'DecisionRecorded' && t) t.status = (x.decision as TaskView['status'] | undefined) ?? t.status;
     if (e.type === 'TaskCancelled' && t) t.status = 'cancelled';
     if (e.type === 'SupplementRequested') status = 'awaiting-supplement';
     if (e.type === 'SupplementProvided') {
@@ -197,5 +197,5 @@ function foldInBrowser(events: StoredEvent[], steps: MatterStep[]): CaseView | u
     if (e.type === 'CaseRejected') status = 'rejected';
     if (e.type === 'CaseWithdrawn') status = 'withdrawn';
   }
-  return { id: String(d.caseId ?? ''), matter: String(d.matter ?? ''), matterName: '', matterVersion: Number(d.matterVersion ?? 1), status, applicant: d.applicant as CaseView['applicant'], form: {}, materials: [], createdAt: first.recordedAt, updatedAt: first.recordedAt, revision: events.length - 1, tasks: [...tasks.values()], outputs: {} };
+  return { id: String(d.caseId ?? ''), matter: String(d.matter ?? ''), matterName: '', matterVersion: Number(d.matterVersion ?? 1), status, applicant: d.applicant as CaseView['applicant'], form: {}, materials: [], createdAt: first.recordedAt, updatedAt: first.recordedAt, revision: events.length - 1, tasks: [...tasks.values()], outputs: {}, reviews: [], rectifications: [] };
 }
