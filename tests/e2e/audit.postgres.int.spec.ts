@@ -88,4 +88,23 @@ describe('an auditor verifies a PostgreSQL store', () => {
     const one = await verifyCase(store, SEEDED.c);
     expect(one).toMatchObject({ unknown: false, anchored: 1, problem: { position: 0 } });
   });
+
+  it('names a case whose events were deleted on a day no anchor covers yet, or cut off, from the store\'s stream index', async () => {
+    // case-b's work of 03-03 comes after the anchored day; a fresh case of 03-03 (copied from case-c under another id) has no anchor at all.
+    const store = await schemaCopy(async (S) => {
+      await admin.query(`INSERT INTO ${S}.streams SELECT 'case-d', revision FROM ${S}.streams WHERE stream_id = $1`, [SEEDED.c]);
+      await admin.query(`DELETE FROM ${S}.events WHERE stream_id = $1 AND recorded_at >= '2026-03-03'`, [SEEDED.b]);
+    });
+    const [{ rows: b }, { rows: d }] = await Promise.all([
+      admin.query<{ revision: string }>(`SELECT revision FROM "${schemas[schemas.length - 1]}".streams WHERE stream_id = $1`, [SEEDED.b]),
+      admin.query<{ revision: string }>(`SELECT revision FROM "${schemas[schemas.length - 1]}".streams WHERE stream_id = 'case-d'`),
+    ]);
+    const kept = (await store.readStream(SEEDED.b)).length;
+    const all = await verifyAll({ store });
+    expect(all.problems).toEqual([
+      { streamId: SEEDED.b, position: kept, reason: `cut off: the store's stream index records its last position as ${b[0]!.revision}, its events end at ${kept - 1}` },
+      { streamId: 'case-d', position: 0, reason: `deleted: the store's stream index records its last position as ${d[0]!.revision}, and none of its events is left` },
+    ]);
+    expect(await verifyCase(store, 'case-d')).toMatchObject({ unknown: false, anchored: 0, problem: { position: 0, reason: expect.stringMatching(/^deleted: the store's stream index/) } });
+  });
 });

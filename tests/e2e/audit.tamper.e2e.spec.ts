@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../packages/adapters/src/stores/index.js';
-import { eventHash, genesisHash } from '../../packages/engine/src/index.js';
-import { SEEDED, cli, seedAuditStore } from '../support/audit.js';
+import { CommandHandler, DEFAULT_TOPICS, eventHash, genesisHash } from '../../packages/engine/src/index.js';
+import { defaultCatalogue, enterpriseSetupV1 } from '../../packages/workflows/src/index.js';
+import { SEEDED, cli, manualClock, seedAuditStore } from '../support/audit.js';
 
 let root: string;
 let pristine: string;
@@ -109,6 +110,65 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
     expect(all.stdout).toContain(`case ${SEEDED.c}: first bad position 0: deleted: the anchor of ${SEEDED.day} recorded its head`);
     expect(one.code).toBe(1);
     expect(one.stdout).toContain(`case ${SEEDED.c}: first bad position 0: deleted`);
+  });
+
+  it('names a case whose last events, recorded after the last anchor, were cut off: from the store\'s stream index', async () => {
+    let cut = { first: 0, last: 0 };
+    const dir = storeCopy((db) => {
+      // case-b's work of 03-03: no anchor covers it yet.
+      cut = db.prepare<[string, string], { first: number; last: number }>('SELECT min(position) AS first, max(position) AS last FROM events WHERE stream_id = ? AND recorded_at >= ?').get(SEEDED.b, '2026-03-03')!;
+      db.prepare('DELETE FROM events WHERE stream_id = ? AND position >= ?').run(SEEDED.b, cut.first);
+    });
+    expect(cut.last).toBeGreaterThan(cut.first);
+    const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.b, '--data-dir', dir])]);
+    const why = `case ${SEEDED.b}: first bad position ${cut.first}: cut off: the store's stream index records its last position as ${cut.last}, its events end at ${cut.first - 1}`;
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(why);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(why);
+  });
+
+  it('names a whole case deleted on a day no anchor covers yet, from the stream index; and finds it by the gap it leaves when the index entry went too', async () => {
+    // case-d and case-e start on 03-03, after the anchored day.
+    const later = storeCopy();
+    const store = new SqliteEventStore({ file: join(later, 'onematter.db') });
+    await store.init();
+    const clock = manualClock('2026-03-03T10:00:00+08:00');
+    const handler = new CommandHandler({ store, catalogue: defaultCatalogue(), clock, topics: DEFAULT_TOPICS });
+    for (const id of ['case-d', 'case-e']) {
+      const r = await handler.execute(id, (now) => ({ type: 'StartCase', data: { caseId: id, matter: 'enterprise-setup', applicant: enterpriseSetupV1.exampleApplicant!, form: enterpriseSetupV1.example }, now }), 'clerk');
+      expect(r.ok).toBe(true);
+    }
+    const d = await store.readStream('case-d');
+    await store.close();
+    const copyOf = (tamper: (db: Database.Database) => void) => {
+      const dir = mkdtempSync(join(root, 'copy-'));
+      copyFileSync(join(later, 'onematter.db'), join(dir, 'onematter.db'));
+      const db = new Database(join(dir, 'onematter.db'));
+      tamper(db);
+      db.close();
+      return dir;
+    };
+    const eventsOnly = copyOf((db) => db.prepare('DELETE FROM events WHERE stream_id = ?').run('case-d'));
+    const withIndex = copyOf((db) => {
+      db.prepare('DELETE FROM events WHERE stream_id = ?').run('case-d');
+      db.prepare('DELETE FROM streams WHERE stream_id = ?').run('case-d');
+    });
+    const [all, one, gap] = await Promise.all([
+      cli(['audit', 'verify', '--all', '--data-dir', eventsOnly]),
+      cli(['audit', 'verify', 'case-d', '--data-dir', eventsOnly]),
+      cli(['audit', 'verify', '--all', '--data-dir', withIndex]),
+    ]);
+    const deleted = `case case-d: first bad position 0: deleted: the store's stream index records its last position as ${d.length - 1}, and none of its events is left`;
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain(deleted);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain(deleted);
+    expect(gap.code).toBe(1);
+    expect(gap.stdout).toContain(
+      `the global order: first missing position ${d[0]!.globalPosition}: deleted: ${d.length} events are missing from the global order, which has no gaps in this store (global positions ${d[0]!.globalPosition}–${d[d.length - 1]!.globalPosition})`,
+    );
+    expect(gap.stderr).toContain(`$all@${d[0]!.globalPosition}`);
   });
 
   it('names a case whose last events were cut off after its day was anchored', async () => {

@@ -25,6 +25,12 @@ export interface EventMetadata {
 }
 
 /** The last event of a stream (up to some time), as the daily anchors record it. */
+/** A stream as the store's index records it: the position of its last event. */
+export interface StreamRevision {
+  streamId: string;
+  revision: number;
+}
+
 export interface StreamHead {
   streamId: string;
   position: number;
@@ -110,6 +116,20 @@ export interface EventStore {
    * such an event are left out; order is unspecified. The daily anchors use it.
    */
   readStreamHeads(options?: { before?: string }): Promise<StreamHead[]>;
+  /**
+   * Optional: the store's own index of streams and their revisions (SQLite and
+   * PostgreSQL keep one beside the events, for the revision check of appends), or
+   * the one entry of `streamId`. Verification takes it as a witness: a stream it
+   * lists whose events are gone, or end before its revision, was deleted or cut
+   * off, even on a day no daily anchor covers yet.
+   */
+  readStreamIndex?(options?: { streamId?: string }): Promise<StreamRevision[]>;
+  /**
+   * Optional: true when global positions have no gaps by construction (SQLite: one
+   * writer at a time, AUTOINCREMENT undone with a rolled-back append). A gap is then
+   * a deletion, and verification reports it even when nothing else names the stream.
+   */
+  readonly gaplessGlobalOrder?: boolean;
   /** Unpublished outbox rows with id greater than `after`, in id order. */
   readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published (the relay calls this only after the bus acknowledged). */

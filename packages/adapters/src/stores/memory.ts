@@ -37,6 +37,8 @@ interface OutboxRow {
 }
 
 export class MemoryEventStore implements EventStore {
+  /** Positions are the log's length plus one: a gap is a deletion. */
+  readonly gaplessGlobalOrder = true;
   private readonly all: Row[] = [];
   private readonly streams = new Map<string, Row[]>();
   private readonly outbox = new Map<number, OutboxRow>();

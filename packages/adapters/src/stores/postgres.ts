@@ -64,6 +64,7 @@ import type {
   StoredEvent,
   StoredEventText,
   StreamHead,
+  StreamRevision,
 } from '@onematter/engine';
 import { canonicalText } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, toJsonText } from './appendRules.js';
@@ -626,6 +627,15 @@ export class PostgresEventStore implements EventStore {
     return rows.map((r) => ({ streamId: r.stream_id, position: Number(r.position), hash: r.hash }));
   }
 
+  async readStreamIndex(options: { streamId?: string } = {}): Promise<StreamRevision[]> {
+    const { rows } = await this.pool.query<{ stream_id: string; revision: string }>({
+      name: `${this.schema}.streamIndex`,
+      text: this.sql.streamIndex,
+      values: [options.streamId ?? null],
+    });
+    return rows.map((r) => ({ streamId: r.stream_id, revision: Number(r.revision) }));
+  }
+
   async headPosition(): Promise<number> {
     const { rows } = await this.pool.query<{ global_position: string }>({
       name: `${this.schema}.head`,
@@ -812,6 +822,7 @@ function statements(S: string) {
       FROM ${S}.events WHERE global_position > $1 AND ${SETTLED} ORDER BY global_position LIMIT $2`,
     head: `SELECT global_position FROM ${S}.events WHERE ${SETTLED} ORDER BY global_position DESC LIMIT 1`,
     // COLLATE "C": ISO times compare as text, whatever the database's collation.
+    streamIndex: `SELECT stream_id, revision FROM ${S}.streams WHERE $1::text IS NULL OR stream_id = $1::text`,
     streamHeads: `SELECT DISTINCT ON (stream_id) stream_id, position, hash FROM ${S}.events
       WHERE $1::text IS NULL OR recorded_at COLLATE "C" < $1::text COLLATE "C" ORDER BY stream_id, position DESC`,
     readOutbox: `SELECT id, topic, key, headers, value FROM ${S}.outbox

@@ -28,6 +28,7 @@ import type {
   StoredEvent,
   StoredEventText,
   StreamHead,
+  StreamRevision,
 } from '@onematter/engine';
 import { canonicalText } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, revisionAccepts, toJsonText } from './appendRules.js';
@@ -136,6 +137,8 @@ function prepare(db: Database.Database) {
     readOutbox: db.prepare<[number, number], OutboxRow>(
       'SELECT id, topic, key, headers, value FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
     ),
+    streamIndex: db.prepare<[], { stream_id: string; revision: number }>('SELECT stream_id, revision FROM streams'),
+    streamIndexOf: db.prepare<[string], { stream_id: string; revision: number }>('SELECT stream_id, revision FROM streams WHERE stream_id = ?'),
     deleteOutbox: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
     readCheckpoint: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?'),
     saveCheckpoint: db.prepare<[string, number, string]>(
@@ -231,6 +234,15 @@ export class SqliteEventStore implements EventStore {
     return this.ready()
       .streamHeads.all(options.before ?? '\uffff')
       .map((r) => ({ streamId: r.stream_id, position: r.position, hash: r.hash }));
+  }
+
+  /** One writer at a time and AUTOINCREMENT, undone with a rolled-back append: a gap is a deletion. */
+  readonly gaplessGlobalOrder = true;
+
+  async readStreamIndex(options: { streamId?: string } = {}): Promise<StreamRevision[]> {
+    const s = this.ready();
+    const rows = options.streamId === undefined ? s.streamIndex.all() : s.streamIndexOf.all(options.streamId);
+    return rows.map((r) => ({ streamId: r.stream_id, revision: r.revision }));
   }
 
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {

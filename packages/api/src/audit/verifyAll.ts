@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { anchorCutoffs, concludeVerification, readAnchors, scanRange, type EventStore, type RangeSummary, type StoreVerification } from '@onematter/engine';
+import { anchorCutoffs, concludeVerification, readAnchors, readWitnesses, scanRange, type EventStore, type RangeSummary, type StoreVerification } from '@onematter/engine';
 import type { StoreConfig } from '@onematter/adapters';
 
 export interface VerifyAllOptions {
@@ -38,6 +38,8 @@ export async function verifyAll(o: VerifyAllOptions): Promise<StoreVerification>
   const startedAt = performance.now();
   const read = await readAnchors(o.store);
   const cutoffs = anchorCutoffs(read);
+  // Before the head: see readWitnesses.
+  const witnesses = await readWitnesses(o.store);
   const upTo = await o.store.headPosition();
   const script = workerScript();
   const wanted = o.workers ?? (upTo >= 200_000 ? Math.min(4, availableParallelism()) : 1);
@@ -45,7 +47,7 @@ export async function verifyAll(o: VerifyAllOptions): Promise<StoreVerification>
 
   if (workers <= 1) {
     const summary = await scanRange(o.store, { after: 0, upTo, cutoffs, ...(o.onProgress ? { onProgress: (n: number) => o.onProgress!(n, upTo) } : {}) });
-    return concludeVerification(read, [summary], startedAt);
+    return concludeVerification(o.store, read, witnesses, [summary], startedAt);
   }
 
   const done = new Array<number>(workers).fill(0);
@@ -71,7 +73,7 @@ export async function verifyAll(o: VerifyAllOptions): Promise<StoreVerification>
       });
     }),
   );
-  return concludeVerification(read, summaries, startedAt);
+  return concludeVerification(o.store, read, witnesses, summaries, startedAt);
 }
 
 /** The compiled worker. From the sources (tests) it is the built one, if the package was built. */

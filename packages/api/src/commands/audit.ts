@@ -6,6 +6,7 @@ import {
   AccessLog,
   CaseSnapshots,
   caseTimeline,
+  GLOBAL_LOG,
   isAnchorDay,
   recordDailyAnchor,
   replayFromStore,
@@ -100,7 +101,10 @@ const recordRead = (store: EventStore, reader: Reader, caseId: string, command: 
 
 const out = (s: string) => process.stdout.write(s);
 
-const describe = (p: ChainProblem) => `${p.streamId.startsWith('$') ? 'stream' : 'case'} ${p.streamId}: first bad position ${p.position}: ${p.reason}`;
+const describe = (p: ChainProblem) =>
+  p.streamId === GLOBAL_LOG
+    ? `the global order: first missing position ${p.position}: ${p.reason}`
+    : `${p.streamId.startsWith('$') ? 'stream' : 'case'} ${p.streamId}: first bad position ${p.position}: ${p.reason}`;
 
 /** A progress bar on a terminal (stderr), nothing otherwise. */
 function progressBar(): { update(done: number, total: number): void; end(): void } {
@@ -134,7 +138,12 @@ function printStoreVerification(v: StoreVerification): void {
       `${v.anchors} daily anchors (${v.anchorsMatched} match) in ${v.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} events/s)\n`,
   );
   if (v.latestAnchor) out(`latest anchor: ${v.latestAnchor.day} root ${v.latestAnchor.root}\n`);
-  if (v.anchors === 0) out('note: no daily anchor yet, so a deleted whole case or cut-off last events cannot be detected; record one with "onematter audit anchor"\n');
+  if (v.anchors === 0) {
+    out(
+      'note: no daily anchor yet: deleted cases and cut-off last events are found only through the store\'s own records (its stream index, gapless positions), ' +
+        'which whoever can write the database can rewrite too; record an anchor with "onematter audit anchor"\n',
+    );
+  }
   if (v.problems.length === 0) {
     out('OK 校验通过: every hash chain is intact and every anchor matches.\n');
     return;

@@ -10,8 +10,8 @@ import {
   type DailyAnchorRecorded,
 } from '../audit/anchors.js';
 import { ANCHOR_STREAM, isSystemStream } from '../audit/streams.js';
-import { RangeVerifier, checkAnchors, stitch, type ChainProblem, type RangeSummary, type RecordedAnchor } from '../audit/verifier.js';
-import type { EventStore, StoredEvent } from '../ports.js';
+import { RangeVerifier, checkAnchors, stitch, type ChainProblem, type GlobalGap, type RangeSummary, type RecordedAnchor } from '../audit/verifier.js';
+import type { EventStore, StoredEvent, StreamRevision } from '../ports.js';
 import { canonicalize } from '../audit/canonical.js';
 import { snapshotOf } from '../case/snapshot.js';
 import { initialCaseState, type CaseState } from '../case/state.js';
@@ -81,6 +81,9 @@ export async function scanRange(
 ): Promise<RangeSummary> {
   const verifier = new RangeVerifier(options.cutoffs);
   const pageSize = options.pageSize ?? 2_000;
+  // On a gapless store every position of the range must be there: a missing one was deleted.
+  const gaps: GlobalGap[] | undefined = store.gaplessGlobalOrder ? [] : undefined;
+  let expected = options.after + 1;
   let after = options.after;
   let seen = 0;
   while (after < options.upTo) {
@@ -89,6 +92,8 @@ export async function scanRange(
     if (page.length === 0) break;
     for (const e of page) {
       if (e.globalPosition > options.upTo) break;
+      if (gaps && e.globalPosition !== expected) gaps.push({ from: expected, to: e.globalPosition - 1 });
+      expected = e.globalPosition + 1;
       verifier.add(e);
       seen++;
     }
@@ -96,19 +101,81 @@ export async function scanRange(
     options.onProgress?.(seen);
     if (page.length < pageSize) break;
   }
-  return verifier.summary();
+  if (gaps && expected <= options.upTo) gaps.push({ from: expected, to: options.upTo });
+  return gaps ? { ...verifier.summary(), gaps } : verifier.summary();
 }
 
-/** Stitches range summaries (in global order) and checks the anchors against them. */
-export function concludeVerification(read: AnchorsRead, summaries: readonly RangeSummary[], startedAt: number): StoreVerification {
+/**
+ * What the store records beside the events, read BEFORE the scan's head: its stream
+ * index (EventStore.readStreamIndex). Every revision it holds then was committed
+ * with its events, so a stream it lists must show at least those events.
+ */
+export interface StoreWitnesses {
+  index?: StreamRevision[];
+}
+
+export async function readWitnesses(store: EventStore): Promise<StoreWitnesses> {
+  return store.readStreamIndex ? { index: await store.readStreamIndex() } : {};
+}
+
+/**
+ * Streams the index lists whose events the scan did not find up to the indexed
+ * revision: deleted whole, or cut off. Each is confirmed on the stream itself, which
+ * shows events the scan's head did not cover yet (appended since, or not yet settled
+ * on PostgreSQL).
+ */
+async function indexProblems(store: EventStore, index: readonly StreamRevision[], heads: ReadonlyMap<string, { position: number }>): Promise<ChainProblem[]> {
+  const problems: ChainProblem[] = [];
+  for (const { streamId, revision } of index) {
+    const last = heads.get(streamId)?.position ?? -1;
+    if (last >= revision) continue;
+    if ((await store.readStream(streamId, { fromPosition: last + 1, maxCount: 1 })).length > 0) continue;
+    problems.push(indexProblem(streamId, revision, last));
+  }
+  return problems;
+}
+
+const indexProblem = (streamId: string, revision: number, last: number): ChainProblem =>
+  last < 0
+    ? { streamId, position: 0, reason: `deleted: the store's stream index records its last position as ${revision}, and none of its events is left` }
+    : { streamId, position: last + 1, reason: `cut off: the store's stream index records its last position as ${revision}, its events end at ${last}` };
+
+/** Reported as the global log's problem: which stream the events belonged to is gone with them. */
+export const GLOBAL_LOG = '$all';
+
+function gapProblem(gaps: readonly GlobalGap[]): ChainProblem {
+  const count = gaps.reduce((n, g) => n + g.to - g.from + 1, 0);
+  const ranges = gaps.slice(0, 5).map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`));
+  return {
+    streamId: GLOBAL_LOG,
+    position: gaps[0]!.from,
+    reason:
+      `deleted: ${count} ${count === 1 ? 'event is' : 'events are'} missing from the global order, which has no gaps in this store ` +
+      `(global ${count === 1 ? 'position' : 'positions'} ${ranges.join(', ')}${gaps.length > 5 ? `, and ${gaps.length - 5} more ranges` : ''})`,
+  };
+}
+
+/**
+ * Stitches range summaries (in global order), checks the anchors against them, and
+ * the store's own records (`witnesses`, read before the scan) against what was found.
+ */
+export async function concludeVerification(
+  store: EventStore,
+  read: AnchorsRead,
+  witnesses: StoreWitnesses,
+  summaries: readonly RangeSummary[],
+  startedAt: number,
+): Promise<StoreVerification> {
   const stitched = stitch(summaries, read.anchors.length);
   const anchorCheck = checkAnchors(read.anchors, stitched.buckets);
   const problems = new Map<string, ChainProblem>(stitched.problems);
-  for (const p of [...read.problems, ...anchorCheck.problems]) {
+  for (const p of [...read.problems, ...anchorCheck.problems, ...(await indexProblems(store, witnesses.index ?? [], stitched.heads))]) {
     const known = problems.get(p.streamId);
     if (!known || p.position < known.position) problems.set(p.streamId, p);
   }
   const streams = new Set([...stitched.heads.keys(), ...problems.keys()]);
+  const gaps = summaries.flatMap((r) => r.gaps ?? []);
+  if (gaps.length > 0) problems.set(GLOBAL_LOG, gapProblem(gaps));
   const latest = read.anchors[read.anchors.length - 1];
   return {
     streams: streams.size,
@@ -129,6 +196,7 @@ export async function verifyStore(
 ): Promise<StoreVerification> {
   const startedAt = performance.now();
   const read = await readAnchors(store);
+  const witnesses = await readWitnesses(store);
   const upTo = await store.headPosition();
   const summary = await scanRange(store, {
     after: 0,
@@ -137,7 +205,7 @@ export async function verifyStore(
     ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     ...(options.onProgress ? { onProgress: (n: number) => options.onProgress!(n, upTo) } : {}),
   });
-  return concludeVerification(read, [summary], startedAt);
+  return concludeVerification(store, read, witnesses, [summary], startedAt);
 }
 
 export interface CaseVerification {
@@ -150,7 +218,7 @@ export interface CaseVerification {
   problem: ChainProblem | null;
   /** The anchor stream's own problems, which make the anchor check of this case unreliable. */
   anchorProblems: ChainProblem[];
-  /** Neither in the store nor in any anchor. */
+  /** Neither in the store (no event, no entry in its stream index) nor in any anchor. */
   unknown: boolean;
   /** Case snapshots checked against a fold of the events (with `snapshots` given). */
   snapshotsChecked: number;
@@ -167,6 +235,8 @@ export async function verifyCase(
   const anchorEvents = await store.readStream(ANCHOR_STREAM);
   const read = anchorsFrom(anchorEvents);
   const cutoffs = anchorCutoffs(read);
+  // The index before the events: whatever it records was committed with its events.
+  const indexed = store.readStreamIndex ? (await store.readStreamIndex({ streamId: caseId }))[0] : undefined;
   const events = await store.readStream(caseId);
   const verifier = new RangeVerifier(cutoffs);
   for (const e of events) verifier.add(e);
@@ -176,7 +246,9 @@ export async function verifyCase(
   const anchorVerifier = new RangeVerifier();
   for (const e of anchorEvents) anchorVerifier.add(e);
   const anchorChain = stitch([anchorVerifier.summary()]);
-  const candidates = [...stitched.problems.values(), ...anchorCheck.problems].filter((p) => p.streamId === caseId);
+  const last = events.length > 0 ? events[events.length - 1]!.position : -1;
+  const cutOff = indexed && last < indexed.revision ? [indexProblem(caseId, indexed.revision, last)] : [];
+  const candidates = [...stitched.problems.values(), ...anchorCheck.problems, ...cutOff].filter((p) => p.streamId === caseId);
   const problem = candidates.reduce<ChainProblem | null>((first, p) => (!first || p.position < first.position ? p : first), null);
   const anchored = read.anchors.filter((a) => a.data.changed.some((c) => c.stream === caseId)).length;
   const snapshots = options.snapshots && options.catalogue ? await checkSnapshots(options.catalogue, options.snapshots, caseId, events) : { checked: 0, bad: [] };
@@ -188,7 +260,7 @@ export async function verifyCase(
     anchored,
     problem,
     anchorProblems: [...anchorChain.problems.values(), ...read.problems],
-    unknown: events.length === 0 && anchored === 0,
+    unknown: events.length === 0 && anchored === 0 && !indexed,
   };
 }
 

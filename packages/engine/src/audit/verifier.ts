@@ -62,6 +62,14 @@ export interface RangeSummary {
   seams: Record<string, StreamSeam>;
   /** Per anchored day (same order as the cutoffs): per stream, its highest position recorded before the cutoff and after the previous one. */
   buckets: Record<string, { position: number; hash: string }>[];
+  /** Global positions missing from the range, on a store whose global order has no gaps (EventStore.gaplessGlobalOrder). */
+  gaps?: GlobalGap[];
+}
+
+/** Global positions `from` to `to` (inclusive) that a gapless store does not hold. */
+export interface GlobalGap {
+  from: number;
+  to: number;
 }
 
 const firstIndexAbove = (cutoffs: readonly string[], recordedAt: string): number => {
