@@ -5,10 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyCase, type EventStore } from '@onematter/engine';
+import { CommandHandler, DEFAULT_TOPICS, verifyCase, type EventStore } from '@onematter/engine';
+import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
+import { CaseListProjection } from '../../packages/adapters/src/index.js';
 import { PostgresEventStore } from '../../packages/adapters/src/stores/index.js';
 import { verifyAll } from '../../packages/api/src/audit/verifyAll.js';
-import { SEEDED, seedAuditStore } from '../support/audit.js';
+import { caseListNames } from '../../packages/api/src/audit/witnesses.js';
+import { SEEDED, manualClock, seedAuditStore } from '../support/audit.js';
 
 const url = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const admin = new pg.Pool({ connectionString: url, max: 4 });
@@ -106,5 +109,27 @@ describe('an auditor verifies a PostgreSQL store', () => {
       { streamId: 'case-d', position: 0, reason: `deleted: the store's stream index records its last position as ${d[0]!.revision}, and none of its events is left` },
     ]);
     expect(await verifyCase(store, 'case-d')).toMatchObject({ unknown: false, anchored: 0, problem: { position: 0, reason: expect.stringMatching(/^deleted: the store's stream index/) } });
+  });
+
+  it('names a whole case deleted from the events and the stream index on a day no anchor covers, from the case list', async () => {
+    const store = (await schemaCopy()) as PostgresEventStore;
+    const S = `"${schemas[schemas.length - 1]}"`;
+    // The copied events took their positions without the sequence: move it past them.
+    await admin.query(`SELECT setval('${S}.global_position_seq', (SELECT max(global_position) FROM ${S}.events))`);
+    // case-d starts on 03-03, after the anchored day; the case list catches up, as a server's does.
+    const clock = manualClock('2026-03-03T10:00:00+08:00');
+    const handler = new CommandHandler({ store, catalogue: defaultCatalogue(), clock, topics: DEFAULT_TOPICS });
+    const started = await handler.execute('case-d', (now) => ({ type: 'StartCase', data: { caseId: 'case-d', matter: 'enterprise-setup', applicant: enterpriseSetupV1.exampleApplicant!, form: enterpriseSetupV1.example }, now }), 'clerk');
+    expect(started.ok).toBe(true);
+    const caseList = new CaseListProjection({ store, readModels: store.readModels });
+    await caseList.cases.catchUp((await store.readStream('case-d')).at(-1)!.globalPosition);
+    await admin.query(`DELETE FROM ${S}.events WHERE stream_id = 'case-d'`);
+    await admin.query(`DELETE FROM ${S}.streams WHERE stream_id = 'case-d'`);
+    const reason = 'deleted: the case list (read model case-list) names it, and none of its events is left';
+    expect((await verifyAll({ store, readModels: store.readModels })).problems).toEqual([{ streamId: 'case-d', position: 0, reason }]);
+    // Without the case list nothing names it: PostgreSQL's global order may skip positions anyway.
+    expect((await verifyAll({ store })).problems).toEqual([]);
+    const one = await verifyCase(store, 'case-d', { namedBy: await caseListNames(store.readModels, 'case-d') });
+    expect(one).toMatchObject({ unknown: false, anchored: 0, problem: { streamId: 'case-d', position: 0, reason } });
   });
 });

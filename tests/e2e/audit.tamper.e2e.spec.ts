@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaseListProjection } from '../../packages/adapters/src/index.js';
 import { SqliteEventStore } from '../../packages/adapters/src/stores/index.js';
 import { CommandHandler, DEFAULT_TOPICS, eventHash, genesisHash } from '../../packages/engine/src/index.js';
 import { defaultCatalogue, enterpriseSetupV1 } from '../../packages/workflows/src/index.js';
@@ -128,7 +129,7 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
     expect(one.stdout).toContain(why);
   });
 
-  it('names a whole case deleted on a day no anchor covers yet, from the stream index; and finds it by the gap it leaves when the index entry went too', async () => {
+  it('names a whole case deleted on a day no anchor covers yet, from the stream index, or from the case list and the gap it leaves when the index entry went too', async () => {
     // case-d and case-e start on 03-03, after the anchored day.
     const later = storeCopy();
     const store = new SqliteEventStore({ file: join(later, 'onematter.db') });
@@ -140,6 +141,9 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
       expect(r.ok).toBe(true);
     }
     const d = await store.readStream('case-d');
+    // The case list (a read model) caught up, as a server's does.
+    const caseList = new CaseListProjection({ store, readModels: store.readModels });
+    await caseList.cases.catchUp(d[d.length - 1]!.globalPosition);
     await store.close();
     const copyOf = (tamper: (db: Database.Database) => void) => {
       const dir = mkdtempSync(join(root, 'copy-'));
@@ -154,10 +158,11 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
       db.prepare('DELETE FROM events WHERE stream_id = ?').run('case-d');
       db.prepare('DELETE FROM streams WHERE stream_id = ?').run('case-d');
     });
-    const [all, one, gap] = await Promise.all([
+    const [all, one, gap, named] = await Promise.all([
       cli(['audit', 'verify', '--all', '--data-dir', eventsOnly]),
       cli(['audit', 'verify', 'case-d', '--data-dir', eventsOnly]),
       cli(['audit', 'verify', '--all', '--data-dir', withIndex]),
+      cli(['audit', 'verify', 'case-d', '--data-dir', withIndex]),
     ]);
     const deleted = `case case-d: first bad position 0: deleted: the store's stream index records its last position as ${d.length - 1}, and none of its events is left`;
     expect(all.code).toBe(1);
@@ -169,6 +174,11 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
       `the global order: first missing position ${d[0]!.globalPosition}: deleted: ${d.length} events are missing from the global order, which has no gaps in this store (global positions ${d[0]!.globalPosition}–${d[d.length - 1]!.globalPosition})`,
     );
     expect(gap.stderr).toContain(`$all@${d[0]!.globalPosition}`);
+    // The case list still names the case the index no longer does.
+    const byCaseList = 'case case-d: first bad position 0: deleted: the case list (read model case-list) names it, and none of its events is left';
+    expect(gap.stdout).toContain(byCaseList);
+    expect(named.code).toBe(1);
+    expect(named.stdout).toContain(byCaseList);
   });
 
   it('names a case whose last events were cut off after its day was anchored', async () => {

@@ -53,7 +53,8 @@ export interface RuntimeConfig {
 
 export interface Runtime {
   config: RuntimeConfig;
-  store: EventStore;
+  /** The event store, with its read models. */
+  store: Store;
   bus: Bus;
   catalogue: MatterCatalogue;
   topics: Topics;

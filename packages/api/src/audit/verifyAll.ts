@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { anchorCutoffs, concludeVerification, readAnchors, readWitnesses, scanRange, type EventStore, type RangeSummary, type StoreVerification } from '@onematter/engine';
+import { anchorCutoffs, concludeVerification, readAnchors, readWitnesses, scanRange, type EventStore, type RangeSummary, type ReadModelStore, type StoreVerification } from '@onematter/engine';
+import { caseListWitness } from './witnesses.js';
 import type { StoreConfig } from '@onematter/adapters';
 
 export interface VerifyAllOptions {
@@ -13,6 +14,8 @@ export interface VerifyAllOptions {
    * store, which lives in this process) everything runs in this thread.
    */
   storeConfig?: StoreConfig;
+  /** The store's read models: the cases the case list holds must still have events. */
+  readModels?: ReadModelStore;
   /** Worker threads; default: up to 4 (one per CPU) for stores of 200,000 events or more, else none. */
   workers?: number;
   onProgress?: (done: number, total: number) => void;
@@ -39,7 +42,7 @@ export async function verifyAll(o: VerifyAllOptions): Promise<StoreVerification>
   const read = await readAnchors(o.store);
   const cutoffs = anchorCutoffs(read);
   // Before the head: see readWitnesses.
-  const witnesses = await readWitnesses(o.store);
+  const witnesses = { ...(await readWitnesses(o.store)), ...(o.readModels ? { named: await caseListWitness(o.readModels) } : {}) };
   const upTo = await o.store.headPosition();
   const script = workerScript();
   const wanted = o.workers ?? (upTo >= 200_000 ? Math.min(4, availableParallelism()) : 1);

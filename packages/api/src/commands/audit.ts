@@ -21,6 +21,7 @@ import { defaultCatalogue } from '@onematter/workflows';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { buildDossier } from '../audit/dossier.js';
 import { verifyAll } from '../audit/verifyAll.js';
+import { caseListNames } from '../audit/witnesses.js';
 import type { CommandKit } from '../cli.js';
 import { CheckFailed, UsageError, systemClock } from '../runtime.js';
 
@@ -140,7 +141,7 @@ function printStoreVerification(v: StoreVerification): void {
   if (v.latestAnchor) out(`latest anchor: ${v.latestAnchor.day} root ${v.latestAnchor.root}\n`);
   if (v.anchors === 0) {
     out(
-      'note: no daily anchor yet: deleted cases and cut-off last events are found only through the store\'s own records (its stream index, gapless positions), ' +
+      'note: no daily anchor yet: deleted cases and cut-off last events are found only through the store\'s own records (its stream index, gapless positions, the case list), ' +
         'which whoever can write the database can rewrite too; record an anchor with "onematter audit anchor"\n',
     );
   }
@@ -176,7 +177,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       if (f.all) {
         await recordRead(store, reader, '*', 'verify --all');
         const bar = progressBar();
-        const v = await verifyAll({ store, storeConfig: config, ...(f.workers !== undefined ? { workers: f.workers } : {}), onProgress: (d, t) => bar.update(d, t) });
+        const v = await verifyAll({ store, storeConfig: config, readModels: store.readModels, ...(f.workers !== undefined ? { workers: f.workers } : {}), onProgress: (d, t) => bar.update(d, t) });
         bar.end();
         if (f.json) out(JSON.stringify(v, null, 2) + '\n');
         else printStoreVerification(v);
@@ -184,7 +185,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
         return;
       }
       await recordRead(store, reader, caseId!, 'verify');
-      const v = await verifyCase(store, caseId!, { catalogue: defaultCatalogue(), snapshots: new CaseSnapshots(store.readModels) });
+      const v = await verifyCase(store, caseId!, { catalogue: defaultCatalogue(), snapshots: new CaseSnapshots(store.readModels), namedBy: await caseListNames(store.readModels, caseId!) });
       if (f.json) out(JSON.stringify({ ...v, intact: v.problem === null && !v.unknown && v.badSnapshots.length === 0 }, null, 2) + '\n');
       if (v.unknown) throw new CheckFailed(`case ${caseId} is not in the store, and no anchor names it`);
       if (!f.json) {

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditReaderOf } from '../audit/reader.js';
+import { caseListNames } from '../audit/witnesses.js';
 import { AUDIT } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
@@ -99,7 +100,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);
-      const v = await verifyCase(runtime.store, req.params.id, runtime);
+      const v = await verifyCase(runtime.store, req.params.id, { ...runtime, namedBy: await caseListNames(runtime.store.readModels, req.params.id) });
       if (v.unknown) return sendProblem(reply, problem(404, `case ${req.params.id} not found, and no anchor names it`, undefined, req.url));
       return { ...v, intact: v.problem === null && v.badSnapshots.length === 0 };
     },

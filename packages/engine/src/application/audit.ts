@@ -112,6 +112,8 @@ export async function scanRange(
  */
 export interface StoreWitnesses {
   index?: StreamRevision[];
+  /** Streams another record names (the case list, a read model): each must still have events. */
+  named?: { source: string; streamIds: readonly string[] };
 }
 
 export async function readWitnesses(store: EventStore): Promise<StoreWitnesses> {
@@ -124,16 +126,23 @@ export async function readWitnesses(store: EventStore): Promise<StoreWitnesses> 
  * shows events the scan's head did not cover yet (appended since, or not yet settled
  * on PostgreSQL).
  */
-async function indexProblems(store: EventStore, index: readonly StreamRevision[], heads: ReadonlyMap<string, { position: number }>): Promise<ChainProblem[]> {
-  const problems: ChainProblem[] = [];
-  for (const { streamId, revision } of index) {
+async function witnessProblems(store: EventStore, witnesses: StoreWitnesses, heads: ReadonlyMap<string, { position: number }>): Promise<ChainProblem[]> {
+  const problems = new Map<string, ChainProblem>();
+  for (const { streamId, revision } of witnesses.index ?? []) {
     const last = heads.get(streamId)?.position ?? -1;
     if (last >= revision) continue;
     if ((await store.readStream(streamId, { fromPosition: last + 1, maxCount: 1 })).length > 0) continue;
-    problems.push(indexProblem(streamId, revision, last));
+    problems.set(streamId, indexProblem(streamId, revision, last));
   }
-  return problems;
+  for (const streamId of witnesses.named?.streamIds ?? []) {
+    if (heads.has(streamId) || problems.has(streamId)) continue;
+    if ((await store.readStream(streamId, { maxCount: 1 })).length > 0) continue;
+    problems.set(streamId, namedProblem(streamId, witnesses.named!.source));
+  }
+  return [...problems.values()];
 }
+
+const namedProblem = (streamId: string, source: string): ChainProblem => ({ streamId, position: 0, reason: `deleted: ${source} names it, and none of its events is left` });
 
 const indexProblem = (streamId: string, revision: number, last: number): ChainProblem =>
   last < 0
@@ -169,7 +178,7 @@ export async function concludeVerification(
   const stitched = stitch(summaries, read.anchors.length);
   const anchorCheck = checkAnchors(read.anchors, stitched.buckets);
   const problems = new Map<string, ChainProblem>(stitched.problems);
-  for (const p of [...read.problems, ...anchorCheck.problems, ...(await indexProblems(store, witnesses.index ?? [], stitched.heads))]) {
+  for (const p of [...read.problems, ...anchorCheck.problems, ...(await witnessProblems(store, witnesses, stitched.heads))]) {
     const known = problems.get(p.streamId);
     if (!known || p.position < known.position) problems.set(p.streamId, p);
   }
@@ -218,7 +227,7 @@ export interface CaseVerification {
   problem: ChainProblem | null;
   /** The anchor stream's own problems, which make the anchor check of this case unreliable. */
   anchorProblems: ChainProblem[];
-  /** Neither in the store (no event, no entry in its stream index) nor in any anchor. */
+  /** Neither in the store (no event, no entry in its stream index, no other record naming it) nor in any anchor. */
   unknown: boolean;
   /** Case snapshots checked against a fold of the events (with `snapshots` given). */
   snapshotsChecked: number;
@@ -230,7 +239,12 @@ export interface CaseVerification {
 export async function verifyCase(
   store: EventStore,
   caseId: string,
-  options: { catalogue?: MatterCatalogue; snapshots?: CaseSnapshots | undefined } = {},
+  options: {
+    catalogue?: MatterCatalogue;
+    snapshots?: CaseSnapshots | undefined;
+    /** Another record that names the case (e.g. "the case list (read model case-list)"), if one does. */
+    namedBy?: string | undefined;
+  } = {},
 ): Promise<CaseVerification> {
   const anchorEvents = await store.readStream(ANCHOR_STREAM);
   const read = anchorsFrom(anchorEvents);
@@ -247,7 +261,7 @@ export async function verifyCase(
   for (const e of anchorEvents) anchorVerifier.add(e);
   const anchorChain = stitch([anchorVerifier.summary()]);
   const last = events.length > 0 ? events[events.length - 1]!.position : -1;
-  const cutOff = indexed && last < indexed.revision ? [indexProblem(caseId, indexed.revision, last)] : [];
+  const cutOff = indexed && last < indexed.revision ? [indexProblem(caseId, indexed.revision, last)] : last < 0 && options.namedBy ? [namedProblem(caseId, options.namedBy)] : [];
   const candidates = [...stitched.problems.values(), ...anchorCheck.problems, ...cutOff].filter((p) => p.streamId === caseId);
   const problem = candidates.reduce<ChainProblem | null>((first, p) => (!first || p.position < first.position ? p : first), null);
   const anchored = read.anchors.filter((a) => a.data.changed.some((c) => c.stream === caseId)).length;
@@ -260,7 +274,7 @@ export async function verifyCase(
     anchored,
     problem,
     anchorProblems: [...anchorChain.problems.values(), ...read.problems],
-    unknown: events.length === 0 && anchored === 0 && !indexed,
+    unknown: events.length === 0 && anchored === 0 && !indexed && !options.namedBy,
   };
 }
 
