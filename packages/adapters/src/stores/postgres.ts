@@ -821,8 +821,8 @@ function statements(S: string) {
     readAllText: `SELECT global_position, stream_id, position, type, data::text AS data, metadata::text AS metadata, recorded_at, prev_hash, hash
       FROM ${S}.events WHERE global_position > $1 AND ${SETTLED} ORDER BY global_position LIMIT $2`,
     head: `SELECT global_position FROM ${S}.events WHERE ${SETTLED} ORDER BY global_position DESC LIMIT 1`,
-    // COLLATE "C": ISO times compare as text, whatever the database's collation.
     streamIndex: `SELECT stream_id, revision FROM ${S}.streams WHERE $1::text IS NULL OR stream_id = $1::text`,
+    // COLLATE "C": ISO times compare as text, whatever the database's collation.
     streamHeads: `SELECT DISTINCT ON (stream_id) stream_id, position, hash FROM ${S}.events
       WHERE $1::text IS NULL OR recorded_at COLLATE "C" < $1::text COLLATE "C" ORDER BY stream_id, position DESC`,
     readOutbox: `SELECT id, topic, key, headers, value FROM ${S}.outbox

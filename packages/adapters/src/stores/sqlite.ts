@@ -155,6 +155,8 @@ export class SqliteEventStore implements EventStore {
   private deletes: { ids: readonly number[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushScheduled = false;
   private closing = false;
+  /** One writer at a time and AUTOINCREMENT, undone with a rolled-back append: a gap is a deletion. */
+  readonly gaplessGlobalOrder = true;
 
   constructor(options: SqliteEventStoreOptions) {
     this.db = new Database(options.file);
@@ -235,9 +237,6 @@ export class SqliteEventStore implements EventStore {
       .streamHeads.all(options.before ?? '\uffff')
       .map((r) => ({ streamId: r.stream_id, position: r.position, hash: r.hash }));
   }
-
-  /** One writer at a time and AUTOINCREMENT, undone with a rolled-back append: a gap is a deletion. */
-  readonly gaplessGlobalOrder = true;
 
   async readStreamIndex(options: { streamId?: string } = {}): Promise<StreamRevision[]> {
     const s = this.ready();

@@ -106,23 +106,24 @@ export async function scanRange(
 }
 
 /**
- * What the store records beside the events, read BEFORE the scan's head: its stream
- * index (EventStore.readStreamIndex). Every revision it holds then was committed
- * with its events, so a stream it lists must show at least those events.
+ * What is recorded beside the events, read BEFORE the scan's head: whatever a witness
+ * holds then was committed with its events, so the streams it names must show them.
  */
 export interface StoreWitnesses {
+  /** The store's stream index (EventStore.readStreamIndex): each stream up to its revision. */
   index?: StreamRevision[];
   /** Streams another record names (the case list, a read model): each must still have events. */
   named?: { source: string; streamIds: readonly string[] };
 }
 
+/** The store's own witness, its stream index; callers add others (`named`). */
 export async function readWitnesses(store: EventStore): Promise<StoreWitnesses> {
   return store.readStreamIndex ? { index: await store.readStreamIndex() } : {};
 }
 
 /**
- * Streams the index lists whose events the scan did not find up to the indexed
- * revision: deleted whole, or cut off. Each is confirmed on the stream itself, which
+ * Streams a witness names whose events the scan did not find (up to the indexed
+ * revision): deleted whole, or cut off. Each is confirmed on the stream itself, which
  * shows events the scan's head did not cover yet (appended since, or not yet settled
  * on PostgreSQL).
  */
@@ -261,8 +262,9 @@ export async function verifyCase(
   for (const e of anchorEvents) anchorVerifier.add(e);
   const anchorChain = stitch([anchorVerifier.summary()]);
   const last = events.length > 0 ? events[events.length - 1]!.position : -1;
-  const cutOff = indexed && last < indexed.revision ? [indexProblem(caseId, indexed.revision, last)] : last < 0 && options.namedBy ? [namedProblem(caseId, options.namedBy)] : [];
-  const candidates = [...stitched.problems.values(), ...anchorCheck.problems, ...cutOff].filter((p) => p.streamId === caseId);
+  const witnessed =
+    indexed && last < indexed.revision ? [indexProblem(caseId, indexed.revision, last)] : last < 0 && options.namedBy ? [namedProblem(caseId, options.namedBy)] : [];
+  const candidates = [...stitched.problems.values(), ...anchorCheck.problems, ...witnessed].filter((p) => p.streamId === caseId);
   const problem = candidates.reduce<ChainProblem | null>((first, p) => (!first || p.position < first.position ? p : first), null);
   const anchored = read.anchors.filter((a) => a.data.changed.some((c) => c.stream === caseId)).length;
   const snapshots = options.snapshots && options.catalogue ? await checkSnapshots(options.catalogue, options.snapshots, caseId, events) : { checked: 0, bad: [] };
