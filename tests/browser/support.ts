@@ -45,6 +45,8 @@ export async function startWorkbench(): Promise<Workbench> {
   mkdirSync(SHOTS, { recursive: true });
   const t = await testApp(
     {
+      // The embedded default, as `npm start` runs it: a SQLite file a test can also edit.
+      store: 'sqlite',
       simulateDepartments: true,
       simulation: { delayMs: [200, 700], supplementRate: 0, rejectionRate: 0, departments: DEPARTMENTS.filter((d) => d !== 'water') },
     },

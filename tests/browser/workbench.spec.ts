@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { enterpriseSetupV1, utilityConnectionV1 } from '@onematter/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/app.js';
@@ -202,6 +204,30 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     await auditor.waitForSelector('text=回放至第 2 号事件');
     await auditor.waitForTimeout(400);
     await w.shot(auditor, 'audit');
+    await auditor.context().close();
+  });
+
+  it('an auditor sees, in Chinese, that a case was deleted from the database', { timeout: 90_000 }, async () => {
+    const c = await startCaseByApi('enterprise-setup');
+    await eventually(async () => {
+      const v = (await w.t.app.inject({ url: `/api/v1/cases/${c.id}`, headers: { authorization: `Bearer ${clerkKey}` } })).json();
+      return v.status === 'completed' || undefined;
+    }, 45_000, 'the case to complete');
+    // Someone with access to the database file deletes the case's events.
+    const db = new Database(join(w.t.runtime.config.dataDir, 'onematter.db'));
+    try {
+      db.prepare('DELETE FROM events WHERE stream_id = ?').run(c.id);
+    } finally {
+      db.close();
+    }
+    const auditor = await w.signIn('auditor');
+    await auditor.goto(`${w.url}/#/audit?case=${c.id}`);
+    await expect
+      .poll(() => auditor.textContent('[data-testid=server-verify-result]').catch(() => null), { timeout: 30_000 })
+      .toMatch(/服务端校验失败：第 0 号事件起已被删除（deleted: the store's stream index records its last position as \d+, and none of its events is left）/);
+    // The events route has nothing left to show, and says so in Chinese first.
+    await auditor.waitForSelector(`text=未找到：case ${c.id} not found`);
+    await w.shot(auditor, 'audit-deleted');
     await auditor.context().close();
   });
 });

@@ -71,6 +71,7 @@ export function messageOf(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 403) return `无权执行此操作：${e.detail}`;
     if (e.status === 409) return `当前状态不允许此操作：${e.detail}`;
+    if (e.status === 404) return `未找到：${e.detail}`;
     if (e.status === 429) return e.detail;
     if (e.errors.length) return e.errors.map((x) => `${x.path}：${x.message}`).join('；');
     return e.detail;

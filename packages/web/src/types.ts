@@ -83,6 +83,9 @@ export interface Applicant {
  */
 export type { CaseView, ClockFields, TaskView } from '@onematter/engine';
 
+/** `GET /cases/:id/verification`: the engine's verification of one case, and whether it is intact. */
+export type CaseVerificationView = import('@onematter/engine').CaseVerification & { intact: boolean };
+
 export interface CaseSummary {
   id: string;
   matter: string;

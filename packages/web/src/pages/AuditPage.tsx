@@ -1,11 +1,11 @@
-import { Alert, Card, Col, Descriptions, Empty, Row, Select, Slider, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, Card, Col, Descriptions, Empty, Row, Select, Slider, Space, Spin, Table, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { get, getIfPresent, messageOf } from '../api';
 import { CaseStatusTag, TaskStatusTag } from '../components/bits';
 import { StepDiagram } from '../components/StepDiagram';
 import { findRoute, navigate, useRoute, useRoutes } from '../hooks';
 import { actorLabel, departmentName, EVENT_NAMES, fmtTime, shortId } from '../labels';
-import type { CaseSummary, CaseView, MatterDetail, MatterStep, Page, StoredEvent, TaskView } from '../types';
+import type { CaseSummary, CaseVerificationView, CaseView, MatterDetail, MatterStep, Page, StoredEvent, TaskView } from '../types';
 import { verifyChain, type ChainCheck } from '../verify';
 
 /** 审计: a case's history, replayed as of any event, and its hash chain verified. */
@@ -22,7 +22,7 @@ export function AuditPage() {
   const [position, setPosition] = useState(0);
   const [replayed, setReplayed] = useState<{ view?: CaseView; source: 'server' | 'browser' }>();
   const [check, setCheck] = useState<ChainCheck>();
-  const [serverCheck, setServerCheck] = useState<unknown>();
+  const [serverCheck, setServerCheck] = useState<CaseVerificationView>();
   const [steps, setSteps] = useState<MatterStep[]>([]);
   const [notes, setNotes] = useState<Map<number, string>>(new Map());
 
@@ -50,7 +50,9 @@ export function AuditPage() {
   }, [caseId]);
   useEffect(() => {
     if (!caseId || !verifyRoute) return;
-    void getIfPresent(verifyRoute.replace(/^GET /, '').replace('{id}', encodeURIComponent(caseId)) + REASON).then(setServerCheck).catch(() => undefined);
+    void getIfPresent<CaseVerificationView>(verifyRoute.replace(/^GET /, '').replace('{id}', encodeURIComponent(caseId)) + REASON)
+      .then(setServerCheck)
+      .catch(() => undefined);
   }, [caseId, verifyRoute]);
   useEffect(() => {
     setNotes(new Map());
@@ -98,6 +100,8 @@ export function AuditPage() {
         </Space>
       </Card>
       {error !== undefined && <Alert type="error" title={messageOf(error)} />}
+      {/* A case whose events are gone: the server's verification still says what the store's records show. */}
+      {serverCheck !== undefined && !events?.length && (error !== undefined || events) && <ServerVerify result={serverCheck} />}
       {!caseId && <Empty description="请选择一个办件" />}
       {caseId && !events && !error && <Spin />}
       {events && events.length > 0 && (
@@ -164,12 +168,26 @@ export function AuditPage() {
 /** Every read on the audit routes is logged with a reason (审计事由). */
 const REASON = `?reason=${encodeURIComponent('工作台审计回放')}`;
 
-function ServerVerify({ result }: { result: unknown }) {
-  const r = (result ?? {}) as Record<string, unknown>;
-  const ok = [r.ok, r.valid, r.verified, r.intact].find((v) => typeof v === 'boolean') as boolean | undefined;
-  if (ok === undefined) return <Tag>服务端校验：{JSON.stringify(result).slice(0, 120)}</Tag>;
-  const why = r.problem ?? r.reason ?? r.message;
-  return <Alert type={ok ? 'success' : 'error'} showIcon title={ok ? '服务端校验通过（哈希链与每日锚点）' : `服务端校验失败：${typeof why === 'string' ? why : JSON.stringify(why)}`} />;
+/** What a verification problem's reason means, in Chinese; the engine's own words follow in brackets. */
+const PROBLEM_KINDS: [RegExp, string][] = [
+  [/^deleted|are missing/, '已被删除'],
+  [/^(cut off|truncated)/, '之后的事件被截断'],
+  [/altered/, '内容被篡改'],
+  [/missing or out of place|out of order|reordered/, '缺失或顺序被改动'],
+  [/chain is broken|does not chain/, '哈希链断裂'],
+  [/back-dated|inserted afterwards/, '被事后补录（时间倒签）'],
+];
+
+function ServerVerify({ result: v }: { result: CaseVerificationView }) {
+  if (v.intact) {
+    return <Alert type="success" showIcon data-testid="server-verify-result" title={`服务端校验通过：${v.events} 个事件的哈希链完整${v.anchored > 0 ? `，与 ${v.anchored} 个每日锚点一致` : '，尚无每日锚点覆盖'}`} />;
+  }
+  const p = v.problem;
+  const kind = p ? (PROBLEM_KINDS.find(([re]) => re.test(p.reason))?.[1] ?? '无法信任') : undefined;
+  const title = p
+    ? `服务端校验失败：第 ${p.position} 号事件起${kind}（${p.reason}）`
+    : `服务端校验失败：第 ${v.badSnapshots.join('、')} 号事件处的案件快照与事件不一致`;
+  return <Alert type="error" showIcon title={title} data-testid="server-verify-result" />;
 }
 
 /** A display-only replay of what the events say (the server's /state route is the authority where present). */
