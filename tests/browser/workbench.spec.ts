@@ -104,12 +104,13 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     await w.shot(page, 'case', true);
     // 统一出件: the button is there because the server offers the route; one click, one ResultsIssued.
     await page.click('[data-testid=issue-results]');
+    // The dialog's form (出件方式, preset to 窗口领取) is there before it is confirmed.
+    await page.waitForSelector('.ant-modal-body >> text=出件方式');
     await page.click('.ant-modal-footer .ant-btn-primary');
-    await page.waitForSelector('text=已统一出件');
     await eventually(async () => {
       const events = (await w.t.app.inject({ url: `/api/v1/cases/${caseId}/events`, headers: { authorization: `Bearer ${clerkKey}` } })).json() as { type: string; data: { channel?: string } }[];
       return events.some((e) => e.type === 'ResultsIssued' && e.data.channel === 'window') || undefined;
-    }, 5000, 'ResultsIssued');
+    }, 30_000, 'ResultsIssued');
     await expect.poll(() => page.locator('[data-testid=issue-results]').count()).toBe(0);
     const view = (await w.t.app.inject({ url: `/api/v1/cases/${caseId}`, headers: { authorization: `Bearer ${clerkKey}` } })).json();
     expect(view).toMatchObject({ status: 'completed', matter: 'enterprise-setup' });

@@ -21,6 +21,7 @@ import type { Runtime } from './runtime.js';
 import { installAuth, type AuthOptions } from './auth/plugin.js';
 import { authRoutes } from './auth/routes.js';
 import { serveWorkbench } from './web.js';
+import type { DocumentedResponses } from './routes/responses.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -154,7 +155,12 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
       },
       security: [{ accessKey: [] }, { apiKeyHeader: [] }, { identityProvider: [] }, { session: [] }],
     },
-    transform: jsonSchemaTransform,
+    // Responses a route documents (config.responses) join its schema here, in the document
+    // only: fastify never compiles them into serializers (see routes/responses.ts).
+    transform: (input) => {
+      const responses = input.route.config?.responses;
+      return jsonSchemaTransform(responses ? { ...input, schema: { ...input.schema, response: documentedResponses(responses) } } : input);
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
 
@@ -169,4 +175,14 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
   await app.register(authRoutes, { prefix: API_PREFIX, auth });
   await serveWorkbench(app, runtime);
   return app;
+}
+
+/** Problems are application/problem+json; everything else application/json. */
+function documentedResponses(responses: DocumentedResponses): Record<number, unknown> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, schema]) => [
+      status,
+      Number(status) >= 400 ? { description: 'a problem (RFC 9457)', content: { 'application/problem+json': { schema } } } : schema,
+    ]),
+  );
 }

@@ -65,10 +65,14 @@ export function actorOf(p: Principal | undefined, fallbackRole: string): string 
   return p.role === 'department' ? `department:${p.department}/${p.id}` : `${p.role}:${p.id}`;
 }
 
+import type { DocumentedResponses } from '../routes/responses.js';
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The roles this route admits, or 'public'. Required for every route under /api/v1. */
     roles?: RouteAccess;
+    /** What the route answers, by status: for the OpenAPI document only (routes/responses.ts). */
+    responses?: DocumentedResponses;
   }
   interface FastifyRequest {
     /** The authenticated caller; set before any handler of a non-public route runs. */

@@ -8,6 +8,7 @@ import { AUDIT } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams } from './schemas.js';
+import { PROBLEMS, VerificationDoc } from './responses.js';
 
 const Reason = z.string().max(200).optional().meta({ description: 'Why the case is read (审计事由), recorded in the access log; or send X-Audit-Reason.' });
 
@@ -96,7 +97,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         params: CaseIdParams,
         querystring: z.object({ reason: Reason }),
       },
-      config: { roles: AUDIT },
+      config: { roles: AUDIT, responses: { 200: VerificationDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);

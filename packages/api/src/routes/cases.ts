@@ -8,6 +8,7 @@ import { departmentScope } from '../auth/plugin.js';
 import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams, CaseListQuery, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
+import { CasePageDoc, CaseViewDoc, EventDoc, PROBLEMS, ProblemDoc } from './responses.js';
 
 /** Case ids for Idempotency-Key requests are derived from the key: same key, same case. */
 const IDEMPOTENCY_NAMESPACE = '6f1c2f0e-6a43-4d3b-9a55-0e7c1d2b9f10';
@@ -36,7 +37,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         body: StartCaseBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
       },
-      config: { roles: WINDOW },
+      config: { roles: WINDOW, responses: { 201: CaseViewDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
@@ -75,7 +76,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     '/cases',
     {
       schema: { tags: ['cases'], summary: '办件列表: paginated, newest first', description: 'A department sees only the cases that involve it.', querystring: CaseListQuery },
-      config: { roles: CASE_READERS },
+      config: { roles: CASE_READERS, responses: { 200: CasePageDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const own = departmentScope(req);
@@ -104,7 +105,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/cases/:id',
-    { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams }, config: { roles: CASE_READERS } },
+    { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams }, config: { roles: CASE_READERS, responses: { 200: CaseViewDoc, ...PROBLEMS } } },
     async (req, reply) => {
       const state = await handler.loadLatest(req.params.id);
       if (state.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
@@ -114,7 +115,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/cases/:id/events',
-    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams }, config: { roles: CASE_READERS } },
+    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams }, config: { roles: CASE_READERS, responses: { 200: z.array(EventDoc), ...PROBLEMS } } },
     async (req, reply) => {
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
@@ -124,7 +125,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.post(
     '/cases/:id/supplements',
-    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented', params: CaseIdParams, body: SupplementBody }, config: { roles: WINDOW } },
+    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented', params: CaseIdParams, body: SupplementBody }, config: { roles: WINDOW, responses: { 200: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } } },
     async (req, reply) => {
       const body = req.body;
       const r = await handler.execute(
@@ -139,7 +140,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.post(
     '/cases/:id/withdraw',
-    { schema: { tags: ['cases'], summary: '撤回: withdraw the application', params: CaseIdParams, body: WithdrawBody }, config: { roles: WINDOW } },
+    { schema: { tags: ['cases'], summary: '撤回: withdraw the application', params: CaseIdParams, body: WithdrawBody }, config: { roles: WINDOW, responses: { 200: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } } },
     async (req, reply) => {
       const reason = req.body.reason;
       const r = await handler.execute(req.params.id, (now) => ({ type: 'WithdrawCase', data: { reason }, now }), actorOf(req.principal, 'clerk'));

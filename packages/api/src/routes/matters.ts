@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { problem, sendProblem } from '../problem.js';
 import { ANY_ROLE } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
+import { MatterSummaryDoc } from './responses.js';
 
 const jsonSchemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 
@@ -57,7 +58,7 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
 }
 
 export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
-  app.get('/matters', { schema: { tags: ['matters'], summary: '事项目录: every matter, newest version' }, config: { roles: ANY_ROLE } }, async () =>
+  app.get('/matters', { schema: { tags: ['matters'], summary: '事项目录: every matter, newest version' }, config: { roles: ANY_ROLE, responses: { 200: z.array(MatterSummaryDoc) } } }, async () =>
     runtime.catalogue.list().map(matterSummary),
   );
 

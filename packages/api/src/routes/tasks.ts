@@ -6,6 +6,7 @@ import { departmentScope } from '../auth/plugin.js';
 import { actorOf, DEPARTMENT_ONLY } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 import { DecisionBody } from './schemas.js';
+import { DecisionResultDoc, PROBLEMS, ProblemDoc } from './responses.js';
 
 export const taskRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   app.post(
@@ -18,7 +19,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         params: z.object({ taskId: z.string().min(3).max(300) }),
         body: DecisionBody,
       },
-      config: { roles: DEPARTMENT_ONLY },
+      config: { roles: DEPARTMENT_ONLY, responses: { 200: DecisionResultDoc, 409: ProblemDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const ids = parseTaskId(req.params.taskId);
