@@ -52,6 +52,9 @@ describe('the OpenAPI document', () => {
     });
     expect(decided.body).toMatchObject({ duplicate: false, task: { status: 'approved' } });
     expect((await call('GET', '/cases/{id}/verification', `/cases/${id}/verification`)).body).toMatchObject({ intact: true });
+    expect((await call('GET', '/cases/{id}/state', `/cases/${id}/state?position=1`)).body).toMatchObject({ revision: 1 });
+    expect((await call('GET', '/cases/{id}/timeline', `/cases/${id}/timeline`)).body).toMatchObject({ caseId: id });
+    expect((await call('GET', '/audit/anchors', '/audit/anchors')).status).toBe(200);
     expect((await call('GET', '/matters', '/matters')).status).toBe(200);
     expect((await call('POST', '/cases/{id}/withdraw', `/cases/${id}/withdraw`, { reason: '申请人撤回' })).body).toMatchObject({ status: 'withdrawn' });
   });

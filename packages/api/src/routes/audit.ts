@@ -8,7 +8,7 @@ import { AUDIT } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams } from './schemas.js';
-import { PROBLEMS, VerificationDoc } from './responses.js';
+import { AnchorsDoc, CaseViewDoc, PROBLEMS, TimelineDoc, VerificationDoc } from './responses.js';
 
 const Reason = z.string().max(200).optional().meta({ description: 'Why the case is read (审计事由), recorded in the access log; or send X-Audit-Reason.' });
 
@@ -50,7 +50,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         params: CaseIdParams,
         querystring: StateQuery,
       },
-      config: { roles: AUDIT },
+      config: { roles: AUDIT, responses: { 200: CaseViewDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);
@@ -73,7 +73,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         params: CaseIdParams,
         querystring: TimelineQuery,
       },
-      config: { roles: AUDIT },
+      config: { roles: AUDIT, responses: { 200: TimelineDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);
@@ -115,7 +115,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         summary: '每日锚点: the published digests over every case\'s head, by day',
         description: 'Each day\'s Merkle root (RFC 6962) over every stream\'s head as of the end of the day (UTC+8). Compare a root with the copy published elsewhere.',
       },
-      config: { roles: AUDIT },
+      config: { roles: AUDIT, responses: { 200: AnchorsDoc, ...PROBLEMS } },
     },
     async () => {
       const { anchors, problems } = await readAnchors(runtime.store);

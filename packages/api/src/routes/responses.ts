@@ -119,6 +119,43 @@ export const VerificationDoc = z.looseObject({
   badSnapshots: z.array(z.number().int()),
 });
 
+export const TimelineDoc = z.looseObject({
+  caseId: z.string(),
+  matter: z.string(),
+  matterName: z.string().optional(),
+  matterVersion: z.number().int(),
+  entries: z.array(
+    z.looseObject({
+      position: z.number().int(),
+      type: z.string(),
+      at: Instant,
+      time: z.string().meta({ description: 'Beijing time, YYYY-MM-DD HH:mm:ss' }),
+      actor: z.string().nullable(),
+      who: z.string().meta({ description: 'who did it, in Chinese' }),
+      what: z.string().meta({ description: 'what was done, in Chinese' }),
+      clocks: z.looseObject({}),
+      clock: z.string().meta({ description: '计时状态 in words' }),
+      text: z.string().meta({ description: 'the whole line' }),
+    }),
+  ),
+});
+
+export const AnchorsDoc = z.looseObject({
+  anchors: z.array(
+    z.looseObject({
+      day: z.string().meta({ description: 'China calendar date (UTC+8)', examples: ['2026-03-02'] }),
+      cutoff: Instant,
+      root: z.string().meta({ description: 'Merkle root (RFC 6962, SHA-256, hex) over every stream\'s head as of the cutoff' }),
+      streams: z.number().int(),
+      events: z.number().int(),
+      changed: z.number().int(),
+      recordedAt: Instant,
+      position: z.number().int(),
+    }),
+  ),
+  problems: z.array(ChainProblemDoc),
+});
+
 export const MatterSummaryDoc = z.looseObject({
   id: z.string(),
   version: z.number().int(),
