@@ -83,8 +83,8 @@ export interface Applicant {
  */
 export type { CaseView, ClockFields, TaskView } from '@onematter/engine';
 
-/** `GET /cases/:id/verification`: the engine's verification of one case, and whether it is intact. */
-export type CaseVerificationView = import('@onematter/engine').CaseVerification & { intact: boolean };
+/** `GET /cases/:id/verification`: the engine's verification of one case. */
+export type { CaseVerification } from '@onematter/engine';
 
 export interface CaseSummary {
   id: string;

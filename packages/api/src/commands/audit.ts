@@ -186,7 +186,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       }
       await recordRead(store, reader, caseId!, 'verify');
       const v = await verifyCase(store, caseId!, { catalogue: defaultCatalogue(), snapshots: new CaseSnapshots(store.readModels), namedBy: await caseListNames(store.readModels, caseId!) });
-      if (f.json) out(JSON.stringify({ ...v, intact: v.problem === null && !v.unknown && v.badSnapshots.length === 0 }, null, 2) + '\n');
+      if (f.json) out(JSON.stringify(v, null, 2) + '\n');
       if (v.unknown) throw new CheckFailed(`case ${caseId} is not in the store, and no anchor names it`);
       if (!f.json) {
         for (const p of v.anchorProblems) out(`warning: ${describe(p)}\n`);

@@ -103,7 +103,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       await recordRead(req, req.params.id);
       const v = await verifyCase(runtime.store, req.params.id, { ...runtime, namedBy: await caseListNames(runtime.store.readModels, req.params.id) });
       if (v.unknown) return sendProblem(reply, problem(404, `case ${req.params.id} not found, and no anchor names it`, undefined, req.url));
-      return { ...v, intact: v.problem === null && v.badSnapshots.length === 0 };
+      return v;
     },
   );
 

@@ -219,6 +219,8 @@ export async function verifyStore(
 }
 
 export interface CaseVerification {
+  /** Nothing to distrust: the case is known, its chain and anchors hold, every snapshot matches. */
+  intact: boolean;
   caseId: string;
   /** Events of the case in the store. */
   events: number;
@@ -261,14 +263,19 @@ export async function verifyCase(
   const anchorVerifier = new RangeVerifier();
   for (const e of anchorEvents) anchorVerifier.add(e);
   const anchorChain = stitch([anchorVerifier.summary()]);
-  const last = events.length > 0 ? events[events.length - 1]!.position : -1;
-  const witnessed =
-    indexed && last < indexed.revision ? [indexProblem(caseId, indexed.revision, last)] : last < 0 && options.namedBy ? [namedProblem(caseId, options.namedBy)] : [];
+  // The same witnesses as `verify --all`, for this one stream.
+  const witnessed = await witnessProblems(
+    store,
+    { ...(indexed ? { index: [indexed] } : {}), ...(options.namedBy ? { named: { source: options.namedBy, streamIds: [caseId] } } : {}) },
+    stitched.heads,
+  );
   const candidates = [...stitched.problems.values(), ...anchorCheck.problems, ...witnessed].filter((p) => p.streamId === caseId);
   const problem = candidates.reduce<ChainProblem | null>((first, p) => (!first || p.position < first.position ? p : first), null);
   const anchored = read.anchors.filter((a) => a.data.changed.some((c) => c.stream === caseId)).length;
   const snapshots = options.snapshots && options.catalogue ? await checkSnapshots(options.catalogue, options.snapshots, caseId, events) : { checked: 0, bad: [] };
+  const unknown = events.length === 0 && anchored === 0 && !indexed && !options.namedBy;
   return {
+    intact: problem === null && !unknown && snapshots.bad.length === 0,
     snapshotsChecked: snapshots.checked,
     badSnapshots: snapshots.bad,
     caseId,
@@ -276,7 +283,7 @@ export async function verifyCase(
     anchored,
     problem,
     anchorProblems: [...anchorChain.problems.values(), ...read.problems],
-    unknown: events.length === 0 && anchored === 0 && !indexed && !options.namedBy,
+    unknown,
   };
 }
 

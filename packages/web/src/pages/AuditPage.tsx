@@ -5,7 +5,7 @@ import { CaseStatusTag, TaskStatusTag } from '../components/bits';
 import { StepDiagram } from '../components/StepDiagram';
 import { findRoute, navigate, useRoute, useRoutes } from '../hooks';
 import { actorLabel, departmentName, EVENT_NAMES, fmtTime, shortId } from '../labels';
-import type { CaseSummary, CaseVerificationView, CaseView, MatterDetail, MatterStep, Page, StoredEvent, TaskView } from '../types';
+import type { CaseSummary, CaseVerification, CaseView, MatterDetail, MatterStep, Page, StoredEvent, TaskView } from '../types';
 import { verifyChain, type ChainCheck } from '../verify';
 
 /** 审计: a case's history, replayed as of any event, and its hash chain verified. */
@@ -22,7 +22,7 @@ export function AuditPage() {
   const [position, setPosition] = useState(0);
   const [replayed, setReplayed] = useState<{ view?: CaseView; source: 'server' | 'browser' }>();
   const [check, setCheck] = useState<ChainCheck>();
-  const [serverCheck, setServerCheck] = useState<CaseVerificationView>();
+  const [serverCheck, setServerCheck] = useState<CaseVerification>();
   const [steps, setSteps] = useState<MatterStep[]>([]);
   const [notes, setNotes] = useState<Map<number, string>>(new Map());
 
@@ -50,7 +50,7 @@ export function AuditPage() {
   }, [caseId]);
   useEffect(() => {
     if (!caseId || !verifyRoute) return;
-    void getIfPresent<CaseVerificationView>(verifyRoute.replace(/^GET /, '').replace('{id}', encodeURIComponent(caseId)) + REASON)
+    void getIfPresent<CaseVerification>(verifyRoute.replace(/^GET /, '').replace('{id}', encodeURIComponent(caseId)) + REASON)
       .then(setServerCheck)
       .catch(() => undefined);
   }, [caseId, verifyRoute]);
@@ -178,7 +178,7 @@ const PROBLEM_KINDS: [RegExp, string][] = [
   [/back-dated|inserted afterwards/, '被事后补录（时间倒签）'],
 ];
 
-function ServerVerify({ result: v }: { result: CaseVerificationView }) {
+function ServerVerify({ result: v }: { result: CaseVerification }) {
   if (v.intact) {
     return <Alert type="success" showIcon data-testid="server-verify-result" title={`服务端校验通过：${v.events} 个事件的哈希链完整${v.anchored > 0 ? `，与 ${v.anchored} 个每日锚点一致` : '，尚无每日锚点覆盖'}`} />;
   }
