@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStore, MemoryEventStore } from '@onematter/adapters';
 import { verifyAll } from '@onematter/api';
-import { CaseSnapshots, CommandHandler, DEFAULT_TOPICS, SNAPSHOT_PROJECTION, eventHash, genesisHash, recordDailyAnchor, replayCase, replayFromStore, anchorCutoff } from '@onematter/engine';
+import { CaseSnapshots, CommandHandler, DEFAULT_TOPICS, eventHash, genesisHash, recordDailyAnchor, replayCase, replayFromStore, anchorCutoff } from '@onematter/engine';
 import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
 
 const DAY_MS = 86_400_000;
@@ -137,9 +137,9 @@ export async function benchAudit({ events = 1_000_000, days = 4, workers, replay
     const r = await store.append({ streamId: long.id, events: long.events.map(({ streamId: _s, globalPosition: _g, ...e }) => e), expectedRevision: -1 });
     if (!r.ok) throw new Error('long case append conflicted');
     // The snapshots the engine took while the case grew, into the SQLite store's read models.
-    const checkpoint = await store.readModels.readModelCheckpoint(SNAPSHOT_PROJECTION);
-    const upserts = long.snapshots.map((doc) => ({ key: `${long.id}@${doc.revision}`, position: doc.revision, tags: [`case:${long.id}`], doc }));
-    if (!(await store.readModels.commitReadModel(SNAPSHOT_PROJECTION, { expected: checkpoint, checkpoint, upserts, deletes: [] }))) throw new Error('snapshot commit refused');
+    const kept = new CaseSnapshots(store.readModels);
+    for (const doc of long.snapshots) await kept.keep(doc);
+    if ((await kept.all(long.id)).length !== long.snapshots.length) throw new Error('snapshots not kept');
     await store.close();
     // A fresh connection again: nothing of the case is cached.
     store = await openStore(config);

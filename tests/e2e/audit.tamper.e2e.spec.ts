@@ -19,10 +19,10 @@ import { SEEDED, cli, manualClock, seedAuditStore } from '../support/audit.js';
 let root: string;
 let pristine: string;
 
-/** A copy of the seeded store, edited by `tamper` with plain SQL. */
-function storeCopy(tamper?: (db: Database.Database) => void): string {
+/** A copy of the seeded store (or of the one in `from`), edited by `tamper` with plain SQL. */
+function storeCopy(tamper?: (db: Database.Database) => void, from = pristine): string {
   const dir = mkdtempSync(join(root, 'copy-'));
-  copyFileSync(join(pristine, 'onematter.db'), join(dir, 'onematter.db'));
+  copyFileSync(join(from, 'onematter.db'), join(dir, 'onematter.db'));
   if (tamper) {
     const db = new Database(join(dir, 'onematter.db'));
     tamper(db);
@@ -145,19 +145,11 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
     const caseList = new CaseListProjection({ store, readModels: store.readModels });
     await caseList.cases.catchUp(d[d.length - 1]!.globalPosition);
     await store.close();
-    const copyOf = (tamper: (db: Database.Database) => void) => {
-      const dir = mkdtempSync(join(root, 'copy-'));
-      copyFileSync(join(later, 'onematter.db'), join(dir, 'onematter.db'));
-      const db = new Database(join(dir, 'onematter.db'));
-      tamper(db);
-      db.close();
-      return dir;
-    };
-    const eventsOnly = copyOf((db) => db.prepare('DELETE FROM events WHERE stream_id = ?').run('case-d'));
-    const withIndex = copyOf((db) => {
+    const eventsOnly = storeCopy((db) => db.prepare('DELETE FROM events WHERE stream_id = ?').run('case-d'), later);
+    const withIndex = storeCopy((db) => {
       db.prepare('DELETE FROM events WHERE stream_id = ?').run('case-d');
       db.prepare('DELETE FROM streams WHERE stream_id = ?').run('case-d');
-    });
+    }, later);
     const [all, one, gap, named] = await Promise.all([
       cli(['audit', 'verify', '--all', '--data-dir', eventsOnly]),
       cli(['audit', 'verify', 'case-d', '--data-dir', eventsOnly]),

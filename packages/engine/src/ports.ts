@@ -24,13 +24,13 @@ export interface EventMetadata {
   [key: string]: unknown;
 }
 
-/** The last event of a stream (up to some time), as the daily anchors record it. */
 /** A stream as the store's index records it: the position of its last event. */
 export interface StreamRevision {
   streamId: string;
   revision: number;
 }
 
+/** The last event of a stream (up to some time), as the daily anchors record it. */
 export interface StreamHead {
   streamId: string;
   position: number;

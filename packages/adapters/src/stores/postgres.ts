@@ -589,23 +589,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: { after: number; limit: number }): Promise<StoredEvent[]> {
-    assertPage(options, 'readAll');
-    const { rows } = await this.pool.query<EventRow>({
-      name: `${this.schema}.readAll`,
-      text: this.sql.readAll,
-      values: [options.after, options.limit],
-    });
-    return rows.map(toStoredEvent);
+    return (await this.page<EventRow>('readAll', options)).map(toStoredEvent);
   }
 
   async readAllText(options: { after: number; limit: number }): Promise<StoredEventText[]> {
-    assertPage(options, 'readAllText');
-    const { rows } = await this.pool.query<EventTextRow>({
-      name: `${this.schema}.readAllText`,
-      text: this.sql.readAllText,
-      values: [options.after, options.limit],
-    });
-    return rows.map((row) => ({
+    return (await this.page<EventTextRow>('readAllText', options)).map((row) => ({
       streamId: row.stream_id,
       globalPosition: Number(row.global_position),
       position: Number(row.position),
@@ -645,13 +633,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {
-    assertPage(options, 'readOutbox');
-    const { rows } = await this.pool.query<{ id: string; topic: string; key: string; headers: Record<string, string>; value: unknown }>({
-      name: `${this.schema}.readOutbox`,
-      text: this.sql.readOutbox,
-      values: [options.after, options.limit],
-    });
+    const rows = await this.page<{ id: string; topic: string; key: string; headers: Record<string, string>; value: unknown }>('readOutbox', options);
     return rows.map((r) => ({ id: Number(r.id), topic: r.topic, key: r.key, headers: r.headers, value: r.value }));
+  }
+
+  /** One page of a read in settled order (`after`, `limit`), by its prepared statement. */
+  private async page<Row extends pg.QueryResultRow>(statement: 'readAll' | 'readAllText' | 'readOutbox', options: { after: number; limit: number }): Promise<Row[]> {
+    assertPage(options, statement);
+    const { rows } = await this.pool.query<Row>({ name: `${this.schema}.${statement}`, text: this.sql[statement], values: [options.after, options.limit] });
+    return rows;
   }
 
   /**

@@ -138,7 +138,6 @@ function prepare(db: Database.Database) {
       'SELECT id, topic, key, headers, value FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
     ),
     streamIndex: db.prepare<[], { stream_id: string; revision: number }>('SELECT stream_id, revision FROM streams'),
-    streamIndexOf: db.prepare<[string], { stream_id: string; revision: number }>('SELECT stream_id, revision FROM streams WHERE stream_id = ?'),
     deleteOutbox: db.prepare<[number]>('DELETE FROM outbox WHERE id = ?'),
     readCheckpoint: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?'),
     saveCheckpoint: db.prepare<[string, number, string]>(
@@ -240,8 +239,12 @@ export class SqliteEventStore implements EventStore {
 
   async readStreamIndex(options: { streamId?: string } = {}): Promise<StreamRevision[]> {
     const s = this.ready();
-    const rows = options.streamId === undefined ? s.streamIndex.all() : s.streamIndexOf.all(options.streamId);
-    return rows.map((r) => ({ streamId: r.stream_id, revision: r.revision }));
+    if (options.streamId !== undefined) {
+      // The append's own revision check reads the same row.
+      const row = s.revision.get(options.streamId);
+      return row ? [{ streamId: options.streamId, revision: row.revision }] : [];
+    }
+    return s.streamIndex.all().map((r) => ({ streamId: r.stream_id, revision: r.revision }));
   }
 
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {

@@ -3,6 +3,7 @@
  * config (`config: { roles: [...] }`), or `'public'`; boot fails for a route that
  * declares neither, so a new route cannot be forgotten (see plugin.ts).
  */
+import type { DocumentedResponses } from '../routes/responses.js';
 
 export const ROLES = ['clerk', 'department', 'supervisor', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -64,8 +65,6 @@ export function actorOf(p: Principal | undefined, fallbackRole: string): string 
   if (!p || p.unrestricted) return fallbackRole;
   return p.role === 'department' ? `department:${p.department}/${p.id}` : `${p.role}:${p.id}`;
 }
-
-import type { DocumentedResponses } from '../routes/responses.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -25,7 +25,7 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
 
   kit
     .storeOptions(projections.command('rebuild').description('drop the read models and rebuild them from every event'))
-    .option('--only <names>', `rebuild only these (comma-separated): ${[...readModelProjections.map((p) => p.name), SNAPSHOT_PROJECTION].join(', ')}`)
+    .option('--only <names>', `rebuild only these (comma-separated): ${REBUILDABLE.join(', ')}`)
     .action(async (f: StoreFlags & { only?: string }) => {
       const chosen = chosenProjections(f.only);
       await withStore(f, async (store) => {
@@ -60,14 +60,17 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
     });
 }
 
+/** Every name `--only` takes: the projections, and the case snapshots (dropped, not rebuilt). */
+const REBUILDABLE = [...readModelProjections.map((p) => p.name), SNAPSHOT_PROJECTION];
+
 const onlyNames = (only: string): string[] => only.split(',').map((s) => s.trim()).filter(Boolean);
 
 function chosenProjections(only: string | undefined) {
   if (!only) return readModelProjections;
   const names = onlyNames(only);
-  const unknown = names.filter((n) => n !== SNAPSHOT_PROJECTION && !readModelProjections.some((p) => p.name === n));
+  const unknown = names.filter((n) => !REBUILDABLE.includes(n));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown projection ${unknown.join(', ')}; use ${[...readModelProjections.map((p) => p.name), SNAPSHOT_PROJECTION].join(', ')}`);
+    throw new UsageError(`unknown projection ${unknown.join(', ')}; use ${REBUILDABLE.join(', ')}`);
   }
   return readModelProjections.filter((p) => names.includes(p.name));
 }

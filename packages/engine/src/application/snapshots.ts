@@ -32,13 +32,17 @@ export class CaseSnapshots {
   }
 
   async save(state: StartedCase, recordedAt: string): Promise<void> {
-    const doc = snapshotOf(state, recordedAt);
+    await this.keep(snapshotOf(state, recordedAt));
+  }
+
+  /** Keeps a snapshot taken elsewhere (a copy of another store's, say). */
+  async keep(doc: CaseSnapshot): Promise<void> {
     // No checkpoint: snapshots are not a projection of the log. Saving one again writes the same document.
     const checkpoint = await this.readModels.readModelCheckpoint(SNAPSHOT_PROJECTION);
     await this.readModels.commitReadModel(SNAPSHOT_PROJECTION, {
       expected: checkpoint,
       checkpoint,
-      upserts: [{ key: `${state.caseId}@${state.revision}`, position: state.revision, tags: [caseTag(state.caseId)], doc }],
+      upserts: [{ key: `${doc.caseId}@${doc.revision}`, position: doc.revision, tags: [caseTag(doc.caseId)], doc }],
       deletes: [],
     });
   }

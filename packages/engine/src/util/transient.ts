@@ -10,14 +10,9 @@ export type Owned = Set<object>;
 
 /** `list` with `item` appended. */
 export function appended<T>(list: readonly T[], item: T, owned: Owned | undefined): readonly T[] {
-  if (owned?.has(list)) {
-    (list as T[]).push(item);
-    return list;
-  }
-  const copy = list.slice();
-  copy.push(item);
-  owned?.add(copy);
-  return copy;
+  const target = writable(list, owned);
+  target.push(item);
+  return target;
 }
 
 /** A list this fold may change in place: `list` itself if it owns it, else a copy it now owns. */
