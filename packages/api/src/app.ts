@@ -17,11 +17,13 @@ import { auditRoutes } from './routes/audit.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { specialProcedureRoutes } from './routes/specialProcedures.js';
 import { problem, sendProblem } from './problem.js';
+import { FIELD_SIZES, JSON_BOUNDS } from '@onematter/engine';
+import { BODY_LIMIT, bodyProblem, InputError, installInputChecks } from './input.js';
 import type { Runtime } from './runtime.js';
 import { installAuth, type AuthOptions } from './auth/plugin.js';
 import { authRoutes } from './auth/routes.js';
 import { serveWorkbench } from './web.js';
-import type { DocumentedResponses } from './routes/responses.js';
+import { BODY_PROBLEMS, type DocumentedResponses } from './routes/responses.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -94,12 +96,13 @@ export interface BuildOptions {
 export async function build(runtime: Runtime, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     genReqId: () => crypto.randomUUID(),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  installInputChecks(app);
 
   app.setErrorHandler((error, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -111,10 +114,10 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
       });
       return sendProblem(reply, problem(400, `invalid ${where ?? 'request'}`, errors, request.url));
     }
+    if (error instanceof InputError) return sendProblem(reply, problem(400, error.message, error.errors, request.url));
     const e = error as { statusCode?: number; code?: string; message: string };
-    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e.statusCode === 400 && e.code?.startsWith('FST_ERR_CTP'))) {
-      return sendProblem(reply, problem(400, 'the request body is not valid JSON', [{ path: 'body', message: e.message }], request.url));
-    }
+    const body = bodyProblem(e, request.headers['content-type']);
+    if (body) return sendProblem(reply, problem(body.status, body.detail, body.errors, request.url));
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       return sendProblem(reply, problem(e.statusCode, e.message, undefined, request.url));
     }
@@ -133,8 +136,9 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
       openapi: '3.1.0',
       info: {
         title: 'OneMatter API',
-        description:
-          'Event-sourced orchestration of bundled government services (高效办成一件事): start a matter at one window, departments decide in parallel, every step is an event.',
+        description: `Event-sourced orchestration of bundled government services (高效办成一件事): start a matter at one window, departments decide in parallel, every step is an event.
+
+Bounds on input (the same for a decision on Kafka): a body is JSON (\`application/json\`, UTF-8; else 415) of at most ${BODY_LIMIT} bytes (else 413); objects and arrays nest at most ${JSON_BOUNDS.depth} levels, member names are at most ${JSON_BOUNDS.nameLength} characters, strings at most ${JSON_BOUNDS.stringLength}; a case's \`form\` holds at most ${FIELD_SIZES.form} characters of JSON, a decision's \`output\` ${FIELD_SIZES.output}; no text anywhere (bodies, query and path parameters) may hold NUL (U+0000) or a lone surrogate. Each is a 400 naming the field.`,
         version: '1.0.0',
       },
       tags: [
@@ -157,8 +161,10 @@ export async function build(runtime: Runtime, options: BuildOptions = {}): Promi
     },
     // Responses a route documents (config.responses) join its schema here, in the document
     // only: fastify never compiles them into serializers (see routes/responses.ts).
+    // A route that takes a body may also answer 413 (too large) and 415 (not JSON).
     transform: (input) => {
-      const responses = input.route.config?.responses;
+      const documented = input.route.config?.responses;
+      const responses = documented && input.schema?.body ? { ...documented, ...BODY_PROBLEMS } : documented;
       return jsonSchemaTransform(responses ? { ...input, schema: { ...input.schema, response: documentedResponses(responses) } } : input);
     },
   });

@@ -1,5 +1,5 @@
 import { decodeCursor } from '@onematter/adapters';
-import { toCaseView, type StoredEvent } from '@onematter/engine';
+import { isSameStart, toCaseView, type CaseStarted, type StartCase, type StoredEvent } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -33,36 +33,36 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       schema: {
         tags: ['cases'],
         summary: '一窗受理: start a case from one form',
-        description: 'Validates the applicant, the form against the matter\'s schema and the materials (一次告知: every problem at once). Answers 201 only after the case\'s events are durable. Send `Idempotency-Key` to make retries safe.',
+        description:
+          'Validates the applicant, the form against the matter\'s schema and the materials (一次告知: every problem at once). Answers 201 only after the case\'s events are durable. Send `Idempotency-Key` to make retries safe: the same key with the same request answers 201 with the same case (header `Idempotent-Replayed: true`); the same key with a different request answers 409.',
         body: StartCaseBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
       },
-      config: { roles: WINDOW, responses: { 201: CaseViewDoc, ...PROBLEMS } },
+      config: { roles: WINDOW, responses: { 201: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
       const caseId = key ? uuidv5(`${key}`, IDEMPOTENCY_NAMESPACE) : uuidv7();
       const body = req.body;
-      const r = await handler.execute(
+      const data: StartCase['data'] = {
         caseId,
-        (now) => ({
-          type: 'StartCase',
-          data: {
-            caseId,
-            matter: body.matter,
-            applicant: body.applicant,
-            form: body.form,
-            ...(body.materials ? { materials: body.materials } : {}),
-            ...(key ? { idempotencyKey: key } : {}),
-          },
-          now,
-        }),
-        actorOf(req.principal, 'clerk'),
-      );
+        matter: body.matter,
+        applicant: body.applicant,
+        form: body.form,
+        ...(body.materials ? { materials: body.materials } : {}),
+        ...(key ? { idempotencyKey: key } : {}),
+      };
+      const r = await handler.execute(caseId, (now) => ({ type: 'StartCase', data, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) {
         if (key && r.error.kind === 'Conflict') {
+          const [first] = await runtime.store.readStream(caseId, { maxCount: 1 });
           const existing = await handler.load(caseId);
-          if (existing.kind === 'started') {
+          if (first?.type === 'CaseStarted' && existing.kind === 'started') {
+            // Same key, same request: the same case. Same key, another request: refused, never silently dropped.
+            if (!isSameStart(runtime.catalogue, first.data as CaseStarted['data'], data)) {
+              const message = `Idempotency-Key ${JSON.stringify(key)} was already used for case ${caseId} with a different request; send a new key for a new application`;
+              return sendProblem(reply, problem(409, message, [{ path: 'headers.idempotency-key', message: '此幂等键已用于另一份申请（the key was used for a different request）' }], req.url));
+            }
             return reply.code(201).header('location', `/api/v1/cases/${caseId}`).header('idempotent-replayed', 'true').send(toCaseView(existing, runtime.timeLimits.clockContext()));
           }
         }

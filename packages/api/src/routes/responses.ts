@@ -170,3 +170,6 @@ export type DocumentedResponses = Record<number, z.ZodType>;
 
 /** The problems every route may answer with. */
 export const PROBLEMS: DocumentedResponses = { 400: ProblemDoc, 401: ProblemDoc, 403: ProblemDoc, 404: ProblemDoc };
+
+/** What a route that takes a body may answer besides: a body too large, or not JSON. */
+export const BODY_PROBLEMS: DocumentedResponses = { 413: ProblemDoc, 415: ProblemDoc };

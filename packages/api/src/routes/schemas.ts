@@ -1,3 +1,4 @@
+import { FIELD_SIZES, jsonObject } from '@onematter/engine';
 import { CnMobile, residentIdProblem } from '@onematter/workflows';
 import { z } from 'zod';
 
@@ -31,7 +32,7 @@ export const Applicant = z
 export const StartCaseBody = z.object({
   matter: z.string().min(1).max(100),
   applicant: Applicant,
-  form: z.record(z.string(), z.unknown()),
+  form: jsonObject(FIELD_SIZES.form),
   materials: z.array(z.string().min(1).max(100)).max(100).optional().meta({
     description: 'Codes of the materials handed in; omitted means the window checked every required one.',
   }),
@@ -53,7 +54,7 @@ export const DecisionBody = z.object({
   decisionId: z.string().min(1).max(200),
   decision: z.enum(['approved', 'rejected', 'supplement-required']),
   reason: z.string().max(2000).optional(),
-  output: z.record(z.string(), z.unknown()).optional(),
+  output: jsonObject(FIELD_SIZES.output).optional(),
   missingMaterials: z.array(z.string().min(1).max(200)).max(100).optional(),
 });
 
