@@ -46,6 +46,15 @@ export function createMetrics(): Metrics {
           for (const [status, n] of Object.entries(await caseList.countByStatus())) this.set({ status }, n);
         },
       });
+      new Gauge({
+        name: 'onematter_projection_failed_events',
+        help: 'Events a read model could not apply and set aside (see `onematter projections status`)',
+        labelNames: ['projection'] as const,
+        registers: [registry],
+        collect() {
+          for (const runner of caseList.runners) this.set({ projection: runner.name }, runner.failedCount);
+        },
+      });
     },
   };
 }

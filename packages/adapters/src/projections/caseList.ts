@@ -145,6 +145,11 @@ export class CaseListProjection {
     this.workQueue = new ProjectionRunner({ ...common, projection: workQueueProjection });
   }
 
+  /** Both runners, for what reports on them (/health, /metrics). */
+  get runners(): readonly ProjectionRunner<unknown>[] {
+    return [this.cases, this.workQueue] as readonly ProjectionRunner<unknown>[];
+  }
+
   /** The case list's checkpoint. */
   get position(): number {
     return this.cases.position;

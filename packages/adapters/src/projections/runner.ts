@@ -20,8 +20,42 @@
  * `apply`; put a document's `tags` for what its queries select on. Then
  * `new ProjectionRunner({ store, readModels, projection })`, `start()` to follow in the
  * background and `catchUp(target)` before a read that must see a given position.
+ *
+ * One event must not stop a read model for good. When a batch fails because of what an
+ * event holds (its `apply` throws, or the store cannot hold a document it made:
+ * `UnstorableDocumentError`, such as text PostgreSQL refuses), the runner applies that
+ * batch one event at a time, and sets aside each event that fails alone: the event and
+ * its error are recorded in the `projection-failures` read model (`failedEvents()`),
+ * counted (`failedCount`, shown by /health, /metrics and `onematter projections`), and
+ * the checkpoint moves past it. Any other error (the database unreachable) is not the
+ * event's fault: the pass fails and the next one tries again from the checkpoint.
  */
-import type { EventStore, ReadModelDocument, ReadModelStore, StoredEvent } from '@onematter/engine';
+import { storableText as storable, type EventStore, type ReadModelDocument, type ReadModelStore, type StoredEvent } from '@onematter/engine';
+
+/** Thrown by a read-model store for a document it cannot hold, however often it is tried (bad text, too large). */
+export class UnstorableDocumentError extends Error {
+  override readonly name = 'UnstorableDocumentError';
+}
+
+/** Thrown when a projection's `apply` fails on an event: a fold is deterministic, so it would fail again. */
+class ApplyError extends Error {
+  override readonly name = 'ApplyError';
+}
+
+/** The read model of events set aside by every projection, one document per projection and event. */
+export const FAILED_EVENTS = 'projection-failures';
+
+/** An event a projection could not apply, and why. */
+export interface FailedEvent {
+  projection: string;
+  globalPosition: number;
+  streamId: string;
+  type: string;
+  recordedAt: string;
+  error: string;
+}
+
+const failedTag = (projection: string) => `projection:${projection}`;
 
 export interface Projection<Doc = unknown> {
   /** The read model's name; also its checkpoint's name. */
@@ -60,6 +94,7 @@ export class ProjectionRunner<Doc = unknown> {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  private failed = 0;
 
   constructor(private readonly o: ProjectionRunnerOptions<Doc>) {}
 
@@ -70,6 +105,17 @@ export class ProjectionRunner<Doc = unknown> {
   /** The global position applied and committed so far. */
   get position(): number {
     return this.checkpoint;
+  }
+
+  /** How many events this projection has set aside, as of its last pass. */
+  get failedCount(): number {
+    return this.failed;
+  }
+
+  /** The events this projection has set aside (oldest first), at most `limit`. */
+  async failedEvents(limit = 1_000): Promise<FailedEvent[]> {
+    const docs = await this.o.readModels.queryDocuments(FAILED_EVENTS, { tags: [failedTag(this.name)], limit });
+    return docs.map((d) => d.doc as FailedEvent).reverse();
   }
 
   /**
@@ -128,8 +174,10 @@ export class ProjectionRunner<Doc = unknown> {
   async rebuild(): Promise<{ position: number; documents: number }> {
     await this.pass?.catch(() => {});
     await this.o.readModels.resetReadModel(this.name);
+    await this.clearFailures();
     this.cache.clear();
     this.checkpoint = 0;
+    this.failed = 0;
     this.loaded = true;
     await this.catchUp(await this.o.store.headPosition(), 60_000);
     return { position: this.checkpoint, documents: await this.o.readModels.countDocuments(this.name) };
@@ -137,15 +185,83 @@ export class ProjectionRunner<Doc = unknown> {
 
   private async runPass(): Promise<void> {
     const batchSize = this.o.batchSize ?? 2_000;
-    if (!this.loaded) {
-      this.checkpoint = await this.o.readModels.readModelCheckpoint(this.name);
-      this.loaded = true;
-    }
+    if (!this.loaded) await this.reload();
     for (;;) {
       const events = await this.o.store.readAll({ after: this.checkpoint, limit: batchSize });
       if (events.length === 0) return;
-      await this.applyBatch(events);
+      try {
+        await this.applyBatch(events);
+      } catch (error) {
+        if (!isTheEventsFault(error)) throw error;
+        await this.applyOneByOne(events);
+      }
       if (events.length < batchSize) return;
+    }
+  }
+
+  /** The checkpoint and the count of failed events as stored (at start, and after another writer moved them). */
+  private async reload(): Promise<void> {
+    this.checkpoint = await this.o.readModels.readModelCheckpoint(this.name);
+    this.failed = await this.o.readModels.countDocuments(FAILED_EVENTS, failedTag(this.name));
+    this.loaded = true;
+  }
+
+  /** A batch failed because of an event in it: each event on its own, setting aside those that fail alone. */
+  private async applyOneByOne(events: StoredEvent[]): Promise<void> {
+    for (const e of events) {
+      if (e.globalPosition <= this.checkpoint) continue;
+      try {
+        await this.applyBatch([e]);
+      } catch (error) {
+        if (!isTheEventsFault(error)) throw error;
+        await this.setAside(e, error);
+      }
+      // Another writer moved the checkpoint: the next pass goes on from where it is.
+      if (this.checkpoint !== e.globalPosition) return;
+    }
+  }
+
+  /** Records the event and its error, then moves the checkpoint past it. */
+  private async setAside(e: StoredEvent, error: unknown): Promise<void> {
+    const reason = error instanceof ApplyError && error.cause instanceof Error ? `apply: ${error.cause.message}` : error instanceof Error ? error.message : String(error);
+    // A failure record must not fail too: its text is made storable.
+    const failure: FailedEvent = {
+      projection: this.name,
+      globalPosition: e.globalPosition,
+      streamId: storable(e.streamId),
+      type: storable(e.type),
+      recordedAt: e.recordedAt,
+      error: storable(reason),
+    };
+    await this.commitFailures([{ key: `${this.name}@${e.globalPosition}`, position: e.globalPosition, tags: [failedTag(this.name)], doc: failure }], []);
+    this.o.onError?.(new Error(`projection ${this.name}: event ${e.globalPosition} (${e.type} of ${e.streamId}) set aside: ${failure.error}`));
+    const moved = await this.o.readModels.commitReadModel(this.name, { expected: this.checkpoint, checkpoint: e.globalPosition, upserts: [], deletes: [] });
+    if (!moved) {
+      this.cache.clear();
+      await this.reload();
+      return;
+    }
+    this.checkpoint = e.globalPosition;
+    this.failed += 1;
+  }
+
+  /** Drops this projection's failed events (a rebuild meets them again). */
+  private async clearFailures(): Promise<void> {
+    for (;;) {
+      const docs = await this.o.readModels.queryDocuments(FAILED_EVENTS, { tags: [failedTag(this.name)], limit: 1_000 });
+      if (docs.length === 0) return;
+      await this.commitFailures([], docs.map((d) => d.key));
+    }
+  }
+
+  /**
+   * Writes to the failed-events read model, shared by every projection (and process): its
+   * checkpoint counts the commits, so concurrent writers compare and set it, and retry.
+   */
+  private async commitFailures(upserts: ReadModelDocument[], deletes: string[]): Promise<void> {
+    for (;;) {
+      const expected = await this.o.readModels.readModelCheckpoint(FAILED_EVENTS);
+      if (await this.o.readModels.commitReadModel(FAILED_EVENTS, { expected, checkpoint: expected + 1, upserts, deletes })) return;
     }
   }
 
@@ -180,7 +296,13 @@ export class ProjectionRunner<Doc = unknown> {
         dirty.add(key);
       },
     };
-    for (const e of events) projection.apply(e, docs);
+    for (const e of events) {
+      try {
+        projection.apply(e, docs);
+      } catch (cause) {
+        throw new ApplyError(`projection ${this.name} failed on event ${e.globalPosition}`, { cause });
+      }
+    }
 
     const last = events[events.length - 1]!.globalPosition;
     const upserts: ReadModelDocument[] = [];
@@ -194,7 +316,7 @@ export class ProjectionRunner<Doc = unknown> {
     if (!committed) {
       // Another writer (a second server, a rebuild) moved the checkpoint: follow it from there.
       this.cache.clear();
-      this.checkpoint = await readModels.readModelCheckpoint(this.name);
+      await this.reload();
       return;
     }
     this.checkpoint = last;
@@ -209,3 +331,5 @@ export class ProjectionRunner<Doc = unknown> {
     }
   }
 }
+
+const isTheEventsFault = (error: unknown): boolean => error instanceof ApplyError || error instanceof UnstorableDocumentError;

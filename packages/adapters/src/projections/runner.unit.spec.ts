@@ -100,4 +100,49 @@ describe('a projection runner', () => {
     await runner.catchUp(99, 50);
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
+
+  it('sets aside an event it cannot apply, records why, and applies every other event; a store that is down is retried, not skipped', async () => {
+    const store = new MemoryEventStore();
+    await write(store, 'a', 0, 3);
+    await write(store, 'b', 0, 2);
+    await write(store, 'a', 3, 1);
+    // Event 2 (a's second) breaks the fold, as a document the store refuses would.
+    const fragile: Projection<{ stream: string; count: number; seen: number[] }> = {
+      name: 'counter',
+      apply(e, docs) {
+        if (e.globalPosition === 2) throw new Error('cannot fold event 2');
+        counter.apply(e, docs);
+      },
+    };
+    const errors: unknown[] = [];
+    const runner = new ProjectionRunner({ store, readModels: store.readModels, projection: fragile, batchSize: 4, onError: (e) => errors.push(e) });
+    await runner.catchUp();
+    expect(await counts(store)).toEqual({ a: 3, b: 2 });
+    expect(runner.position).toBe(6);
+    expect(runner.failedCount).toBe(1);
+    expect(await runner.failedEvents()).toEqual([
+      { projection: 'counter', globalPosition: 2, streamId: 'a', type: 'Noted', recordedAt: '2025-03-03T09:00:00.000Z', error: 'apply: cannot fold event 2' },
+    ]);
+    expect(String(errors[0])).toMatch(/event 2 .* set aside/);
+    // A new process counts what is recorded; a rebuild meets the event again, once.
+    const again = new ProjectionRunner({ store, readModels: store.readModels, projection: fragile });
+    await again.catchUp();
+    expect(again.failedCount).toBe(1);
+    await again.rebuild();
+    expect(again.failedCount).toBe(1);
+    expect(await again.failedEvents()).toHaveLength(1);
+
+    // The store failing is not the event's fault: nothing is set aside, the next pass retries.
+    await write(store, 'b', 2, 1);
+    const commit = store.readModels.commitReadModel.bind(store.readModels);
+    store.readModels.commitReadModel = async () => {
+      throw new Error('connection refused');
+    };
+    await expect(again.catchUp()).rejects.toThrow('connection refused');
+    store.readModels.commitReadModel = commit;
+    await again.catchUp();
+    expect(again.position).toBe(7);
+    expect(again.failedCount).toBe(1);
+    expect(await counts(store)).toEqual({ a: 3, b: 3 });
+  });
 });

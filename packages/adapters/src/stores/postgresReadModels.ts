@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
 import { toJsonText } from './appendRules.js';
+import { UnstorableDocumentError } from '../projections/runner.js';
 
 export const postgresReadModelTables = (S: string) => `
   CREATE TABLE ${S}.read_models (
@@ -104,11 +105,21 @@ export class PostgresReadModels implements ReadModelStore {
     const upserts = `[${change.upserts
       .map((d) => `{"k":${JSON.stringify(d.key)},"p":${d.position},"t":${JSON.stringify(d.tags)},"d":${toJsonText(d.doc)}}`)
       .join(',')}]`;
-    const { rows } = await this.pool.query<{ committed: boolean }>(
-      `SELECT ${S}.commit_read_model($1, $2, $3, $4::json, $5::text[]) AS committed`,
-      [projection, change.expected, change.checkpoint, upserts, change.deletes],
-    );
-    return rows[0]!.committed;
+    try {
+      const { rows } = await this.pool.query<{ committed: boolean }>(
+        `SELECT ${S}.commit_read_model($1, $2, $3, $4::json, $5::text[]) AS committed`,
+        [projection, change.expected, change.checkpoint, upserts, change.deletes],
+      );
+      return rows[0]!.committed;
+    } catch (error) {
+      // Data exceptions (class 22: text PostgreSQL refuses, such as \u0000 or a lone surrogate)
+      // and program limits (54: an index row too large) fail the same way every time.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('54'))) {
+        throw new UnstorableDocumentError(`PostgreSQL refused a document (${code}): ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {

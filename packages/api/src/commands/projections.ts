@@ -1,4 +1,4 @@
-import { ProjectionRunner, readModelProjections } from '@onematter/adapters';
+import { ProjectionRunner, readModelProjections, type FailedEvent } from '@onematter/adapters';
 import { SNAPSHOT_EVERY, SNAPSHOT_PROJECTION } from '@onematter/engine';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -41,6 +41,7 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
           const { position, documents } = await runner.rebuild();
           const seconds = ((performance.now() - t0) / 1000).toFixed(2);
           process.stdout.write(`${projection.name}: rebuilt from the events up to global position ${position}: ${documents} documents in ${seconds} s\n`);
+          await reportFailures(runner);
         }
       });
     });
@@ -53,11 +54,25 @@ export function registerProjectionsCommand(program: Command, kit: CommandKit): v
         for (const projection of readModelProjections) {
           const checkpoint = await store.readModels.readModelCheckpoint(projection.name);
           const documents = await store.readModels.countDocuments(projection.name);
-          process.stdout.write(`${projection.name}: at ${checkpoint} of ${head} (${documents} documents)\n`);
+          const runner = new ProjectionRunner({ store, readModels: store.readModels, projection });
+          const failed = await runner.failedEvents();
+          process.stdout.write(`${projection.name}: at ${checkpoint} of ${head} (${documents} documents)${failed.length > 0 ? `; ${failedText(failed.length)}` : ''}\n`);
+          process.stdout.write(failedLines(failed));
         }
         process.stdout.write(`${SNAPSHOT_PROJECTION}: ${await store.readModels.countDocuments(SNAPSHOT_PROJECTION)} snapshots\n`);
       });
     });
+}
+
+const failedText = (n: number) => `${n} event${n === 1 ? '' : 's'} could not be applied (set aside, the read model goes on without them)`;
+const failedLines = (failed: readonly FailedEvent[]) =>
+  failed.map((f) => `  #${f.globalPosition} ${f.type} of ${f.streamId}: ${f.error}\n`).join('');
+
+/** After a rebuild: the events it set aside, one line each. */
+async function reportFailures(runner: ProjectionRunner): Promise<void> {
+  const failed = await runner.failedEvents();
+  if (failed.length === 0) return;
+  process.stdout.write(`${runner.name}: ${failedText(failed.length)}:\n${failedLines(failed)}`);
 }
 
 /** Every name `--only` takes: the projections, and the case snapshots (dropped, not rebuilt). */

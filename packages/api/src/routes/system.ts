@@ -9,6 +9,8 @@ export const systemRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
     bus: runtime.config.bus,
     simulatedDepartments: runtime.config.simulateDepartments,
     time: runtime.clock.now().toISOString(),
+    // Events a read model set aside (it goes on without them): `onematter projections status` lists them.
+    readModels: Object.fromEntries(runtime.caseList.runners.map((r) => [r.name, { position: r.position, failedEvents: r.failedCount }])),
   }));
   app.get('/openapi.json', { schema: { hide: true }, config: { roles: 'public' } }, async () => app.swagger());
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' }, config: { roles: OPERATIONS } }, async (_req, reply) =>

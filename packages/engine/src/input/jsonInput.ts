@@ -56,6 +56,9 @@ export function unstorableText(s: string): string | undefined {
   return `contains a lone surrogate (U+${hex}) at character ${m.index}: not Unicode text, which no store can hold`;
 }
 
+/** The text with each NUL and lone surrogate replaced by U+FFFD: for records of what failed, never for input. */
+export const storableText = (s: string): string => (UNSTORABLE.test(s) ? s.replace(new RegExp(UNSTORABLE.source, 'gu'), '\uFFFD') : s);
+
 /** The beginning of a name, quoted and escaped, for a message. */
 const preview = (s: string) => JSON.stringify(s.length > 20 ? `${s.slice(0, 20)}…` : s);
 
