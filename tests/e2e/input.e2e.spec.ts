@@ -210,3 +210,16 @@ describe('a decision on the bus is held to the same bounds', () => {
     expect(state.tasks[0].status).toBe('pending');
   });
 });
+
+describe('the API description', () => {
+  it('documents the bounds, and 409, 413 and 415 where a route takes a body', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      info: { description: string };
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(doc.info.description).toMatch(/1048576 bytes.*32 levels.*200 characters.*65536.*NUL \(U\+0000\).*lone surrogate/s);
+    expect(Object.keys(doc.paths['/api/v1/cases']!.post!.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '413', '415']));
+    expect(Object.keys(doc.paths['/api/v1/tasks/{taskId}/decisions']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415']));
+    expect(Object.keys(doc.paths['/api/v1/cases']!.get!.responses)).not.toContain('415');
+  });
+});

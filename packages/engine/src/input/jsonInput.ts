@@ -23,7 +23,7 @@ export interface JsonBounds {
   stringLength: number;
 }
 
-/** The bounds of every JSON input: each HTTP body, each decision message (docs/api.md). */
+/** The bounds of every JSON input: each HTTP body, each decision message (README, "Bounds on input"). */
 export const JSON_BOUNDS: JsonBounds = { depth: 32, nameLength: 200, stringLength: 65_536 };
 
 /** Characters of JSON text (as JSON.stringify writes it) a field that events keep may hold. */
