@@ -4,9 +4,15 @@
  * surrogates) and bytes that are not UTF-8 are refused with a 400 naming the field; a
  * body that is not JSON gets 415, one over the body limit 413. Nothing refused is stored.
  */
+import type { RuntimeConfig } from '@onematter/api';
 import { enterpriseSetupV1 } from '@onematter/workflows';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testApp, type TestApp } from '../support/app.js';
+import { dropSchema, TEST_PG_URL, whyUnreachable } from '../support/postgres.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -221,5 +227,34 @@ describe('the API description', () => {
     expect(Object.keys(doc.paths['/api/v1/cases']!.post!.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '413', '415']));
     expect(Object.keys(doc.paths['/api/v1/tasks/{taskId}/decisions']!.post!.responses)).toEqual(expect.arrayContaining(['200', '400', '413', '415']));
     expect(Object.keys(doc.paths['/api/v1/cases']!.get!.responses)).not.toContain('415');
+  });
+});
+
+const pgDown = await whyUnreachable();
+
+describe.each(['sqlite', 'postgres'] as const)('the same refusal on %s, and the case list goes on', (store) => {
+  it('refuses "\\ud800" and "张\\u0000三" as an applicant name; GET /cases still answers', async () => {
+    if (store === 'postgres' && pgDown) throw new Error(`PostgreSQL is unreachable at ${TEST_PG_URL} (${pgDown}); CI must run the PostgreSQL tests`);
+    const dataDir = mkdtempSync(join(tmpdir(), 'onematter-input-'));
+    const schema = `input_${randomBytes(5).toString('hex')}`;
+    const config: Partial<RuntimeConfig> = store === 'sqlite' ? { store, dataDir } : { store, pgUrl: TEST_PG_URL, pgSchema: schema };
+    const s = await testApp(config);
+    try {
+      const body = JSON.stringify(startBody());
+      for (const name of ['\\ud800', '张\\u0000三']) {
+        const r = await s.app.inject({ method: 'POST', url: '/api/v1/cases', payload: body.replace(/"name":"[^"]*"/, `"name":"${name}"`), headers: { 'content-type': 'application/json' } });
+        expect(r.statusCode, r.body).toBe(400);
+        expect(r.json().errors.map((e: { path: string }) => e.path)).toEqual(['applicant.name']);
+      }
+      const ok = await s.app.inject({ method: 'POST', url: '/api/v1/cases', payload: startBody() });
+      expect(ok.statusCode, ok.body).toBe(201);
+      const list = await s.app.inject({ method: 'GET', url: '/api/v1/cases' });
+      expect(list.statusCode, list.body).toBe(200);
+      expect(list.json().items.map((c: { id: string }) => c.id)).toEqual([ok.json().id]);
+    } finally {
+      await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (store === 'postgres' && !pgDown) await dropSchema(schema);
+    }
   });
 });

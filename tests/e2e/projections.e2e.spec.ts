@@ -16,7 +16,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 import { BIN, ROOT } from '../support/server.js';
-import { whyUnreachable } from '../support/postgres.js';
+import { dropSchema, whyUnreachable } from '../support/postgres.js';
 
 const pgUrl = process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgDown = await whyUnreachable(pgUrl);
@@ -136,11 +136,7 @@ describe('an event a read model cannot hold, on postgres', () => {
   const config: Partial<RuntimeConfig> = { store: 'postgres', pgUrl, pgSchema: poisonSchema };
   const cliFlags = ['--store', 'postgres', '--pg-url', pgUrl, '--pg-schema', poisonSchema];
   afterAll(async () => {
-    if (pgDown) return;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${poisonSchema}" CASCADE`);
-    await admin.end();
+    if (!pgDown) await dropSchema(poisonSchema, pgUrl);
   });
 
   it('lists the other cases, and reports the failed events in /health, /metrics and the projections commands', async () => {

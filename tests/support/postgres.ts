@@ -15,3 +15,14 @@ export async function whyUnreachable(connectionString = TEST_PG_URL): Promise<st
     await client.end().catch(() => {});
   }
 }
+
+/** Drops a test's schema and everything in it. */
+export async function dropSchema(schema: string, connectionString = TEST_PG_URL): Promise<void> {
+  const admin = new pg.Client({ connectionString });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
+}
