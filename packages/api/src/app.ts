@@ -24,6 +24,7 @@ import { installAuth, type AuthOptions } from './auth/plugin.js';
 import { authRoutes } from './auth/routes.js';
 import { serveWorkbench } from './web.js';
 import { BODY_PROBLEMS, type DocumentedResponses } from './routes/responses.js';
+import { DEFAULT_SERVER_LIMITS, fastifyServerOptions, type ServerLimits } from './http.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -85,21 +86,37 @@ export interface BuildOptions {
    * `{ enabled: false }` is for local development and tests only (`--no-auth`).
    */
   auth?: AuthOptions;
-  /** Behind a TLS-terminating proxy: trust X-Forwarded-* (so Secure cookies are set on HTTPS). */
+  /**
+   * Behind a TLS-terminating proxy: believe X-Forwarded-* from these proxies only (a hop
+   * count, or addresses/CIDRs; see http.ts), so that Secure cookies are set on HTTPS and
+   * the sign-in limit counts the client's address, not one a client made up.
+   */
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** Time limits on clients and the connection cap (default DEFAULT_SERVER_LIMITS). */
+  server?: ServerLimits;
 }
+
+/**
+ * How long a plugin may take to load. Fastify's 10 s was hit after a crash, while the
+ * store caught up on its backlog in the same process: a start that slow is not a failure.
+ */
+const PLUGIN_TIMEOUT_MS = 60_000;
 
 /**
  * Builds the HTTP app around a runtime. It does not listen: the CLI does, and
  * tests use `app.inject()`.
  */
 export async function build(runtime: Runtime, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const limits = options.server ?? DEFAULT_SERVER_LIMITS;
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
+    ...fastifyServerOptions(limits),
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     bodyLimit: BODY_LIMIT,
     genReqId: () => crypto.randomUUID(),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = limits.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installInputChecks(app);

@@ -1,6 +1,7 @@
 import { DEPARTMENTS, topicsWithPrefix } from '@onematter/engine';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { build, logRedaction } from './app.js';
 import { addAuthOptions, authOptionsFrom, demoSignInLines, ensureDemoAccounts, type AuthFlags } from './auth/cli.js';
@@ -11,7 +12,8 @@ import { registerDepartmentCommand } from './commands/department.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerProjectionsCommand } from './commands/projections.js';
 import { registerMattersCommand } from './commands/matters.js';
-import { CheckFailed, createRuntime, UsageError, type RuntimeConfig } from './runtime.js';
+import { addHttpOptions, httpOptionsFrom, type HttpFlags } from './http.js';
+import { CheckFailed, createRuntime, UsageError, type Runtime, type RuntimeConfig } from './runtime.js';
 
 /** Exit codes: 0 success, 1 a failed check, 2 bad usage. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -22,7 +24,7 @@ const port = (v: string) => {
   return n;
 };
 
-interface ServeFlags extends AuthFlags, TimeFlags {
+interface ServeFlags extends AuthFlags, TimeFlags, HttpFlags {
   port: number;
   host: string;
   dataDir: string;
@@ -72,7 +74,7 @@ const storeOptions = (cmd: Command) =>
     .addOption(new Option('--kurrentdb-url <url>', 'KurrentDB connection string (with --store kurrentdb)').env('ONEMATTER_KURRENTDB_URL'));
 
 const serveOptions = (cmd: Command) =>
-  addTimeOptions(addAuthOptions(storeOptions(cmd)))
+  addHttpOptions(addTimeOptions(addAuthOptions(storeOptions(cmd))))
     .addOption(new Option('--port <port>', 'HTTP port').argParser(port).env('ONEMATTER_PORT').default(3000))
     .addOption(new Option('--host <host>', 'interface to listen on').env('ONEMATTER_HOST').default('127.0.0.1'))
     .addOption(new Option('--bus <kind>', 'message bus').choices(['memory', 'kafka']).env('ONEMATTER_BUS').default('memory'))
@@ -104,11 +106,22 @@ function toConfig(f: ServeFlags, extra: Partial<RuntimeConfig> = {}): RuntimeCon
 async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boolean, demo = false): Promise<void> {
   const log = pino({ level: f.logLevel, redact: logRedaction });
   const auth = authOptionsFrom(f, log);
-  const runtime = await createRuntime(toConfig(f, extra), log);
-  if (demo) await ensureDemoAccounts(runtime.store, runtime.clock);
-  const app = await build(runtime, { loggerInstance: log, auth, ...(f.trustProxy ? { trustProxy: true } : {}) });
-  const address = await app.listen({ port: f.port, host: f.host });
-  log.info({ address, store: f.store, bus: f.bus, simulateDepartments: runtime.config.simulateDepartments }, 'onematter is serving');
+  const http = httpOptionsFrom(f);
+  // What is open so far: a failed start closes it, so that nothing keeps the process alive.
+  const opened: { runtime?: Runtime; app?: FastifyInstance } = {};
+  const start = async () => {
+    const runtime = (opened.runtime = await createRuntime(toConfig(f, extra), log));
+    if (demo) await ensureDemoAccounts(runtime.store, runtime.clock);
+    const app = (opened.app = await build(runtime, { loggerInstance: log, auth, ...http }));
+    return { runtime, app, address: await app.listen({ port: f.port, host: f.host }) };
+  };
+  const { runtime, app, address } = await start().catch((error: unknown) => {
+    if (!(error instanceof UsageError)) log.fatal({ err: error }, 'onematter failed to start');
+    throw new StartFailed(error, f, async () => {
+      await opened.app?.close();
+      await opened.runtime?.close();
+    });
+  });
   if (banner) {
     const url = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
     process.stdout.write(
@@ -179,6 +192,43 @@ const COMMAND_MODULES: ((program: Command, kit: CommandKit) => void)[] = [
   registerAccountsCommand,
 ];
 
+/**
+ * `serve` or `demo` could not start: what was opened is closed, one line says why on
+ * stderr, and the process exits non-zero soon, whatever is left open (see main), so
+ * that a supervisor (systemd, Kubernetes) restarts it.
+ */
+class StartFailed extends Error {
+  override name = 'StartFailed';
+  readonly code: number;
+
+  constructor(
+    cause: unknown,
+    where: { host: string; port: number },
+    readonly close: () => Promise<void>,
+  ) {
+    const e = cause as NodeJS.ErrnoException & { address?: string; port?: number };
+    const at = `${e.address ?? where.host}:${e.port ?? where.port}`;
+    const listen: Record<string, string> = {
+      EADDRINUSE: `cannot listen on ${at}: address already in use (EADDRINUSE); choose another --port`,
+      EACCES: `cannot listen on ${at}: permission denied (EACCES); choose a port above 1023 or run with the right to bind it`,
+      EADDRNOTAVAIL: `cannot listen on ${at}: the address is not on this machine (EADDRNOTAVAIL); choose another --host`,
+    };
+    const line =
+      cause instanceof UsageError
+        ? cause.message
+        : e.syscall === 'listen' && e.code && listen[e.code]
+          ? listen[e.code]!
+          : `failed to start: ${oneLine(e.message ?? String(cause))}${e.code ? ` (${e.code})` : ''}`;
+    super(line, { cause });
+    this.code = cause instanceof UsageError || (e.syscall === 'listen' && e.code && listen[e.code]) ? EXIT.usage : EXIT.failed;
+  }
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+
+/** How long a failed start may take to close what it opened before the process exits anyway. */
+const START_FAILURE_CLOSE_MS = 5_000;
+
 /** Runs the CLI; resolves with the exit code (long-running commands never resolve). */
 export async function main(argv: string[]): Promise<number> {
   const program = createProgram();
@@ -190,6 +240,15 @@ export async function main(argv: string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
+    if (error instanceof StartFailed) {
+      process.stderr.write(`onematter: ${error.message}\n`);
+      process.exitCode = error.code;
+      await Promise.race([error.close().catch(() => undefined), new Promise((done) => setTimeout(done, START_FAILURE_CLOSE_MS).unref())]);
+      // Whatever is still open (a client reconnecting, a worker) must not keep a failed server alive:
+      // the process exits on its own when nothing is left, or here, a moment later.
+      setTimeout(() => process.exit(error.code), 1_000).unref();
+      return error.code;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`onematter: ${error.message}\n`);
       return EXIT.usage;
@@ -199,10 +258,6 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.failed;
     }
     const e = error as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`onematter: the port is already in use (${e.message}); choose another with --port\n`);
-      return EXIT.usage;
-    }
     process.stderr.write(`onematter: ${e.stack ?? String(error)}\n`);
     return EXIT.failed;
   }

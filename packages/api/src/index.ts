@@ -5,6 +5,7 @@ export * from './runtime.js';
 export { createTimeLimits, type TimeLimits, type TimeLimitsConfig } from './timeLimits.js';
 export * from './problem.js';
 export * from './metrics.js';
+export { DEFAULT_SERVER_LIMITS, parseTrustProxy, type ServerLimits, type TrustProxy } from './http.js';
 export { main, createProgram, EXIT } from './cli.js';
 export { verifyAll, type VerifyAllOptions } from './audit/verifyAll.js';
 export { buildDossier, type Dossier, type DossierRequest } from './audit/dossier.js';

@@ -84,7 +84,11 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const clock = config.clock ?? systemClock;
   const store = await openConfiguredStore(config);
   const metrics = createMetrics();
-  const bus = await openConfiguredBus(config, log);
+  const bus = await openConfiguredBus(config, log).catch(async (error: unknown) => {
+    // A store left open (a PostgreSQL pool) would keep a process that failed to start alive.
+    await store.close().catch(() => undefined);
+    throw error;
+  });
 
   const timeLimits = createTimeLimits({ store, catalogue, clock, ...(config.calendar ? { calendar: config.calendar } : {}), ...(config.timeLimits ? { config: config.timeLimits } : {}) }, log);
   // The handler's appends are tracked: the case list catches up to them before a query.

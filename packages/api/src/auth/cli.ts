@@ -18,7 +18,6 @@ export interface AuthFlags {
   jwtDepartmentClaim: string;
   jwtNameClaim: string;
   jwtRoleMap?: string;
-  trustProxy?: boolean;
 }
 
 export const addAuthOptions = (cmd: Command): Command =>
@@ -30,8 +29,7 @@ export const addAuthOptions = (cmd: Command): Command =>
     .addOption(new Option('--jwt-role-claim <claim>', 'claim with the role (string or array; dotted path allowed)').env('ONEMATTER_JWT_ROLE_CLAIM').default('role'))
     .addOption(new Option('--jwt-department-claim <claim>', 'claim with the department id, for the department role').env('ONEMATTER_JWT_DEPARTMENT_CLAIM').default('department'))
     .addOption(new Option('--jwt-name-claim <claim>', 'claim with the display name').env('ONEMATTER_JWT_NAME_CLAIM').default('name'))
-    .addOption(new Option('--jwt-role-map <map>', 'provider role names to ours: "window_staff=clerk,inspector=supervisor"').env('ONEMATTER_JWT_ROLE_MAP'))
-    .addOption(new Option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-* (Secure cookies on HTTPS)').env('ONEMATTER_TRUST_PROXY'));
+    .addOption(new Option('--jwt-role-map <map>', 'provider role names to ours: "window_staff=clerk,inspector=supervisor"').env('ONEMATTER_JWT_ROLE_MAP'));
 
 const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
 
