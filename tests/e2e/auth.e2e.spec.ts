@@ -348,6 +348,16 @@ describe('tokens from an external identity provider (JWKS)', () => {
     expect((await me(await sign({ realm_access: { roles: ['department'] }, org: 'mars' }))).statusCode).toBe(401);
   });
 
+  it('treats a role claim named after a property of every object (constructor, __proto__, …) as no role: 401', async () => {
+    for (const role of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      for (const claim of [{ realm_access: { roles: [role] } }, { realm_access: { roles: role } }]) {
+        const r = await me(await sign(claim));
+        expect(r.statusCode, `${role}: ${r.body}`).toBe(401);
+        expect(r.json().detail).toMatch(/carries no OneMatter role/);
+      }
+    }
+  });
+
   it('is refused by a server with no provider configured', async () => {
     const plain = await testApp({}, authOn());
     try {

@@ -27,25 +27,33 @@ export interface JwtOptions {
 
 /** Parses `idpRole=ourRole,other=clerk` (the `--jwt-role-map` flag). */
 export function parseRoleMap(text: string): Record<string, Role> {
-  const map: Record<string, Role> = {};
+  const entries: [string, Role][] = [];
   for (const pair of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [from, to] = pair.split('=').map((s) => s.trim());
     if (!from || !to || !isRole(to)) throw new Error(`role map entry "${pair}": use providerRole=role with role one of clerk, department, supervisor, auditor, admin`);
-    map[from] = to;
+    entries.push([from, to]);
   }
-  return map;
+  // fromEntries makes each name an own member, even "__proto__".
+  return Object.fromEntries(entries);
 }
 
+/** A claim by its dotted path, through the token's own members only (never a prototype's). */
 const claimAt = (payload: JWTPayload, path: string): unknown =>
-  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), payload);
+  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined), payload);
 
 export type JwtResult = { ok: true; principal: Principal } | { ok: false; reason: string };
 
 export class JwtVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  /**
+   * The provider's role names to ours, as a Map: a claim is a string the token's issuer
+   * chose, and looking it up in a plain object would find `constructor` or `__proto__`.
+   */
+  private readonly roleMap: ReadonlyMap<string, Role>;
 
   constructor(private readonly o: JwtOptions) {
     this.jwks = createRemoteJWKSet(new URL(o.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    this.roleMap = new Map(Object.entries(o.roleMap ?? {}).filter(([, role]) => isRole(role)));
   }
 
   async verify(token: string): Promise<JwtResult> {
@@ -66,7 +74,7 @@ export class JwtVerifier {
     }
     const raw = claimAt(payload, this.o.roleClaim ?? 'role');
     const candidates = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string');
-    const role = candidates.map((c) => this.o.roleMap?.[c] ?? (isRole(c) ? c : undefined)).find((r): r is Role => r !== undefined);
+    const role = candidates.map((c) => this.roleMap.get(c) ?? (isRole(c) ? c : undefined)).find((r): r is Role => r !== undefined);
     if (!role) return { ok: false, reason: `the token carries no OneMatter role in claim "${this.o.roleClaim ?? 'role'}"` };
     const name =
       [claimAt(payload, this.o.nameClaim ?? 'name'), payload.preferred_username, payload.sub].find((v): v is string => typeof v === 'string' && v.length > 0) ??
