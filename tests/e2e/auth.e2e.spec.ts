@@ -281,6 +281,43 @@ describe('sign-in rate limit', () => {
   });
 });
 
+describe('sign-in rate limit behind a proxy (--trust-proxy)', () => {
+  let t: TestApp;
+  afterEach(async () => t?.close());
+
+  const signIn = (username: string, password: string, forwardedFor: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/sign-in', headers: { 'x-forwarded-for': forwardedFor }, payload: { username, password } });
+
+  it('locks an account after repeated wrong passwords from ever-new addresses, with Retry-After, and leaves other accounts alone', async () => {
+    t = await testApp({}, { auth: { enabled: true }, trustProxy: 'loopback' });
+    const d = authOf(t.app).directory;
+    await d.ensureAccount({ username: 'wang', displayName: '王芳', role: 'clerk', password: 'right-password-1' });
+    await d.ensureAccount({ username: 'li', displayName: '李明', role: 'clerk', password: 'right-password-2' });
+    const codes: number[] = [];
+    for (let i = 0; i < 14; i++) codes.push((await signIn('wang', `guess-${i}`, `203.0.113.${i + 1}`)).statusCode);
+    expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(codes.at(-1), codes.join(',')).toBe(429);
+    // While locked, the right password is refused too, from yet another address.
+    const locked = await signIn('wang', 'right-password-1', '198.51.100.77');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(locked.headers['content-type']).toMatch(/problem\+json/);
+    expect(locked.json().detail).toMatch(/登录/);
+    expect(locked.headers['set-cookie']).toBeUndefined();
+    // Another account signs in as ever.
+    const other = await signIn('li', 'right-password-2', '198.51.100.78');
+    expect(other.statusCode, other.body).toBe(200);
+  });
+
+  it('believes X-Forwarded-For only from the configured proxies: a client that is not one cannot rotate its address', async () => {
+    t = await testApp({}, { auth: { enabled: true }, trustProxy: '10.9.9.9' });
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) codes.push((await signIn(`nobody${i}`, 'guess', `203.0.113.${i + 1}`)).statusCode);
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(codes.slice(10)).toEqual([429, 429]);
+  });
+});
+
 describe('tokens from an external identity provider (JWKS)', () => {
   let idp: FastifyInstance;
   let t: TestApp;

@@ -13,6 +13,9 @@ import { SessionStore, type SessionOptions } from './sessions.js';
 
 export const SESSION_COOKIE = 'onematter_session';
 
+export const DEFAULT_SIGN_IN_LIMIT = { max: 10, timeWindowMs: 60_000 } as const;
+export const DEFAULT_ACCOUNT_LOCKOUT = { max: 10, timeWindowMs: 15 * 60_000 } as const;
+
 export interface AuthOptions {
   /**
    * false only for local development and tests (`onematter serve --no-auth`): every
@@ -21,8 +24,10 @@ export interface AuthOptions {
   enabled: boolean;
   /** Bearer JWTs from an external identity provider. */
   jwt?: JwtOptions;
-  /** Sign-in attempts per client address (default 10 a minute). */
+  /** Sign-in attempts per client address (default 10 a minute). The address is the peer's, or what a trusted proxy says (--trust-proxy). */
   signInRateLimit?: { max: number; timeWindowMs: number };
+  /** Failed sign-ins per account before it is locked for the rest of the window (default 10 in 15 minutes). */
+  accountLockout?: { max: number; timeWindowMs: number };
   sessions?: SessionOptions;
   /** Where keys and accounts live (default: the runtime's store). */
   directory?: AuthDirectory;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problem, sendProblem } from '../problem.js';
-import { SESSION_COOKIE, type AuthContext } from './plugin.js';
+import { DEFAULT_ACCOUNT_LOCKOUT, DEFAULT_SIGN_IN_LIMIT, SESSION_COOKIE, type AuthContext } from './plugin.js';
 import { ANY_ROLE, ROLE_NAMES, type Principal } from './roles.js';
 
 const SignInBody = z.object({
@@ -25,7 +25,15 @@ const whoView = (p: Principal) => ({
  * access keys or identity-provider tokens instead and never sign in.
  */
 export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthContext }> = async (app, { auth }) => {
-  const limit = auth.options.signInRateLimit ?? { max: 10, timeWindowMs: 60_000 };
+  const limit = auth.options.signInRateLimit ?? DEFAULT_SIGN_IN_LIMIT;
+  const perAccount = auth.options.accountLockout ?? DEFAULT_ACCOUNT_LOCKOUT;
+  // Failed sign-ins per account, whatever address they come from: a guesser who rotates
+  // addresses (or forges X-Forwarded-For) still runs out of tries on the account.
+  const accountFailures = app.createRateLimit({
+    max: perAccount.max,
+    timeWindow: perAccount.timeWindowMs,
+    keyGenerator: (req) => `account:${(req.body as { username: string }).username.toLowerCase()}`,
+  });
 
   app.post(
     '/auth/sign-in',
@@ -33,7 +41,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthContext }> = async (a
       schema: {
         tags: ['auth'],
         summary: '登录: sign in with a user name and password (workbench)',
-        description: `Sets the session cookie and returns the CSRF token. At most ${limit.max} attempts per ${Math.round(limit.timeWindowMs / 1000)} s per client address (429 after).`,
+        description:
+          `Sets the session cookie and returns the CSRF token. At most ${limit.max} attempts per ${Math.round(limit.timeWindowMs / 1000)} s per client address, ` +
+          `and ${perAccount.max} failed attempts per ${Math.round(perAccount.timeWindowMs / 60_000)} min per account, after which the account is locked for the rest of that time, ` +
+          'even for the right password (429 with Retry-After).',
         body: SignInBody,
       },
       config: {
@@ -49,8 +60,19 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthContext }> = async (a
       },
     },
     async (req, reply) => {
+      const lock = await accountFailures(req, { increment: false });
+      if (!lock.isAllowed && lock.remaining === 0) {
+        req.log.warn({ username: req.body.username }, 'sign-in refused: the account is locked after repeated failures');
+        const seconds = Math.max(1, lock.ttlInSeconds);
+        void reply.header('retry-after', seconds);
+        return sendProblem(
+          reply,
+          problem(429, `该账号登录失败次数过多，已暂时锁定，请 ${seconds} 秒后再试（too many failed sign-ins for this account; retry in ${seconds} s）`, undefined, req.url),
+        );
+      }
       const account = await auth.directory.verifyPassword(req.body.username, req.body.password);
       if (!account) {
+        await accountFailures(req);
         req.log.info({ username: req.body.username }, 'sign-in refused');
         return sendProblem(reply, problem(401, '用户名或密码错误（wrong user name or password）', undefined, req.url));
       }
