@@ -1,4 +1,4 @@
-import { DEPARTMENTS, eventHash, genesisHash, type Clock, type EventStore, type PreparedEvent, type StoredEvent } from '@onematter/engine';
+import { contentHash, DEPARTMENTS, eventHash, genesisHash, type ChainProblem, type Clock, type EventStore, type PreparedEvent, type StoredEvent } from '@onematter/engine';
 import { isRole, type Role } from './roles.js';
 import { accessKeyId, dummyPasswordHash, generateAccessKey, hashAccessKey, hashPassword, sameHash, verifyPassword } from './secrets.js';
 
@@ -50,11 +50,38 @@ export class AuthInputError extends Error {
   override name = 'AuthInputError';
 }
 
-/** One stream folded into a map, refreshed incrementally from the store. */
+/** A record (key or account) that events which do not verify name: it is refused. */
+export interface TamperedRecord {
+  /** `key k_…` or `account <user name>`. */
+  subject: string;
+  problem: ChainProblem;
+  /** Where it was presented (an HTTP route), when known. */
+  where?: string;
+}
+
+interface Verified {
+  hash: string;
+  names: string[];
+}
+
+/**
+ * One stream folded into a map, refreshed from the store and checked as it is read:
+ * each event must hash to its stored hash, follow its predecessor (position and
+ * prevHash), and, at a position this process has read before, be the event it read.
+ * Only events that pass are folded; whatever a failing event names (a key id, a user
+ * name), and whatever was named at a position that is now gone or different, is
+ * refused until the store is repaired. Each event is judged on its own and against its
+ * predecessor as stored, so one edited record does not lock out every key after it. A full re-read every `maxAgeMs` finds edits
+ * to events read before; in between, new events are read incrementally.
+ */
 class FoldedStream<T, E extends { type: string; data: unknown }> {
-  readonly items = new Map<string, T>();
-  private revision = -1;
-  private lastHash: string;
+  items = new Map<string, T>();
+  /** Names that events which do not verify mention, with the first problem found for each. */
+  suspects = new Map<string, ChainProblem>();
+  /** Per position this process verified (sparse): its hash and the names it mentions. */
+  private verified: Verified[] = [];
+  /** The stored head, verified or not: appends continue it. */
+  private head: { revision: number; hash: string };
   private refreshedAt = 0;
   private refreshing?: Promise<void>;
 
@@ -62,49 +89,120 @@ class FoldedStream<T, E extends { type: string; data: unknown }> {
     private readonly store: EventStore,
     private readonly streamId: string,
     private readonly apply: (items: Map<string, T>, e: E) => void,
+    /** The names (key ids, user names) an event's data mentions, however malformed it is. */
+    private readonly namesOf: (data: unknown) => string[],
   ) {
-    this.lastHash = genesisHash(streamId);
+    this.head = { revision: -1, hash: genesisHash(streamId) };
   }
 
-  /** Reads what other processes appended since the last read, at most every `maxAgeMs`. */
-  refresh(maxAgeMs = 0): Promise<void> {
+  /** Re-reads and re-checks the whole stream when the last full read is older than `maxAgeMs`. */
+  refresh(maxAgeMs: number): Promise<void> {
     if (Date.now() - this.refreshedAt < maxAgeMs) return Promise.resolve();
-    this.refreshing ??= this.read().finally(() => {
+    return this.read(true);
+  }
+
+  /** Reads what was appended since the last read (another process's new key), now. */
+  catchUp(): Promise<void> {
+    return this.read(false);
+  }
+
+  private read(full: boolean): Promise<void> {
+    this.refreshing ??= (full || this.suspects.size > 0 ? this.readAll() : this.readNew()).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async read(): Promise<void> {
-    const events = await this.store.readStream(this.streamId, { fromPosition: this.revision + 1 });
-    for (const e of events) this.fold(e);
+  private async readAll(): Promise<void> {
+    const events = await this.store.readStream(this.streamId);
+    const known = this.verified;
+    const items = new Map<string, T>();
+    const suspects = new Map<string, ChainProblem>();
+    // What this process verified stays its reference for as long as it runs: an event
+    // rewritten with a fresh hash is caught at every read, not only at the first.
+    const verified: Verified[] = known.slice();
+    this.check(events, { revision: -1, hash: genesisHash(this.streamId) }, items, suspects, verified, known);
+    const present = new Set(events.map((e) => e.position));
+    known.forEach((k, position) => {
+      if (present.has(position)) return;
+      const problem = { streamId: this.streamId, position, reason: 'deleted: an event this server read before at this position is gone' };
+      for (const name of k.names) if (!suspects.has(name)) suspects.set(name, problem);
+    });
+    this.items = items;
+    this.suspects = suspects;
+    this.verified = verified;
+    this.head = { revision: -1, hash: genesisHash(this.streamId) };
+    this.setHead(events);
     this.refreshedAt = Date.now();
   }
 
-  private fold(e: StoredEvent | (PreparedEvent & { streamId?: string })): void {
-    if (e.position !== this.revision + 1) return;
-    this.apply(this.items, { type: e.type, data: e.data } as E);
-    this.revision = e.position;
-    this.lastHash = e.hash;
+  private async readNew(): Promise<void> {
+    const events = await this.store.readStream(this.streamId, { fromPosition: this.head.revision + 1 });
+    this.check(events, this.head, this.items, this.suspects, this.verified, []);
+    this.setHead(events);
+  }
+
+  /** Folds the events that verify into `items`; names those that do not in `suspects`. */
+  private check(
+    events: readonly StoredEvent[],
+    after: { revision: number; hash: string },
+    items: Map<string, T>,
+    suspects: Map<string, ChainProblem>,
+    verified: Verified[],
+    known: readonly Verified[],
+  ): void {
+    let expected = after.revision + 1;
+    let prev = after.hash;
+    for (const e of events) {
+      const reason =
+        e.position !== expected
+          ? `expected position ${expected}, found ${e.position} (deleted or reordered)`
+          : e.prevHash !== prev
+            ? 'the chain is broken: prevHash is not the hash of the event before (replaced or reordered)'
+            : contentHash({ ...e, streamId: this.streamId }) !== e.hash
+              ? 'the record was altered: its hash does not match its content'
+              : known[e.position] && known[e.position]!.hash !== e.hash
+                ? 'the record was rewritten: it is not the event this server read before at this position'
+                : undefined;
+      const names = this.namesOf(e.data);
+      if (reason === undefined) {
+        this.apply(items, { type: e.type, data: e.data } as E);
+        verified[e.position] = { hash: e.hash, names };
+      } else {
+        // The event is not folded, and whatever it names, now or when this server read it
+        // before, is refused: a revocation edited away must not bring its key back.
+        const problem = { streamId: this.streamId, position: e.position, reason };
+        const named = [...names, ...(known[e.position]?.names ?? [])];
+        for (const name of named) if (!suspects.has(name)) suspects.set(name, problem);
+        if (named.length === 0) suspects.set(`#${e.position}`, problem);
+      }
+      expected = e.position + 1;
+      prev = e.hash;
+    }
+  }
+
+  private setHead(events: readonly StoredEvent[]): void {
+    const last = events[events.length - 1];
+    if (last && last.position > this.head.revision) this.head = { revision: last.position, hash: last.hash };
   }
 
   /** Decides on the freshest state and appends at the expected revision; retries a lost race. */
   async append(decide: (items: Map<string, T>) => E[], actor: string, now: Date): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      await this.refresh();
+      await this.catchUp();
       const events = decide(this.items);
       if (events.length === 0) return;
       const at = now.toISOString();
-      let prevHash = this.lastHash;
+      let prevHash = this.head.hash;
       const prepared: PreparedEvent[] = events.map((e, i) => {
-        const fields = { streamId: this.streamId, position: this.revision + 1 + i, type: e.type, data: e.data, metadata: { v: 1, actor }, recordedAt: at, prevHash };
+        const fields = { streamId: this.streamId, position: this.head.revision + 1 + i, type: e.type, data: e.data, metadata: { v: 1, actor }, recordedAt: at, prevHash };
         const hash = eventHash(fields);
         prevHash = hash;
         return { position: fields.position, type: e.type, data: e.data, metadata: fields.metadata, recordedAt: at, prevHash: fields.prevHash, hash };
       });
-      const r = await this.store.append({ streamId: this.streamId, events: prepared, expectedRevision: this.revision });
+      const r = await this.store.append({ streamId: this.streamId, events: prepared, expectedRevision: this.head.revision });
       if (r.ok) {
-        for (const p of prepared) this.fold(p);
+        await this.catchUp();
         return;
       }
     }
@@ -113,15 +211,27 @@ class FoldedStream<T, E extends { type: string; data: unknown }> {
 }
 
 export interface AuthDirectoryOptions {
-  /** How stale the cached keys may be before a request re-reads the stream (revocation delay). */
+  /**
+   * How stale the cached keys and accounts may be before a request re-reads and
+   * re-checks their streams: the delay before a revocation, or an edit in the store,
+   * takes effect (default 1 s).
+   */
   refreshMs?: number;
+  /** Called when a key or account is refused because its record does not verify (to log it and record it in the access log). */
+  onTampered?: (t: TamperedRecord) => void;
 }
+
+const nameAt = (data: unknown, field: string): string[] => {
+  const v = data && typeof data === 'object' && Object.hasOwn(data, field) ? (data as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' ? [v] : [];
+};
 
 /** Access keys and accounts: create, revoke, verify. */
 export class AuthDirectory {
   private readonly keys: FoldedStream<AccessKeyRecord, KeyEvent>;
   private readonly accounts: FoldedStream<AccountRecord, AccountEvent>;
   private readonly refreshMs: number;
+  private readonly onTampered: (t: TamperedRecord) => void;
 
   constructor(
     store: EventStore,
@@ -129,13 +239,14 @@ export class AuthDirectory {
     options: AuthDirectoryOptions = {},
   ) {
     this.refreshMs = options.refreshMs ?? 1000;
+    this.onTampered = options.onTampered ?? (() => undefined);
     this.keys = new FoldedStream(store, KEYS_STREAM, (items, e) => {
       if (e.type === 'AccessKeyCreated') items.set(e.data.id, { ...e.data });
       else if (e.type === 'AccessKeyRevoked') {
         const k = items.get(e.data.id);
         if (k) k.revokedAt = e.data.revokedAt;
       }
-    });
+    }, (data) => nameAt(data, 'id'));
     this.accounts = new FoldedStream(store, ACCOUNTS_STREAM, (items, e) => {
       if (e.type === 'AccountCreated') items.set(e.data.username, { ...e.data });
       else {
@@ -144,7 +255,7 @@ export class AuthDirectory {
         if (e.type === 'AccountPasswordChanged') a.passwordHash = e.data.passwordHash;
         else a.disabledAt = e.data.at;
       }
-    });
+    }, (data) => nameAt(data, 'username'));
   }
 
   // ------------------------------------------------------------------------------ access keys
@@ -185,21 +296,33 @@ export class AuthDirectory {
   }
 
   async listKeys(): Promise<AccessKeyRecord[]> {
-    await this.keys.refresh();
+    await this.keys.refresh(0);
     return [...this.keys.items.values()].map((k) => ({ ...k }));
   }
 
-  /** The live key record a presented key matches, or undefined. */
-  async verifyKey(presented: string): Promise<AccessKeyRecord | undefined> {
+  /** Keys and accounts refused because events that do not verify name them. */
+  async tampered(): Promise<TamperedRecord[]> {
+    await Promise.all([this.keys.refresh(0), this.accounts.refresh(0)]);
+    return [
+      ...[...this.keys.suspects].filter(([id]) => !id.startsWith('#')).map(([id, problem]) => ({ subject: `key ${id}`, problem })),
+      ...[...this.accounts.suspects].filter(([name]) => !name.startsWith('#')).map(([name, problem]) => ({ subject: `account ${name}`, problem })),
+    ];
+  }
+
+  /** The live key record a presented key matches, or undefined (also when the key's record does not verify). */
+  async verifyKey(presented: string, where?: string): Promise<AccessKeyRecord | undefined> {
     const id = accessKeyId(presented);
     if (!id) return undefined;
+    const keyId = `k_${id}`;
     await this.keys.refresh(this.refreshMs);
-    let k = this.keys.items.get(`k_${id}`);
     // A key created a moment ago by another process: look once more, now.
-    if (!k) {
-      await this.keys.refresh();
-      k = this.keys.items.get(`k_${id}`);
+    if (!this.keys.items.has(keyId) && !this.keys.suspects.has(keyId)) await this.keys.catchUp();
+    const problem = this.keys.suspects.get(keyId);
+    if (problem) {
+      this.onTampered({ subject: `key ${keyId}`, problem, ...(where ? { where } : {}) });
+      return undefined;
     }
+    const k = this.keys.items.get(keyId);
     if (!k || k.revokedAt) return undefined;
     return sameHash(hashAccessKey(presented), k.hash) ? k : undefined;
   }
@@ -213,13 +336,13 @@ export class AuthDirectory {
       throw new AuthInputError('a user name is 2–64 lower-case letters, digits, ".", "_" or "-"');
     }
     if (input.password.length < 8) throw new AuthInputError('a password has at least 8 characters');
-    await this.accounts.refresh();
-    if (this.accounts.items.has(input.username)) return false;
+    await this.accounts.refresh(0);
+    if (this.accounts.items.has(input.username) || this.accounts.suspects.has(input.username)) return false;
     const passwordHash = await hashPassword(input.password);
     let created = false;
     await this.accounts.append(
       (items) => {
-        if (items.has(input.username)) return [];
+        if (items.has(input.username) || this.accounts.suspects.has(input.username)) return [];
         created = true;
         return [
           {
@@ -243,15 +366,17 @@ export class AuthDirectory {
   }
 
   async listAccounts(): Promise<Omit<AccountRecord, 'passwordHash'>[]> {
-    await this.accounts.refresh();
+    await this.accounts.refresh(0);
     return [...this.accounts.items.values()].map(({ passwordHash: _, ...a }) => a);
   }
 
-  /** The account if the password is right, else undefined (same time either way). */
-  async verifyPassword(username: string, password: string): Promise<AccountRecord | undefined> {
+  /** The account if the password is right, else undefined (same time either way; also when the account's record does not verify). */
+  async verifyPassword(username: string, password: string, where?: string): Promise<AccountRecord | undefined> {
     await this.accounts.refresh(this.refreshMs);
-    const a = this.accounts.items.get(username);
+    const problem = this.accounts.suspects.get(username);
+    const a = problem ? undefined : this.accounts.items.get(username);
     const ok = await verifyPassword(password, a?.passwordHash ?? (await dummyPasswordHash()));
+    if (problem) this.onTampered({ subject: `account ${username}`, problem, ...(where ? { where } : {}) });
     return ok && a && !a.disabledAt ? { ...a } : undefined;
   }
 }

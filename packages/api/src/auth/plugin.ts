@@ -1,11 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import { parseTaskId } from '@onematter/engine';
+import { AccessLog, parseTaskId } from '@onematter/engine';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { problem, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
-import { AuthDirectory } from './directory.js';
+import { AuthDirectory, type TamperedRecord } from './directory.js';
 import { JwtVerifier, type JwtOptions } from './jwt.js';
 import { isRole, ROLES, type Principal, type RouteAccess } from './roles.js';
 import { sameString } from './secrets.js';
@@ -73,7 +73,7 @@ export const authOf = (app: FastifyInstance): AuthContext => {
 export async function installAuth(app: FastifyInstance, runtime: Runtime, options: AuthOptions, apiPrefix: string): Promise<AuthContext> {
   const ctx: AuthContext = {
     options,
-    directory: options.directory ?? new AuthDirectory(runtime.store, runtime.clock),
+    directory: options.directory ?? new AuthDirectory(runtime.store, runtime.clock, { onTampered: tamperReporter(app, runtime) }),
     sessions: new SessionStore(options.sessions),
     ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
     routes: [],
@@ -179,6 +179,28 @@ export async function installAuth(app: FastifyInstance, runtime: Runtime, option
   return ctx;
 }
 
+/**
+ * A key or account refused because its record does not verify: someone edited the store.
+ * Logged at every refusal; written to the access log ($access-log-<day>) once per record
+ * and problem, so that a client that keeps trying cannot flood it.
+ */
+function tamperReporter(app: FastifyInstance, runtime: Runtime): (t: TamperedRecord) => void {
+  const accessLog = new AccessLog(runtime.store, runtime.clock);
+  const recorded = new Set<string>();
+  return ({ subject, problem, where }) => {
+    app.log.error({ subject, stream: problem.streamId, position: problem.position, reason: problem.reason, route: where }, `refused ${subject}: its record does not verify (edited in the store?)`);
+    const once = `${subject}|${problem.streamId}|${problem.position}|${problem.reason}`;
+    if (recorded.has(once)) return;
+    recorded.add(once);
+    accessLog
+      .recordTampered({ subject, streamId: problem.streamId, position: problem.position, reason: problem.reason, route: where ?? 'authentication', actor: 'system:onematter' })
+      .catch((error: unknown) => {
+        recorded.delete(once);
+        app.log.error({ err: error, subject }, 'could not record a refused tampered record in the access log');
+      });
+  };
+}
+
 function accessOf(req: FastifyRequest, underApi: (u: string) => boolean, isDocs: (u: string) => boolean): RouteAccess {
   const url = req.routeOptions.url;
   // No route matched: the not-found handler answers, with nothing to protect.
@@ -193,7 +215,8 @@ type Authenticated = { ok: true; principal: Principal; csrfToken?: string } | { 
 async function authenticate(ctx: AuthContext, req: FastifyRequest): Promise<Authenticated> {
   const apiKey = req.headers['x-api-key'];
   const authorization = req.headers.authorization;
-  if (typeof apiKey === 'string' && apiKey) return byKey(ctx, apiKey.trim());
+  const where = `${req.method} ${req.routeOptions.url ?? req.url}`;
+  if (typeof apiKey === 'string' && apiKey) return byKey(ctx, apiKey.trim(), where);
   if (typeof authorization === 'string' && authorization) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m) return { ok: false, reason: 'the Authorization header must be "Bearer <access key or token>"' };
@@ -203,7 +226,7 @@ async function authenticate(ctx: AuthContext, req: FastifyRequest): Promise<Auth
       const r = await ctx.jwt.verify(token);
       return r.ok ? { ok: true, principal: r.principal } : r;
     }
-    return byKey(ctx, token);
+    return byKey(ctx, token, where);
   }
   const cookie = req.cookies?.[SESSION_COOKIE];
   if (cookie) {
@@ -214,8 +237,8 @@ async function authenticate(ctx: AuthContext, req: FastifyRequest): Promise<Auth
   return { ok: false, reason: 'credentials required: sign in, or send an access key (Authorization: Bearer … or X-Api-Key) or an identity-provider token' };
 }
 
-async function byKey(ctx: AuthContext, key: string): Promise<Authenticated> {
-  const k = await ctx.directory.verifyKey(key);
+async function byKey(ctx: AuthContext, key: string, where: string): Promise<Authenticated> {
+  const k = await ctx.directory.verifyKey(key, where);
   if (!k) return { ok: false, reason: 'unknown or revoked access key' };
   return {
     ok: true,

@@ -70,7 +70,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthContext }> = async (a
           problem(429, `该账号登录失败次数过多，已暂时锁定，请 ${seconds} 秒后再试（too many failed sign-ins for this account; retry in ${seconds} s）`, undefined, req.url),
         );
       }
-      const account = await auth.directory.verifyPassword(req.body.username, req.body.password);
+      const account = await auth.directory.verifyPassword(req.body.username, req.body.password, `${req.method} ${req.routeOptions.url}`);
       if (!account) {
         await accountFailures(req);
         req.log.info({ username: req.body.username }, 'sign-in refused');

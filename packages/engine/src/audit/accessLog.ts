@@ -24,7 +24,29 @@ export interface CaseRead {
   };
 }
 
-export type AccessLogEvent = CaseRead;
+/**
+ * A credential refused because its record in the store does not verify (an access key
+ * or an account whose events were edited, deleted or rewritten): someone with write
+ * access to the store tried to change who may do what.
+ */
+export interface TamperedRecordRefused {
+  type: 'TamperedRecordRefused';
+  data: {
+    /** What was refused: `key k_…` or `account <user name>`. */
+    subject: string;
+    /** The stream and first position of the record that does not verify, and why. */
+    streamId: string;
+    position: number;
+    reason: string;
+    /** Where it was presented: an HTTP route. */
+    route: string;
+    /** Who recorded the refusal (the server). */
+    actor: string;
+    at: string;
+  };
+}
+
+export type AccessLogEvent = CaseRead | TamperedRecordRefused;
 
 /** Who reads and why: from the X-Actor header or the CLI's flags today, from the signed-in identity later. */
 export interface Reader {
@@ -64,28 +86,31 @@ export class AccessLog {
 
   /** Records one read; resolves when it is durable. Reads are recorded one after another. */
   record(read: Reader & { caseId: string; route: string }): Promise<CaseRead> {
-    const run = this.queue.then(() => this.append(read));
+    return this.enqueue(read.actor, (at) => ({
+      type: 'CaseRead',
+      data: { caseId: read.caseId, actor: read.actor, ...(read.reason ? { reason: read.reason } : {}), route: read.route, at },
+    }));
+  }
+
+  /** Records a credential refused because its record does not verify; resolves when it is durable. */
+  recordTampered(refusal: Omit<TamperedRecordRefused['data'], 'at'>): Promise<TamperedRecordRefused> {
+    return this.enqueue(refusal.actor, (at) => ({ type: 'TamperedRecordRefused', data: { ...refusal, at } }));
+  }
+
+  private enqueue<E extends AccessLogEvent>(actor: string, event: (at: string) => E): Promise<E> {
+    const run = this.queue.then(() => this.append(actor, event));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async append(read: Reader & { caseId: string; route: string }): Promise<CaseRead> {
+  private async append<E extends AccessLogEvent>(actor: string, build: (at: string) => E): Promise<E> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const now = this.clock.now();
       const at = now.toISOString();
       const streamId = accessLogStream(anchorDayOf(now));
       const head = this.heads.get(streamId) ?? (await this.readHead(streamId));
-      const event: CaseRead = {
-        type: 'CaseRead',
-        data: {
-          caseId: read.caseId,
-          actor: read.actor,
-          ...(read.reason ? { reason: read.reason } : {}),
-          route: read.route,
-          at,
-        },
-      };
-      const [prepared] = prepareChained(streamId, head, [event], read.actor, at);
+      const event = build(at);
+      const [prepared] = prepareChained(streamId, head, [event], actor, at);
       const r = await this.store.append({ streamId, events: [prepared!], expectedRevision: head?.revision ?? -1 });
       if (r.ok) {
         this.heads.set(streamId, { revision: prepared!.position, hash: prepared!.hash });

@@ -5,7 +5,7 @@
  * API never creates one with a `$`). Projections and the event feed skip them.
  *
  *   $anchors                    DailyAnchorRecorded, one per anchored day
- *   $access-log-YYYY-MM-DD      CaseRead, every auditor's read, by China calendar day
+ *   $access-log-YYYY-MM-DD      CaseRead, every auditor's read, and TamperedRecordRefused, by China calendar day
  */
 export const SYSTEM_STREAM_PREFIX = '$';
 
