@@ -231,4 +231,20 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     await w.shot(auditor, 'audit-deleted');
     await auditor.context().close();
   });
+  it('a clerk opening a case edited in the database sees a red warning in Chinese', { timeout: 60_000 }, async () => {
+    const c = await startCaseByApi('enterprise-setup');
+    const db = new Database(join(w.t.runtime.config.dataDir, 'onematter.db'));
+    try {
+      const name = enterpriseSetupV1.exampleApplicant!.name;
+      db.prepare('UPDATE events SET data = replace(data, ?, ?) WHERE stream_id = ? AND position = 0').run(`"name":"${name}"`, '"name":"冒名顶替"', c.id);
+    } finally {
+      db.close();
+    }
+    const clerk = await w.signIn('clerk');
+    await clerk.goto(`${w.url}/#/cases/${c.id}`);
+    await expect
+      .poll(() => clerk.textContent('[data-testid=case-integrity-alert]').catch(() => null), { timeout: 30_000 })
+      .toMatch(/此办件的事件链校验未通过：第 0 号事件起内容被篡改/);
+    await clerk.context().close();
+  });
 });

@@ -135,3 +135,15 @@ export function actorLabel(actor: string): string {
   }
   return rest ? `${roleName}（${rest}）` : roleName;
 }
+
+/** What a verification problem's reason means, in Chinese (the engine's own words are shown beside it). */
+const PROBLEM_KINDS: [RegExp, string][] = [
+  [/^deleted|are missing/, '已被删除'],
+  [/^(cut off|truncated)/, '之后的事件被截断'],
+  [/altered/, '内容被篡改'],
+  [/missing or out of place|out of order|reordered/, '缺失或顺序被改动'],
+  [/chain is broken|does not chain/, '哈希链断裂'],
+  [/back-dated|inserted afterwards/, '被事后补录（时间倒签）'],
+];
+
+export const problemKind = (reason: string): string => PROBLEM_KINDS.find(([re]) => re.test(reason))?.[1] ?? '无法信任';

@@ -1,5 +1,5 @@
 import { decodeCursor } from '@onematter/adapters';
-import { isSameStart, toCaseView, type CaseStarted, type StartCase, type StoredEvent } from '@onematter/engine';
+import { isSameStart, streamIntegrity, toCaseView, type CaseStarted, type StartCase, type StoredEvent } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { departmentScope } from '../auth/plugin.js';
 import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams, CaseListQuery, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
-import { CasePageDoc, CaseViewDoc, EventDoc, PROBLEMS, ProblemDoc } from './responses.js';
+import { CasePageDoc, CaseViewDoc, CaseViewWithIntegrityDoc, EventDoc, PROBLEMS, ProblemDoc } from './responses.js';
 
 /** Case ids for Idempotency-Key requests are derived from the key: same key, same case. */
 const IDEMPOTENCY_NAMESPACE = '6f1c2f0e-6a43-4d3b-9a55-0e7c1d2b9f10';
@@ -105,11 +105,22 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/cases/:id',
-    { schema: { tags: ['cases'], summary: '办件详情: status, tasks and outputs', params: CaseIdParams }, config: { roles: CASE_READERS, responses: { 200: CaseViewDoc, ...PROBLEMS } } },
+    {
+      schema: {
+        tags: ['cases'],
+        summary: '办件详情: status, tasks and outputs',
+        description:
+          '`integrity` says whether the case\'s hash chain verifies as stored now: `intact: false` names the first position that cannot be trusted and why (the record was edited in the store). The daily anchors are checked by GET /cases/:id/verification.',
+        params: CaseIdParams,
+      },
+      config: { roles: CASE_READERS, responses: { 200: CaseViewWithIntegrityDoc, ...PROBLEMS } },
+    },
     async (req, reply) => {
-      const state = await handler.loadLatest(req.params.id);
+      const [state, events] = await Promise.all([handler.loadLatest(req.params.id), runtime.store.readStream(req.params.id)]);
       if (state.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
-      return toCaseView(state, runtime.timeLimits.clockContext());
+      const integrity = streamIntegrity(req.params.id, events);
+      if (!integrity.intact) req.log.warn({ caseId: req.params.id, problem: integrity.problem }, 'case read whose hash chain does not verify');
+      return { ...toCaseView(state, runtime.timeLimits.clockContext()), integrity };
     },
   );
 

@@ -108,6 +108,14 @@ export const DecisionResultDoc = z.looseObject({
 
 const ChainProblemDoc = z.looseObject({ streamId: z.string(), position: z.number().int(), reason: z.string() });
 
+/** GET /cases/:id: the case view, and whether its hash chain verifies as stored now. */
+export const CaseViewWithIntegrityDoc = CaseViewDoc.extend({
+  integrity: z.object({
+    intact: z.boolean(),
+    problem: ChainProblemDoc.nullable().meta({ description: 'the first position that cannot be trusted, and why' }),
+  }),
+});
+
 export const VerificationDoc = z.looseObject({
   caseId: z.string(),
   intact: z.boolean(),

@@ -302,3 +302,17 @@ function headProblem(
   }
   return undefined;
 }
+
+/** A stream's own hash chain, without anchors or witnesses: what a case view says about itself (cheap enough for every read). */
+export interface StreamIntegrity {
+  intact: boolean;
+  /** The first position that cannot be trusted, and why. */
+  problem: ChainProblem | null;
+}
+
+export function streamIntegrity(streamId: string, events: readonly VerifiableEvent[]): StreamIntegrity {
+  const verifier = new RangeVerifier();
+  for (const e of events) verifier.add(e);
+  const problem = stitch([verifier.summary()]).problems.get(streamId) ?? null;
+  return { intact: problem === null, problem };
+}

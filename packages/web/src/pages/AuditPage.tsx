@@ -4,7 +4,7 @@ import { get, getIfPresent, messageOf } from '../api';
 import { CaseStatusTag, TaskStatusTag } from '../components/bits';
 import { StepDiagram } from '../components/StepDiagram';
 import { findRoute, navigate, useRoute, useRoutes } from '../hooks';
-import { actorLabel, departmentName, EVENT_NAMES, fmtTime, shortId } from '../labels';
+import { actorLabel, departmentName, EVENT_NAMES, fmtTime, problemKind, shortId } from '../labels';
 import type { CaseSummary, CaseVerification, CaseView, MatterDetail, MatterStep, Page, StoredEvent, TaskView } from '../types';
 import { verifyChain, type ChainCheck } from '../verify';
 
@@ -168,22 +168,12 @@ export function AuditPage() {
 /** Every read on the audit routes is logged with a reason (审计事由). */
 const REASON = `?reason=${encodeURIComponent('工作台审计回放')}`;
 
-/** What a verification problem's reason means, in Chinese; the engine's own words follow in brackets. */
-const PROBLEM_KINDS: [RegExp, string][] = [
-  [/^deleted|are missing/, '已被删除'],
-  [/^(cut off|truncated)/, '之后的事件被截断'],
-  [/altered/, '内容被篡改'],
-  [/missing or out of place|out of order|reordered/, '缺失或顺序被改动'],
-  [/chain is broken|does not chain/, '哈希链断裂'],
-  [/back-dated|inserted afterwards/, '被事后补录（时间倒签）'],
-];
-
 function ServerVerify({ result: v }: { result: CaseVerification }) {
   if (v.intact) {
     return <Alert type="success" showIcon data-testid="server-verify-result" title={`服务端校验通过：${v.events} 个事件的哈希链完整${v.anchored > 0 ? `，与 ${v.anchored} 个每日锚点一致` : '，尚无每日锚点覆盖'}`} />;
   }
   const p = v.problem;
-  const kind = p ? (PROBLEM_KINDS.find(([re]) => re.test(p.reason))?.[1] ?? '无法信任') : undefined;
+  const kind = p ? problemKind(p.reason) : undefined;
   const title = p
     ? `服务端校验失败：第 ${p.position} 号事件起${kind}（${p.reason}）`
     : `服务端校验失败：第 ${v.badSnapshots.join('、')} 号事件处的案件快照与事件不一致`;

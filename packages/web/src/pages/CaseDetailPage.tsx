@@ -5,10 +5,31 @@ import { CaseStatusTag, LightDot, OutputList, TaskStatusTag } from '../component
 import { FormView } from '../components/FormView';
 import { StepDiagram } from '../components/StepDiagram';
 import { findRoute, navigate, usePoll, useRoutes } from '../hooks';
-import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, maskId, maskPhone } from '../labels';
+import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, maskId, maskPhone, problemKind } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
 
 const CLOSED = ['completed', 'rejected', 'withdrawn'];
+
+/** What GET /cases/:id says about the case's own hash chain. */
+interface CaseIntegrity {
+  intact: boolean;
+  problem: { position: number; reason: string } | null;
+}
+
+/** The case was edited in the store: what the page shows below cannot be trusted from the position named. */
+function IntegrityBanner({ integrity }: { integrity: CaseIntegrity }) {
+  const p = integrity.problem;
+  const what = p ? `第 ${p.position} 号事件起${problemKind(p.reason)}（${p.reason}）` : '原因未知';
+  return (
+    <Alert
+      type="error"
+      showIcon
+      data-testid="case-integrity-alert"
+      title={`此办件的事件链校验未通过：${what}`}
+      description="以下内容可能已被篡改，请勿据此办理，并立即报告审计人员（审计 → 校验）。"
+    />
+  );
+}
 
 /** 办件详情: the steps as a diagram, the timeline, deadlines, outputs, and the window's actions. */
 export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
@@ -18,7 +39,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
   const [matter, setMatter] = useState<MatterDetail>();
   const { data, error, reload } = usePoll(
     async () => {
-      const c = await get<CaseView>(`/api/v1/cases/${encodeURIComponent(id)}`);
+      const c = await get<CaseView & { integrity?: CaseIntegrity }>(`/api/v1/cases/${encodeURIComponent(id)}`);
       // The events, not the auditors' timeline route: every read there is an entry in the access log.
       const events = await get<StoredEvent[]>(`/api/v1/cases/${encodeURIComponent(id)}/events`).catch(() => [] as StoredEvent[]);
       if (!matter || matter.id !== c.matter) void get<MatterDetail>(`/api/v1/matters/${c.matter}?version=${c.matterVersion}`).then(setMatter).catch(() => undefined);
@@ -46,6 +67,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
 
   return (
     <Space orientation="vertical" style={{ width: '100%' }} size={12}>
+      {c.integrity && !c.integrity.intact && <IntegrityBanner integrity={c.integrity} />}
       <Card
         size="small"
         title={
