@@ -100,4 +100,16 @@ describe('a key or account record edited in the store', () => {
     expect((await signIn()).status).toBe(401);
     expect((await as(otherKey, '/api/v1/cases')).status).toBe(200);
   });
+
+  it('is named by keys list and accounts list, which fail (exit 1)', async () => {
+    const keyId = clerkKey.split('_')[1]!;
+    const keys = await runCli(['keys', 'list', '--data-dir', dir]);
+    expect(keys.code).toBe(1);
+    expect(keys.stdout).toMatch(new RegExp(`REFUSED key k_${keyId}: its record does not verify \\(\\$auth-keys position 0: the record was altered`));
+    expect(keys.stdout).toContain(`k_${otherKey.split('_')[1]}  active`);
+    expect(keys.stderr).toMatch(/1 key refused: the store was edited/);
+    const accounts = await runCli(['accounts', 'list', '--data-dir', dir]);
+    expect(accounts.code).toBe(1);
+    expect(accounts.stdout).toMatch(/REFUSED account zhang: its record does not verify/);
+  });
 });

@@ -4,7 +4,7 @@ import { AuthDirectory } from '../auth/directory.js';
 import { ROLES } from '../auth/roles.js';
 import type { CommandKit } from '../cli.js';
 import { systemClock, UsageError } from '../runtime.js';
-import { withStore, type StoreFlags } from './keys.js';
+import { reportTampered, withStore, type StoreFlags } from './keys.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from standard input: pipe it in, e.g. printf %s "$PW" | onematter accounts create …');
@@ -44,10 +44,14 @@ export function registerAccountsCommand(program: Command, kit: CommandKit): void
   kit
     .storeOptions(accounts.command('list').description('list sign-in accounts (never the passwords)'))
     .action(async (f: StoreFlags) => {
-      const list = await withStore(f, (store) => new AuthDirectory(store, systemClock).listAccounts());
-      for (const a of list) {
-        process.stdout.write(`${a.username}  ${a.role}${a.department ? ' ' + a.department : ''}  "${a.displayName}"${a.demo ? '  (demo: published password)' : ''}${a.disabledAt ? '  disabled' : ''}\n`);
-      }
-      if (list.length === 0) process.stdout.write('no accounts yet; "onematter demo" creates demo accounts, "onematter accounts create" real ones\n');
+      await withStore(f, async (store) => {
+        const directory = new AuthDirectory(store, systemClock);
+        const list = await directory.listAccounts();
+        for (const a of list) {
+          process.stdout.write(`${a.username}  ${a.role}${a.department ? ' ' + a.department : ''}  "${a.displayName}"${a.demo ? '  (demo: published password)' : ''}${a.disabledAt ? '  disabled' : ''}\n`);
+        }
+        if (list.length === 0) process.stdout.write('no accounts yet; "onematter demo" creates demo accounts, "onematter accounts create" real ones\n');
+        await reportTampered(directory, 'account');
+      });
     });
 }

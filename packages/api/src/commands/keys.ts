@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { AuthDirectory, AuthInputError } from '../auth/directory.js';
 import { ROLE_NAMES, ROLES } from '../auth/roles.js';
 import type { CommandKit } from '../cli.js';
-import { openConfiguredStore, systemClock, UsageError, type RuntimeConfig } from '../runtime.js';
+import { CheckFailed, openConfiguredStore, systemClock, UsageError, type RuntimeConfig } from '../runtime.js';
 
 export interface StoreFlags {
   dataDir: string;
@@ -33,6 +33,20 @@ export async function withStore<T>(f: StoreFlags, work: (store: EventStore) => P
     throw error;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * After a listing: the keys or accounts that are refused because their records do not
+ * verify (edited in the store), one line each; the command then fails (exit 1).
+ */
+export async function reportTampered(directory: AuthDirectory, kind: 'key' | 'account'): Promise<void> {
+  const refused = (await directory.tampered()).filter((t) => t.subject.startsWith(`${kind} `));
+  for (const { subject, problem } of refused) {
+    process.stdout.write(`REFUSED ${subject}: its record does not verify (${problem.streamId} position ${problem.position}: ${problem.reason})\n`);
+  }
+  if (refused.length > 0) {
+    throw new CheckFailed(`${refused.length} ${kind}${refused.length === 1 ? '' : 's'} refused: the store was edited; restore the record from a backup (onematter audit verify --all names it)`);
   }
 }
 
@@ -69,19 +83,21 @@ export function registerKeysCommand(program: Command, kit: CommandKit): void {
     .storeOptions(keys.command('list').description('list access keys (never the keys themselves)'))
     .option('--json', 'print JSON')
     .action(async (f: StoreFlags & { json?: boolean }) => {
-      const list = await withStore(f, (store) => new AuthDirectory(store, systemClock).listKeys());
-      const rows = list.map(({ hash: _, ...k }) => k);
-      if (f.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-        return;
-      }
-      if (rows.length === 0) {
-        process.stdout.write('no access keys yet; create one with: onematter keys create --role department --department tax --name "税务系统"\n');
-        return;
-      }
-      for (const k of rows) {
-        process.stdout.write(`${k.id}  ${k.revokedAt ? 'revoked ' + k.revokedAt : 'active'}  ${who(k.role, k.department)}  "${k.name}"  created ${k.createdAt}\n`);
-      }
+      await withStore(f, async (store) => {
+        const directory = new AuthDirectory(store, systemClock);
+        const rows = (await directory.listKeys()).map(({ hash: _, ...k }) => k);
+        if (f.json) {
+          process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        } else if (rows.length === 0) {
+          process.stdout.write('no access keys yet; create one with: onematter keys create --role department --department tax --name "税务系统"\n');
+        }
+        if (!f.json) {
+          for (const k of rows) {
+            process.stdout.write(`${k.id}  ${k.revokedAt ? 'revoked ' + k.revokedAt : 'active'}  ${who(k.role, k.department)}  "${k.name}"  created ${k.createdAt}\n`);
+          }
+        }
+        await reportTampered(directory, 'key');
+      });
     });
 
   kit

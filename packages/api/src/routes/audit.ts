@@ -1,4 +1,4 @@
-import { AccessLog, caseTimeline, readAnchors, replayFromStore, toCaseView, verifyCase, type StartedCase } from '@onematter/engine';
+import { AccessLog, caseTimeline, readAnchors, replayFromStore, streamIntegrity, toCaseView, verifyCase, type StartedCase } from '@onematter/engine';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ import { AUDIT } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams } from './schemas.js';
-import { AnchorsDoc, CaseViewDoc, PROBLEMS, TimelineDoc, VerificationDoc } from './responses.js';
+import { AnchorsDoc, CaseViewWithIntegrityDoc, PROBLEMS, TimelineDoc, VerificationDoc } from './responses.js';
 
 const Reason = z.string().max(200).optional().meta({ description: 'Why the case is read (审计事由), recorded in the access log; or send X-Audit-Reason.' });
 
@@ -46,11 +46,11 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
         tags: ['audit'],
         summary: '回放: the state the engine had at a moment or position',
         description:
-          'Folds the prefix of the case\'s stream with the live engine\'s fold, under the matter version the case started with, and renders it like GET /cases/:id (clocks read at that moment). Without asOf or position: the state now. Recorded in the access log.',
+          'Folds the prefix of the case\'s stream with the live engine\'s fold, under the matter version the case started with, and renders it like GET /cases/:id (clocks read at that moment), with the same `integrity` of the stream as stored now. Without asOf or position: the state now. Recorded in the access log.',
         params: CaseIdParams,
         querystring: StateQuery,
       },
-      config: { roles: AUDIT, responses: { 200: CaseViewDoc, ...PROBLEMS } },
+      config: { roles: AUDIT, responses: { 200: CaseViewWithIntegrityDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);
@@ -60,7 +60,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       if (!r.ok) return sendDomainError(reply, r.error);
       const state = r.value.state;
       const now = asOf !== undefined ? new Date(asOf) : position !== undefined ? new Date(state.updatedAt) : runtime.clock.now();
-      return viewAt(state, now);
+      return { ...viewAt(state, now), integrity: streamIntegrity(req.params.id, await runtime.store.readStream(req.params.id)) };
     },
   );
 
