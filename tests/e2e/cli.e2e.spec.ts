@@ -30,6 +30,9 @@ describe('the onematter command', () => {
     const noPg = await run(['serve', '--store', 'postgres']);
     expect(noPg.code).toBe(2);
     expect(noPg.stderr).toMatch(/--pg-url/);
+  });
+
+  it('exits 2 when --trust-proxy names no proxy it can believe', async () => {
     const badProxy = await run(['serve', '--trust-proxy', 'everyone']);
     expect(badProxy.code).toBe(2);
     expect(badProxy.stderr).toMatch(/--trust-proxy "everyone": give the proxies' addresses/);
