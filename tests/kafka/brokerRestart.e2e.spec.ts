@@ -1,9 +1,6 @@
-import { KafkaBus, startSimulatedDepartments } from '@onematter/adapters';
 import { verifyChain, type StoredEvent } from '@onematter/engine';
-import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
 import { expect, it } from 'vitest';
 import {
-  BROKERS,
   caseState,
   eventually,
   freshTopics,
@@ -13,6 +10,7 @@ import {
   settled,
   startEngine,
   startEnterpriseSetup,
+  startOtherDepartments,
 } from './support.js';
 
 /**
@@ -31,14 +29,7 @@ kafkaDescribe('the broker stopped and restarted in the middle of running cases',
     const { topics } = freshTopics();
     const engine = await startEngine(topics);
     // The departments are another system: their own bus, producer and consumer groups.
-    const departmentBus = new KafkaBus({ brokers: BROKERS, topics, clientId: 'departments', logLevel: 'nothing' });
-    const departments = await startSimulatedDepartments({
-      bus: departmentBus,
-      topics,
-      catalogue: defaultCatalogue(),
-      departments: enterpriseSetupV1.steps.map((s) => s.department),
-      delayMs: [200, 1500],
-    });
+    const departments = await startOtherDepartments(topics, [200, 1500]);
     const t0 = Date.now();
     try {
       const ids: string[] = [];
@@ -110,7 +101,6 @@ kafkaDescribe('the broker stopped and restarted in the middle of running cases',
       );
     } finally {
       await departments.close();
-      await departmentBus.close();
       await engine.close();
     }
   }, 170_000);

@@ -8,9 +8,10 @@
  * - The files take turns (a lock file): one of them restarts the broker, which must not
  *   happen under another file's feet.
  */
+import { KafkaBus, startSimulatedDepartments } from '@onematter/adapters';
 import { createRuntime, type Runtime, type RuntimeConfig } from '@onematter/api';
-import { topicsWithPrefix, type StartedCase, type Topics } from '@onematter/engine';
-import { enterpriseSetupV1 } from '@onematter/workflows';
+import { topicsWithPrefix, type StartedCase, type TaskMessage, type Topics } from '@onematter/engine';
+import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -192,6 +193,24 @@ export async function caseState(runtime: Pick<Runtime, 'handler'>, caseId: strin
   return s;
 }
 
+/** Enterprise setup's seven simulated departments as another system would run them: their own bus, producer and consumer groups. */
+export async function startOtherDepartments(topics: Topics, delayMs: [number, number]): Promise<{ close(): Promise<void> }> {
+  const bus = new KafkaBus({ brokers: BROKERS, topics, clientId: 'departments', logLevel: 'nothing' });
+  const departments = await startSimulatedDepartments({
+    bus,
+    topics,
+    catalogue: defaultCatalogue(),
+    departments: enterpriseSetupV1.steps.map((s) => s.department),
+    delayMs,
+  });
+  return {
+    close: async () => {
+      await departments.close();
+      await bus.close();
+    },
+  };
+}
+
 // ------------------------------------------------------------------ reading topics
 export interface RawMessage {
   partition: number;
@@ -256,6 +275,12 @@ export async function readTopic(topic: string, timeoutMs = 30_000): Promise<RawM
   return out.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
 }
 
+/** The task the engine published to `department` for a case, as the department reads it (waits for it). */
+export async function publishedTask(topics: Topics, caseId: string, department: string): Promise<{ task: TaskMessage; message: RawMessage }> {
+  const message = await eventually(async () => (await readTopic(topics.tasks(department))).find((m) => m.key === caseId), 20_000, `the ${department} task of ${caseId}`);
+  return { task: JSON.parse(message.value!) as TaskMessage, message };
+}
+
 /** Resolves when `group` has committed every message of `topic` (it has handled them all). */
 export async function caughtUp(group: string, topic: string, timeoutMs = 30_000): Promise<void> {
   const admin = kafka.admin();
@@ -275,8 +300,8 @@ export async function caughtUp(group: string, topic: string, timeoutMs = 30_000)
   }
 }
 
-/** Produces raw values (strings, sent as they are) with a plain kafkajs producer: a department with nothing of ours. */
-export async function produceRaw(topic: string, messages: { key: string; value: string }[]): Promise<number[]> {
+/** Produces raw values (strings, sent as they are) with a plain kafkajs producer: a department with nothing of ours. A `partition` overrides the key's. */
+export async function produceRaw(topic: string, messages: { key: string; value: string; partition?: number }[]): Promise<number[]> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {

@@ -25,6 +25,7 @@ import {
 import { defaultCatalogue } from '@onematter/workflows';
 import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from './metrics.js';
+import type { ConsumerHealth } from './health.js';
 import { startAnchorJob } from './audit/anchorJob.js';
 import { createTimeLimits, type TimeLimits, type TimeLimitsConfig } from './timeLimits.js';
 
@@ -68,6 +69,10 @@ export interface Runtime {
   metrics: Metrics;
   /** Calendar, clocks, the durable timer scheduler and supervision (timeLimits.ts). */
   timeLimits: TimeLimits;
+  /** The bus consumers this process runs (the decision consumer, simulated departments), and how they do. */
+  consumers(): ConsumerHealth[];
+  /** True from the end of createRuntime until close() begins. */
+  readonly started: boolean;
   close(): Promise<void>;
 }
 
@@ -133,11 +138,21 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     lastAppended: appends.lastAppended,
     onError: (error) => log.error({ err: error }, 'case list projection: catch-up failed, will retry'),
   });
-  metrics.observeRuntime({ relay, caseList });
+  const consumers = (): ConsumerHealth[] => [
+    ...(decisions.status ? [{ name: 'decisions', ...decisions.status() }] : []),
+    ...(simulation?.status().map(({ department, ...s }) => ({ name: `department:${department}`, ...s })) ?? []),
+  ];
+  metrics.observeRuntime({ relay, caseList, consumers });
 
-  const subscriptions: Subscription[] = [];
-  subscriptions.push(await startDecisionConsumer({ bus, topics, handler, log }));
-  let simulation: { close(): Promise<void> } | undefined;
+  const decisions = await startDecisionConsumer({
+    bus,
+    topics,
+    handler,
+    log,
+    onDeadLetter: (kind) => metrics.deadLetters.inc({ kind }),
+  });
+  const subscriptions: Subscription[] = [decisions];
+  let simulation: Awaited<ReturnType<typeof startSimulatedDepartments>> | undefined;
   const abort = new AbortController();
   if (config.simulateDepartments) {
     simulation = await startSimulatedDepartments({
@@ -156,6 +171,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   caseList.start();
   await timeLimits.start(handler);
   const anchorJob = config.dailyAnchors ? startAnchorJob({ store, clock, log }) : undefined;
+  let started = true;
 
   return {
     config,
@@ -171,7 +187,12 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     caseList,
     metrics,
     timeLimits,
+    consumers,
+    get started() {
+      return started;
+    },
     close: async () => {
+      started = false;
       await timeLimits.stop();
       await anchorJob?.stop();
       abort.abort();
@@ -212,7 +233,8 @@ async function openConfiguredBus(config: RuntimeConfig, log: Logger): Promise<Bu
         brokers: config.kafkaBrokers,
         topics: config.topics ?? DEFAULT_TOPICS,
         logger: log,
-        onError: (error, m) => log.warn({ err: error, topic: m?.topic, key: m?.key }, 'kafka delivery failed, retrying'),
+        onError: (error, m) =>
+          m ? log.warn({ err: error, topic: m.topic, key: m.key }, 'kafka delivery failed, retrying') : log.warn({ err: error }, 'kafka consumer error (a crashed consumer is started again)'),
       });
       await bus.init();
       return bus;

@@ -169,12 +169,55 @@ export interface BusMessage {
   key: string;
   headers: Record<string, string>;
   value: unknown;
+  /**
+   * The value's bytes as received, when the bus has them (Kafka). A message published
+   * with `raw` is sent as exactly these bytes: a dead letter reaches its topic unchanged,
+   * even one whose value cannot be encoded again (JSON nested too deep to stringify).
+   */
+  raw?: string;
 }
 
 export type MessageHandler = (message: BusMessage) => Promise<void>;
 
+/** A message a consumer has failed to handle again and again (a transient failure that lasts). */
+export interface StuckMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  /** Failed attempts so far; it is still being retried. */
+  attempts: number;
+  /** When the first attempt failed (ISO 8601). */
+  since: string;
+  /** The last failure. */
+  error: string;
+}
+
+/**
+ * What a subscription's consumer is doing, for /health and metrics.
+ * - `starting`: joining its group; `running`: joined and fetching;
+ * - `stalled`: joined, but no fetch for a while and no message in hand (the broker is gone);
+ * - `restarting`: crashed, a new consumer starts after a backoff (for as long as the process lives);
+ * - `closed`: closed by its owner.
+ */
+export interface ConsumerStatus {
+  topics: readonly string[];
+  group: string;
+  state: 'starting' | 'running' | 'stalled' | 'restarting' | 'closed';
+  /** When it entered this state (ISO 8601). */
+  since: string;
+  /** Why it is not running (the last crash or failed start). */
+  reason?: string;
+  /** Restarts after a crash, since it was subscribed. */
+  restarts: number;
+  /** Messages retried past the bus's bound: reported here, and still retried. */
+  stuck: readonly StuckMessage[];
+}
+
 export interface Subscription {
   close(): Promise<void>;
+  /** The consumer's state, when the bus can tell (the in-process bus is always running). */
+  status?(): ConsumerStatus;
 }
 
 export interface Bus {
@@ -187,8 +230,9 @@ export interface Bus {
   /**
    * Delivers each message at least once; a handler that throws gets it again.
    * Handlers must be idempotent. `group`: subscribers in one group share messages.
+   * Several topics: one consumer for them all (Kafka: one group, named after the first).
    */
-  subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription>;
+  subscribe(topic: string | readonly string[], handler: MessageHandler, options?: { group?: string }): Promise<Subscription>;
   close(): Promise<void>;
 }
 

@@ -78,13 +78,19 @@ export class InProcessBus implements Bus {
     return (this.subscribers.get(topic)?.length ?? 0) > 0;
   }
 
-  async subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription> {
+  async subscribe(topic: string | readonly string[], handler: MessageHandler, options?: { group?: string }): Promise<Subscription> {
+    const topics = typeof topic === 'string' ? [topic] : [...topic];
     const sub: Subscriber = { id: this.nextId++, group: options?.group ?? `anonymous-${this.nextId}`, handler };
-    this.subscribers.set(topic, [...(this.subscribers.get(topic) ?? []), sub]);
+    for (const t of topics) this.subscribers.set(t, [...(this.subscribers.get(t) ?? []), sub]);
+    const since = new Date().toISOString();
+    let closed = false;
     return {
       close: async () => {
-        this.subscribers.set(topic, (this.subscribers.get(topic) ?? []).filter((s) => s.id !== sub.id));
+        closed = true;
+        for (const t of topics) this.subscribers.set(t, (this.subscribers.get(t) ?? []).filter((s) => s.id !== sub.id));
       },
+      // Nothing to crash: in process, a subscriber runs until it is closed.
+      status: () => ({ topics, group: sub.group, state: closed ? 'closed' : 'running', since, restarts: 0, stuck: [] }),
     };
   }
 

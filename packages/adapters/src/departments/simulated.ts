@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEPARTMENTS, type Bus, type MatterCatalogue, type Subscription, type TaskMessage, type Topics } from '@onematter/engine';
+import { DEPARTMENTS, type Bus, type ConsumerStatus, type MatterCatalogue, type Subscription, type TaskMessage, type Topics } from '@onematter/engine';
 import { generateUscc, isValidResidentId, isValidUscc } from '@onematter/workflows';
 import { createDepartmentWorker, type DepartmentReply } from './worker.js';
 
@@ -111,12 +111,13 @@ function departmentOutput(task: TaskMessage): Record<string, unknown> | undefine
  * its task topic through the same worker a real department would use, waits a
  * little, and mostly approves, sometimes asking for a supplement.
  */
-export async function startSimulatedDepartments(o: SimulationOptions): Promise<{ close(): Promise<void> }> {
+export async function startSimulatedDepartments(o: SimulationOptions): Promise<{ close(): Promise<void>; status(): (ConsumerStatus & { department: string })[] }> {
   const [min, max] = o.delayMs ?? [0, 0];
-  const subs: Subscription[] = [];
+  const subs: (Subscription & { department: string })[] = [];
   for (const department of o.departments ?? DEPARTMENTS) {
-    subs.push(
-      await createDepartmentWorker({
+    subs.push({
+      department,
+      ...(await createDepartmentWorker({
         bus: o.bus,
         topics: o.topics,
         department,
@@ -126,10 +127,13 @@ export async function startSimulatedDepartments(o: SimulationOptions): Promise<{
           if (wait > 0) await sleep(wait, o.signal);
           return reply(task, roll, o);
         },
-      }),
-    );
+      })),
+    });
   }
-  return { close: async () => void (await Promise.all(subs.map((s) => s.close()))) };
+  return {
+    close: async () => void (await Promise.all(subs.map((s) => s.close()))),
+    status: () => subs.flatMap((s) => (s.status ? [{ department: s.department, ...s.status() }] : [])),
+  };
 }
 
 function reply(task: TaskMessage, roll: number, o: SimulationOptions): DepartmentReply {

@@ -18,7 +18,8 @@ export interface DepartmentWorkerOptions {
 
 /**
  * A department system's side of the contract: take tasks from
- * `onematter.tasks.<department>`, answer on `onematter.decisions`. At least once:
+ * `onematter.tasks.<department>`, answer on `onematter.decisions.<department>`, naming
+ * the department in every decision as well. At least once:
  * a task is acknowledged only after the decision is published, so a crash in
  * between redelivers the task; the decisionId, derived from the task's event id,
  * is the same on every redelivery, so the engine records it once.
@@ -37,7 +38,8 @@ export async function createDepartmentWorker(o: DepartmentWorkerOptions): Promis
         department: o.department,
         ...reply,
       };
-      await o.bus.publish([{ topic: o.topics.decisions, key: task.caseId, headers: { 'event-type': 'DecisionMade' }, value: decision }]);
+      // The department's own decision topic, which only it may write (broker ACLs).
+      await o.bus.publish([{ topic: o.topics.decisionsFrom(o.department), key: task.caseId, headers: { 'event-type': 'DecisionMade' }, value: decision }]);
     },
     { group: o.group ?? `department-${o.department}` },
   );

@@ -1,4 +1,4 @@
-import { DEFAULT_TOPICS, type Bus, type BusMessage, type TaskMessage, type Topics } from '@onematter/engine';
+import { DEFAULT_TOPICS, type Bus, type BusMessage, type ConsumerStatus, type Subscription, type TaskMessage, type Topics } from '@onematter/engine';
 import { createDepartmentWorker, type DepartmentReply } from '../departments/worker.js';
 import { KafkaBus, type KafkaBusLogLevel, type KafkaBusLogger } from './kafkaBus.js';
 
@@ -16,7 +16,7 @@ export interface DepartmentClientOptions {
   concurrency?: number;
   logLevel?: KafkaBusLogLevel;
   logger?: KafkaBusLogger;
-  /** Told about every failed attempt (the task is retried) and every malformed task (skipped). */
+  /** Told about every failed attempt (the task is retried), every malformed task (skipped) and every consumer crash (it is restarted). */
   onError?: (error: unknown, task?: unknown) => void;
 }
 
@@ -27,11 +27,15 @@ export interface DepartmentClient {
   onTask(handler: TaskHandler): Promise<void>;
   /** Stops taking tasks, lets running handlers finish and their decisions go out, then disconnects. */
   close(): Promise<void>;
+  /** Whether the task consumer runs (and why not), and tasks stuck in retries; undefined before onTask. */
+  status(): ConsumerStatus | undefined;
 }
 
 /**
  * The department SDK: a department system takes its tasks from
- * `onematter.tasks.<id>` and answers on `onematter.decisions`.
+ * `onematter.tasks.<id>` and answers on `onematter.decisions.<id>`, its own decision
+ * topic (the only one its Kafka principal may write in production; every decision also
+ * names the department).
  *
  * ```ts
  * const tax = department('tax', { brokers: ['127.0.0.1:9092'] });
@@ -49,12 +53,15 @@ export interface DepartmentClient {
  * - a handler that throws gets the same task again after a backoff, indefinitely;
  *   tasks of other cases keep flowing, later tasks of the same case wait (order per case);
  * - a message that is not a task (no taskId/caseId) cannot be answered: it is reported
- *   to `onError` and skipped.
+ *   to `onError` and skipped;
+ * - the consumer is restarted with backoff after every crash (a broker outage), for as
+ *   long as the client is open; `status()` tells whether it runs.
  */
 export function department(id: string, options: DepartmentClientOptions): DepartmentClient {
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(id)) throw new TypeError(`department id "${id}": use lower-case letters, digits, - and _`);
   const topics = options.topics ?? DEFAULT_TOPICS;
   let bus: KafkaBus | undefined;
+  let subscription: Subscription | undefined;
   let closed = false;
 
   return {
@@ -72,7 +79,7 @@ export function department(id: string, options: DepartmentClientOptions): Depart
         ...(options.logger ? { logger: options.logger } : {}),
         onError: (error, message) => options.onError?.(error, message?.value),
       });
-      await createDepartmentWorker({
+      subscription = await createDepartmentWorker({
         bus: skippingMalformedTasks(bus, (message) => options.onError?.(new Error(`not a task on ${message.topic}; skipped`), message.value)),
         topics,
         department: id,
@@ -84,6 +91,7 @@ export function department(id: string, options: DepartmentClientOptions): Depart
       closed = true;
       await bus?.close();
     },
+    status: () => subscription?.status?.(),
   };
 }
 

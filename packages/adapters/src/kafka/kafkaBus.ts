@@ -10,12 +10,15 @@ import {
   type Message,
   type Producer,
 } from 'kafkajs';
+import { describeError } from '../errors.js';
 import {
   DEFAULT_TOPICS,
   DEPARTMENTS,
   type Bus,
   type BusMessage,
+  type ConsumerStatus,
   type MessageHandler,
+  type StuckMessage,
   type Subscription,
   type Topics,
 } from '@onematter/engine';
@@ -80,7 +83,15 @@ export interface KafkaBusOptions {
   fetchMinBytes?: number;
   /** Longest a fetch waits for fetchMinBytes (ms). Default 500. */
   fetchMaxWaitMs?: number;
-  /** Called when a handler throws (it is retried) or a commit fails. */
+  /** A message whose handler failed this many times in a row is reported stuck in the subscription's status (and still retried). Default 5. */
+  stuckAfterAttempts?: number;
+  /** A joined consumer with no message in hand and no fetch for this long is reported `stalled`. Default 15,000. */
+  stallAfterMs?: number;
+  /** First delay before a crashed consumer is started again, doubling up to maxRestartDelayMs. Default 1,000. */
+  restartDelayMs?: number;
+  /** Default 30,000. */
+  maxRestartDelayMs?: number;
+  /** Called when a handler throws (it is retried), a commit fails, or a consumer crashes (it is restarted). */
   onError?: (error: unknown, message?: BusMessage) => void;
 }
 
@@ -116,8 +127,14 @@ interface Pending {
  *   keys run concurrently. An offset is committed only when it and every message before it
  *   in the partition were handled (at least once). A handler that throws gets the same
  *   message again after a backoff, in process, and nothing after it with the same key
- *   runs meanwhile. A value that is not JSON never blocks: it is delivered as raw text
- *   with the `value-encoding: raw` header, for the handler to dead-letter.
+ *   runs meanwhile; after `stuckAfterAttempts` failures the subscription's `status()`
+ *   reports it stuck, and the retries go on (handlers throw only for transient failures,
+ *   and dead-letter what no retry can fix). A value that is not JSON never blocks: it is
+ *   delivered as raw text with the `value-encoding: raw` header, for the handler to
+ *   dead-letter. Every delivered message carries its bytes as `raw`, so a dead letter is
+ *   forwarded unchanged.
+ * - A consumer that crashes is started again with backoff until the subscription closes;
+ *   `status()` says whether it runs, and why not.
  * - A new group starts at the earliest offset: tasks published before a department
  *   first connected are not lost. Subscriptions without a group get a fresh group that
  *   starts at the latest offset.
@@ -157,9 +174,15 @@ export class KafkaBus implements Bus {
     });
   }
 
-  /** The topics this deployment uses: a task topic per department, decisions, its dead letters, events. */
+  /** The topics this deployment uses: a task topic and a decision topic per department, the shared decisions topic, its dead letters, events. */
   contractTopics(): string[] {
-    return [...DEPARTMENTS.map((d) => this.topics.tasks(d)), this.topics.decisions, this.topics.decisionsDlq, this.topics.events];
+    return [
+      ...DEPARTMENTS.map((d) => this.topics.tasks(d)),
+      ...DEPARTMENTS.map((d) => this.topics.decisionsFrom(d)),
+      this.topics.decisions,
+      this.topics.decisionsDlq,
+      this.topics.events,
+    ];
   }
 
   /** Creates the contract's topics that are missing, with the configured partition count. Safe from two processes. */
@@ -265,15 +288,18 @@ export class KafkaBus implements Bus {
     void p?.disconnect().catch(() => {});
   }
 
-  async subscribe(topic: string, handler: MessageHandler, options?: { group?: string }): Promise<Subscription> {
+  async subscribe(topic: string | readonly string[], handler: MessageHandler, options?: { group?: string }): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
+    const topics = typeof topic === 'string' ? [topic] : [...topic];
+    if (topics.length === 0) throw new TypeError('subscribe: no topic');
     const named = options?.group !== undefined;
     const group = options?.group ?? `anonymous-${randomUUID()}`;
-    const groupId = (this.o.groupId ?? ((g, t) => `${g}@${t}`))(group, topic);
+    // Several topics share one consumer, whose group is named after the first.
+    const groupId = (this.o.groupId ?? ((g, t) => `${g}@${t}`))(group, topics[0]!);
     // A consumer of a topic that does not exist yet fails at once: create it (a department
     // may start before the engine). Without the right to create topics, leave it to the broker.
-    await this.ensureTopics([topic]).catch((error: unknown) => this.o.onError?.(error));
-    const sub = new KafkaSubscription(this.kafka, this.o, topic, groupId, named, handler);
+    await this.ensureTopics(topics).catch((error: unknown) => this.o.onError?.(error));
+    const sub = new KafkaSubscription(this.kafka, this.o, topics, groupId, named, handler);
     await sub.start();
     this.subscriptions.add(sub);
     return {
@@ -281,6 +307,7 @@ export class KafkaBus implements Bus {
         this.subscriptions.delete(sub);
         await sub.close();
       },
+      status: () => sub.status(),
     };
   }
 
@@ -327,7 +354,7 @@ function requests(calls: Pending[], limit: number): { topic: string; messages: M
 
 function encode(m: BusMessage): Message {
   const raw = m.headers[VALUE_ENCODING_HEADER] === 'raw' && typeof m.value === 'string';
-  const text = raw ? (m.value as string) : m.value === undefined ? null : JSON.stringify(m.value);
+  const text = m.raw !== undefined ? m.raw : raw ? (m.value as string) : m.value === undefined ? null : JSON.stringify(m.value);
   return { key: m.key, value: text === null ? null : Buffer.from(text, 'utf8'), headers: { ...m.headers } };
 }
 
@@ -342,15 +369,22 @@ function decode(topic: string, m: KafkaMessage): BusMessage {
   const text = m.value.toString('utf8');
   if (headers[VALUE_ENCODING_HEADER] !== 'raw') {
     try {
-      return { topic, key, headers, value: JSON.parse(text) as unknown };
+      return { topic, key, headers, value: JSON.parse(text) as unknown, raw: text };
     } catch {
       headers[VALUE_ENCODING_HEADER] = 'raw';
     }
   }
-  return { topic, key, headers, value: text };
+  return { topic, key, headers, value: text, raw: text };
 }
 
-/** One consumer in one group on one topic. */
+/**
+ * One consumer in one group on its topics, restarted after every crash for as long as
+ * the subscription is open: kafkajs is told never to restart by itself
+ * (`restartOnFailure: false`), so every crash comes here, and a new consumer starts after
+ * a backoff (1 s doubling to 30 s, reset once it has joined its group). A start that fails
+ * (the broker still away) schedules the next one, so two outages in a row cannot leave
+ * it dead, unlike kafkajs's own restart, which gives up when its restart fails.
+ */
 class KafkaSubscription {
   private consumer?: Consumer;
   private closing = false;
@@ -358,18 +392,57 @@ class KafkaSubscription {
   private inFlight = 0;
   private readonly slotWaiters: (() => void)[] = [];
   private restartTimer?: NodeJS.Timeout;
+  private state: ConsumerStatus['state'] = 'starting';
+  private since = new Date();
+  private reason?: string;
+  private restarts = 0;
+  private failedStarts = 0;
+  private lastFetch = Date.now();
+  private batchesInHand = 0;
+  private readonly stuck = new Map<string, StuckMessage>();
 
   constructor(
     private readonly kafka: Kafka,
     private readonly o: KafkaBusOptions,
-    private readonly topic: string,
+    private readonly topics: readonly string[],
     private readonly groupId: string,
     private readonly fromBeginning: boolean,
     private readonly handler: MessageHandler,
   ) {}
 
-  /** Resolves once the consumer has joined its group (or after 30 s, still joining in the background). */
+  status(): ConsumerStatus {
+    const stallMs = this.o.stallAfterMs ?? 15_000;
+    const quiet = Date.now() - this.lastFetch;
+    // Joined, nothing in hand, and no fetch returned for a while: the broker is away
+    // (kafkajs retries for a while before it crashes).
+    const stalled = this.state === 'running' && this.batchesInHand === 0 && quiet > stallMs;
+    return {
+      topics: this.topics,
+      group: this.groupId,
+      state: stalled ? 'stalled' : this.state,
+      since: (stalled ? new Date(this.lastFetch + stallMs) : this.since).toISOString(),
+      ...(stalled ? { reason: `no fetch from the broker for ${Math.round(quiet / 1000)} s` } : this.reason ? { reason: this.reason } : {}),
+      restarts: this.restarts,
+      stuck: [...this.stuck.values()],
+    };
+  }
+
+  private setState(state: ConsumerStatus['state'], reason?: string): void {
+    this.state = state;
+    this.since = new Date();
+    this.reason = reason;
+  }
+
+  /** Resolves once the consumer has joined its group (or after 30 s, still joining in the background); throws if it cannot connect. */
   async start(): Promise<void> {
+    const joined = await this.launch();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([joined, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
+    clearTimeout(timer);
+  }
+
+  /** Connects a new consumer and runs it; the promise it returns resolves when the consumer joins its group. */
+  private async launch(): Promise<Promise<void>> {
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.o.sessionTimeoutMs ?? 10_000,
@@ -378,23 +451,31 @@ class KafkaSubscription {
       maxWaitTimeInMs: this.o.fetchMaxWaitMs ?? 500,
       minBytes: this.o.fetchMinBytes ?? 1,
       allowAutoTopicCreation: true,
-      // Retriable failures (a broker restart) restart the consumer; it resumes at the committed offsets.
-      retry: { initialRetryTime: 250, maxRetryTime: 3_000, retries: 10, restartOnFailure: async () => true },
+      // Every crash is ours to restart (see the class comment); it resumes at the committed offsets.
+      retry: { initialRetryTime: 250, maxRetryTime: 3_000, retries: 10, restartOnFailure: async () => false },
     });
     this.consumer = consumer;
+    const current = () => this.consumer === consumer && !this.closing;
     let joined!: () => void;
     const joinedP = new Promise<void>((r) => (joined = r));
-    consumer.on(consumer.events.GROUP_JOIN, () => joined());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (!current()) return;
+      this.failedStarts = 0;
+      this.lastFetch = Date.now();
+      this.setState('running');
+      joined();
+    });
+    consumer.on(consumer.events.FETCH, () => {
+      if (current()) this.lastFetch = Date.now();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // kafkajs restarts itself after retriable errors; after any other, start a new consumer.
-      if (!payload.restart && !this.closing && this.consumer === consumer) {
-        this.o.onError?.(payload.error);
-        this.restartTimer = setTimeout(() => void this.start().catch((e) => this.o.onError?.(e)), 1_000);
-      }
+      if (!current()) return;
+      this.o.onError?.(payload.error);
+      this.scheduleRestart(consumer, describeError(payload.error));
     });
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.topic], fromBeginning: this.fromBeginning });
+      await consumer.subscribe({ topics: [...this.topics], fromBeginning: this.fromBeginning });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -405,12 +486,42 @@ class KafkaSubscription {
       await consumer.disconnect().catch(() => {});
       throw error;
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([joinedP, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
-    clearTimeout(timer);
+    return joinedP;
+  }
+
+  /** A new consumer after a backoff; a start that fails schedules the next, until the subscription is closed. */
+  private scheduleRestart(failed: Consumer | undefined, reason: string): void {
+    if (this.closing || this.restartTimer) return;
+    this.setState('restarting', reason);
+    const delay = Math.min((this.o.restartDelayMs ?? 1_000) * 2 ** Math.min(this.failedStarts, 16), this.o.maxRestartDelayMs ?? 30_000);
+    this.failedStarts++;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void (async () => {
+        await failed?.disconnect().catch(() => {});
+        if (this.closing) return;
+        this.restarts++;
+        try {
+          await this.launch();
+        } catch (error) {
+          this.o.onError?.(error);
+          this.scheduleRestart(undefined, `restart failed: ${describeError(error)}`);
+        }
+      })();
+    }, delay);
   }
 
   private async onBatch(p: EachBatchPayload): Promise<void> {
+    this.batchesInHand++;
+    try {
+      await this.handleBatch(p);
+    } finally {
+      this.batchesInHand--;
+      this.lastFetch = Date.now();
+    }
+  }
+
+  private async handleBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const n = batch.messages.length;
     if (n === 0) return;
@@ -436,7 +547,7 @@ class KafkaSubscription {
       chains.set(
         key,
         previous.then(async () => {
-          if (!(await this.deliver(decode(batch.topic, m), stopped))) return;
+          if (!(await this.deliver(decode(batch.topic, m), { partition: batch.partition, offset: m.offset }, stopped))) return;
           done[i] = true;
           while (resolved + 1 < n && done[resolved + 1]) resolved++;
         }),
@@ -481,22 +592,40 @@ class KafkaSubscription {
     }
   }
 
-  /** Handles one message until it succeeds (true) or the subscription stops (false). */
-  private async deliver(message: BusMessage, stopped: () => boolean): Promise<boolean> {
+  /**
+   * Handles one message until it succeeds (true) or the subscription stops (false). A
+   * handler throws only for what a retry may fix (the store away): it is retried with
+   * backoff for as long as it takes, and after `stuckAfterAttempts` failures it is reported
+   * stuck in `status()` (so /health and the metrics show it) while the retries go on.
+   * What no retry can fix is the handler's to dead-letter (see decisionConsumer.ts).
+   */
+  private async deliver(message: BusMessage, at: { partition: number; offset: string }, stopped: () => boolean): Promise<boolean> {
     let delay = this.o.retryDelayMs ?? 100;
-    for (;;) {
-      if (stopped()) return false;
-      await this.acquire();
-      try {
-        await this.handler({ ...message, headers: { ...message.headers } });
-        return true;
-      } catch (error) {
-        this.o.onError?.(error, message);
-      } finally {
-        this.release();
+    let attempts = 0;
+    let firstFailure: string | undefined;
+    const id = `${message.topic}/${at.partition}/${at.offset}`;
+    try {
+      for (;;) {
+        if (stopped()) return false;
+        await this.acquire();
+        try {
+          await this.handler({ ...message, headers: { ...message.headers } });
+          return true;
+        } catch (error) {
+          attempts++;
+          firstFailure ??= new Date().toISOString();
+          this.o.onError?.(error, message);
+          if (attempts >= (this.o.stuckAfterAttempts ?? 5)) {
+            this.stuck.set(id, { topic: message.topic, partition: at.partition, offset: at.offset, key: message.key, attempts, since: firstFailure, error: describeError(error) });
+          }
+        } finally {
+          this.release();
+        }
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.o.maxRetryDelayMs ?? 5_000);
       }
-      await this.sleep(delay);
-      delay = Math.min(delay * 2, this.o.maxRetryDelayMs ?? 5_000);
+    } finally {
+      this.stuck.delete(id);
     }
   }
 
@@ -529,6 +658,7 @@ class KafkaSubscription {
   /** Stops fetching, lets handlers in flight finish (no more retries), commits, leaves the group. */
   async close(): Promise<void> {
     this.closing = true;
+    this.setState('closed');
     clearTimeout(this.restartTimer);
     this.wakeAll();
     if (this.commitTimer) await this.commitNow().catch(() => {});

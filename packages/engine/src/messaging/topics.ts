@@ -5,6 +5,12 @@ import type { OutboxMessage, PreparedEvent } from '../ports.js';
 /** Kafka topic names (the defaults are the contract in DESIGN.md; a deployment may prefix them). */
 export interface Topics {
   tasks(department: string): string;
+  /**
+   * Decisions of one department, `<prefix>.decisions.<department>`: the broker lets only
+   * that department's principal write there (ACLs), so the topic names the sender.
+   */
+  decisionsFrom(department: string): string;
+  /** Decisions of any department, each naming its `department` (a claim the topic cannot back). */
   decisions: string;
   decisionsDlq: string;
   events: string;
@@ -12,6 +18,7 @@ export interface Topics {
 
 export const topicsWithPrefix = (prefix = 'onematter'): Topics => ({
   tasks: (department) => `${prefix}.tasks.${department}`,
+  decisionsFrom: (department) => `${prefix}.decisions.${department}`,
   decisions: `${prefix}.decisions`,
   decisionsDlq: `${prefix}.decisions.dlq`,
   events: `${prefix}.events`,
