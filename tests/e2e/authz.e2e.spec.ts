@@ -16,7 +16,7 @@ import { testApp } from '../support/app.js';
 
 /** The only routes anyone may call without credentials. Adding one is a decision: change this list with it. */
 const PUBLIC = [
-  /^\/api\/v1\/health$/,
+  /^\/api\/v1\/health(\/ready)?$/,
   /^\/api\/v1\/openapi\.json$/,
   /^\/api\/v1\/docs(\/.*)?$/,
   /^\/api\/v1\/auth\/sign-in$/,

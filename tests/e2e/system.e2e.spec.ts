@@ -13,6 +13,13 @@ describe('what operators and integrators read', () => {
     const r = await t.app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ status: 'ok', store: 'memory', bus: 'memory' });
+    expect(r.json().consumers).toContainEqual(expect.objectContaining({ name: 'decisions', state: 'running', restarts: 0, stuck: [] }));
+  });
+
+  it('readiness, for an orchestrator, checks the engine, its store and its consumers', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/api/v1/health/ready' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ status: 'ready', checks: { started: true, store: true, consumers: true } });
   });
 
   it('serves OpenAPI 3.1 describing the case routes, and browsable docs', async () => {

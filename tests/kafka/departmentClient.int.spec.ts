@@ -1,7 +1,7 @@
 import { department, simulatedOutput, type DepartmentClient } from '@onematter/adapters';
 import { enterpriseSetupV1 } from '@onematter/workflows';
 import { afterAll, expect, it } from 'vitest';
-import { BROKERS, caseState, eventually, freshTopics, kafkaDescribe, produceRaw, startEngine, startEnterpriseSetup, type Engine } from './support.js';
+import { BROKERS, caseState, eventually, freshTopics, kafkaDescribe, produceRaw, readTopic, startEngine, startEnterpriseSetup, type Engine } from './support.js';
 
 /** A department system written with the SDK: `department(id).onTask(async (task) => reply)`. */
 kafkaDescribe('the department SDK', () => {
@@ -47,6 +47,11 @@ kafkaDescribe('the department SDK', () => {
     expect(errors.some((e) => e.startsWith('tax: not a task'))).toBe(true);
     const decisions = (await engine.runtime.store.readStream(caseId)).filter((e) => e.type === 'DecisionRecorded');
     expect(decisions).toHaveLength(7);
+    // Each answered on its own decision topic (the one its principal may write), naming itself.
+    const taxDecisions = await readTopic(topics.decisionsFrom('tax'));
+    expect(taxDecisions.map((m) => JSON.parse(m.value!).department)).toEqual(['tax']);
+    expect(await readTopic(topics.decisions)).toEqual([]);
+    expect(clients[0]!.status()).toMatchObject({ state: 'running', stuck: [] });
 
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });

@@ -33,7 +33,7 @@ const share = (v: string): number => {
 /**
  * `onematter department <id> --simulate`: one simulated department system as its own
  * process against the broker, the way a real one runs: its consumer group takes the
- * department's tasks and answers on the decisions topic. Real department systems bring
+ * department's tasks and answers on the department's own decision topic. Real department systems bring
  * their own code (a plain Kafka client, or the SDK): see docs/departments.md.
  */
 export function registerDepartmentCommand(program: Command, _kit: CommandKit): void {
@@ -43,7 +43,7 @@ export function registerDepartmentCommand(program: Command, _kit: CommandKit): v
     .argument('<id>', `department id: ${DEPARTMENTS.join(', ')}`)
     .option('--simulate', 'answer tasks like the simulated departments (mostly approve, with realistic outputs)')
     .addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,…').env('ONEMATTER_KAFKA_BROKERS').default('127.0.0.1:9092'))
-    .addOption(new Option('--topic-prefix <prefix>', 'topic names are <prefix>.tasks.<id>, <prefix>.decisions, …').env('ONEMATTER_TOPIC_PREFIX').default('onematter'))
+    .addOption(new Option('--topic-prefix <prefix>', 'topic names are <prefix>.tasks.<id>, <prefix>.decisions.<id>, …').env('ONEMATTER_TOPIC_PREFIX').default('onematter'))
     .addOption(new Option('--delay-ms <ms>', 'answer after this delay, or a random one in min,max').argParser(delayRange).default([0, 0], '0'))
     .addOption(new Option('--supplement-rate <share>', 'share of first attempts answered with a supplement request').argParser(share).default(0))
     .addOption(new Option('--rejection-rate <share>', 'share of first attempts rejected').argParser(share).default(0))
@@ -80,9 +80,9 @@ export function registerDepartmentCommand(program: Command, _kit: CommandKit): v
         supplementRate: f.supplementRate,
         rejectionRate: f.rejectionRate,
       });
-      log.info({ department: id, brokers, tasks: topics.tasks(id), decisions: topics.decisions }, 'department ready');
+      log.info({ department: id, brokers, tasks: topics.tasks(id), decisions: topics.decisionsFrom(id) }, 'department ready');
       process.stdout.write(
-        `department ${id} (${DEPARTMENT_NAMES[id as DepartmentId]}, simulated) is taking tasks from ${topics.tasks(id)} and answering on ${topics.decisions}; stop with Ctrl-C\n`,
+        `department ${id} (${DEPARTMENT_NAMES[id as DepartmentId]}, simulated) is taking tasks from ${topics.tasks(id)} and answering on ${topics.decisionsFrom(id)}; stop with Ctrl-C\n`,
       );
 
       let stopping = false;
