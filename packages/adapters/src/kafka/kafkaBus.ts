@@ -185,10 +185,14 @@ export class KafkaBus implements Bus {
     ];
   }
 
-  /** Creates the contract's topics that are missing, with the configured partition count. Safe from two processes. */
-  async init(): Promise<void> {
+  /**
+   * Creates the topics that are missing (default: all of the contract's), with the
+   * configured partition count. Safe from two processes. A department system passes only
+   * its own two.
+   */
+  async init(topics: readonly string[] = this.contractTopics()): Promise<void> {
     try {
-      await this.ensureTopics(this.contractTopics());
+      await this.ensureTopics([...topics]);
     } catch (error) {
       throw new Error(`Kafka at ${this.o.brokers.join(',')}: cannot create the topics: ${(error as Error).message}`, { cause: error });
     }

@@ -70,7 +70,8 @@ export function registerDepartmentCommand(program: Command, _kit: CommandKit): v
         logger: log,
         onError: (error, m) => log.warn({ err: error, topic: m?.topic, key: m?.key }, 'task failed, retrying'),
       });
-      await bus.init();
+      // Its own topics only: seven departments starting at once need not each create all of them.
+      await bus.init([topics.tasks(id), topics.decisionsFrom(id)]);
       const simulation = await startSimulatedDepartments({
         bus,
         topics,
