@@ -1,7 +1,7 @@
 import { Alert, Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, get, post, setCsrfToken, UNAUTHORIZED_EVENT } from './api';
-import { navigate, useRoute } from './hooks';
+import { navigate, usePoll, useRoute } from './hooks';
 import { departmentName } from './labels';
 import { AuditPage } from './pages/AuditPage';
 import { CaseDetailPage } from './pages/CaseDetailPage';
@@ -13,6 +13,20 @@ import { WindowPage } from './pages/WindowPage';
 import type { Me } from './types';
 
 type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit';
+
+/** The server's calendar status (GET /api/v1/calendar): `warning` 60 days before the known calendar ends. */
+interface CalendarStatus {
+  warning: boolean;
+  message?: string;
+  knownThrough: string;
+}
+
+/** 工作日历 warning for those who act on it: the admin imports the notice, the supervisor watches provisional dates. */
+function CalendarWarning() {
+  const { data } = usePoll(() => get<CalendarStatus>('/api/v1/calendar'), 60_000);
+  if (!data?.warning || !data.message) return null;
+  return <Alert type="warning" showIcon data-testid="calendar-warning" title={data.message} style={{ marginBottom: 12 }} />;
+}
 
 const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
   { key: 'window', label: '综合窗口', roles: ['clerk', 'admin'] },
@@ -95,7 +109,10 @@ export function App() {
         <Layout.Sider width={180} theme="light">
           <Menu mode="inline" selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []} onClick={(e) => navigate(`/${e.key}`)} items={allowed.map((p) => ({ key: p.key, label: p.label }))} style={{ height: '100%' }} />
         </Layout.Sider>
-        <Layout.Content style={{ padding: 16, minWidth: 0 }}>{page}</Layout.Content>
+        <Layout.Content style={{ padding: 16, minWidth: 0 }}>
+          {(me.authDisabled || me.role === 'admin' || me.role === 'supervisor') && <CalendarWarning />}
+          {page}
+        </Layout.Content>
       </Layout>
     </Layout>
   );

@@ -76,6 +76,11 @@ export interface ClockReading {
   elapsedWorkingDays: number | null;
   pausedWorkingDays: number | null;
   light: Light | null;
+  /**
+   * A due date depends on a year without a published notice: its working days are predicted
+   * (see the adapters' predictYear), so the date may move when the notice is imported.
+   */
+  provisional: boolean;
   /** Why a value is null (e.g. the calendar does not cover the year). */
   clockNote?: string;
 }
@@ -295,6 +300,15 @@ function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolic
   };
 }
 
+const start0 = (instant: string): number => dayOf(instant);
+
+/** Whether the days from the start to the furthest due date (or now) touch a predicted year. */
+function provisionalOf(calendar: WorkingCalendar, start: number, k: ClockCore): boolean {
+  if (calendar.provisionalYears.length === 0) return false;
+  const last = Math.max(k.committed ?? start, k.statutory ?? start, dayOfMs(k.stopMs));
+  return calendar.dependsOnProvisional(isoOf(start), isoOf(last));
+}
+
 function lightOf(k: ClockCore): Light | null {
   if (k.committed === null) return null;
   if (k.stopMs > dayEndMs(k.committed)) return 'red';
@@ -316,6 +330,7 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
       elapsedWorkingDays: 0,
       pausedWorkingDays: 0,
       light: null,
+      provisional: false,
     };
   }
   const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string });
@@ -331,6 +346,7 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
     elapsedWorkingDays: k.elapsed,
     pausedWorkingDays: k.pausedDays,
     light: lightOf(k),
+    provisional: provisionalOf(calendar, start0(c.startedAt), k),
   };
   if (k.gaps) reading.clockNote = k.gaps.sort().map(calendarGapNote).join('；');
   return reading;
