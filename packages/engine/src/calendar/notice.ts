@@ -102,15 +102,15 @@ function noticeYearOf(s: string): number | undefined {
 export function parseNotice(text: string, options: { year?: number } = {}): NoticeParse {
   if (typeof text !== 'string' || text.trim() === '') return { ok: false, message: 'the notice is empty: paste the text of 国务院办公厅关于YYYY年部分节假日安排的通知' };
   const s = normalise(text);
-  const year = options.year ?? noticeYearOf(s);
-  if (year === undefined) {
-    return { ok: false, message: 'no year found: the text names no 「关于YYYY年部分节假日安排」 and no dates with a year; pass the year' };
-  }
   // Items: a festival name (or two, 国庆节、中秋节) followed by a colon.
   const head = new RegExp(`((?:${FESTIVALS.join('|')})(?:[、和与](?:${FESTIVALS.join('|')}))*):`, 'g');
   const heads = [...s.matchAll(head)];
   if (heads.length === 0) {
     return { ok: false, message: 'this is not a holiday notice: no item such as 「春节：…放假…」 was found (paste the items 一、元旦：… to 七、国庆节：…)' };
+  }
+  const year = options.year ?? noticeYearOf(s);
+  if (year === undefined) {
+    return { ok: false, message: 'no year found: the text names no 「关于YYYY年部分节假日安排」 and no dates with a year; pass the year' };
   }
   const holidays: Record<string, string> = {};
   const workdays: Record<string, string> = {};
