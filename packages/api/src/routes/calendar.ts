@@ -83,7 +83,7 @@ export const calendarRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async
       const body = req.body;
       let y: NoticeYear;
       if (body.notice !== undefined) {
-        const r = parseNotice(body.notice, { year: body.year ?? year });
+        const r = parseNotice(body.notice, body.year !== undefined ? { year: body.year } : { fallbackYear: year });
         if (!r.ok) return sendProblem(reply, problem(400, r.message, [{ path: 'notice', message: r.message }], req.url));
         y = r.value;
       } else {

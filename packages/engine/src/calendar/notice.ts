@@ -98,8 +98,11 @@ function noticeYearOf(s: string): number | undefined {
   return best;
 }
 
-/** Reads a notice's text; `year` when the text does not name it (an excerpt without the title). */
-export function parseNotice(text: string, options: { year?: number } = {}): NoticeParse {
+/**
+ * Reads a notice's text. `year` overrides the year the text names; `fallbackYear` is used when
+ * it names none (an excerpt without the title).
+ */
+export function parseNotice(text: string, options: { year?: number; fallbackYear?: number } = {}): NoticeParse {
   if (typeof text !== 'string' || text.trim() === '') return { ok: false, message: 'the notice is empty: paste the text of 国务院办公厅关于YYYY年部分节假日安排的通知' };
   const s = normalise(text);
   // Items: a festival name (or two, 国庆节、中秋节) followed by a colon.
@@ -108,7 +111,7 @@ export function parseNotice(text: string, options: { year?: number } = {}): Noti
   if (heads.length === 0) {
     return { ok: false, message: 'this is not a holiday notice: no item such as 「春节：…放假…」 was found (paste the items 一、元旦：… to 七、国庆节：…)' };
   }
-  const year = options.year ?? noticeYearOf(s);
+  const year = options.year ?? noticeYearOf(s) ?? options.fallbackYear;
   if (year === undefined) {
     return { ok: false, message: 'no year found: the text names no 「关于YYYY年部分节假日安排」 and no dates with a year; pass the year' };
   }
