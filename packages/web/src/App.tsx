@@ -5,6 +5,7 @@ import { navigate, usePoll, useRoute } from './hooks';
 import { departmentName } from './labels';
 import { AuditPage } from './pages/AuditPage';
 import { CaseDetailPage } from './pages/CaseDetailPage';
+import { CalendarPage } from './pages/CalendarPage';
 import { CaseListPage } from './pages/CaseListPage';
 import { QueuePage } from './pages/QueuePage';
 import { SignInPage } from './pages/SignInPage';
@@ -12,7 +13,7 @@ import { SupervisionPage } from './pages/SupervisionPage';
 import { WindowPage } from './pages/WindowPage';
 import type { Me } from './types';
 
-type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit';
+type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar';
 
 /** The server's calendar status (GET /api/v1/calendar): `warning` 60 days before the known calendar ends. */
 interface CalendarStatus {
@@ -34,6 +35,7 @@ const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
   { key: 'cases', label: '办件列表', roles: ['clerk', 'department', 'supervisor', 'auditor', 'admin'] },
   { key: 'supervision', label: '督办看板', roles: ['supervisor', 'auditor', 'admin'] },
   { key: 'audit', label: '审计', roles: ['auditor', 'supervisor', 'admin'] },
+  { key: 'calendar', label: '工作日历', roles: ['admin'] },
 ];
 
 /** Where each role starts. */
@@ -82,6 +84,7 @@ export function App() {
   else if (current === 'cases') page = <CaseListPage me={me} />;
   else if (current === 'supervision') page = <SupervisionPage />;
   else if (current === 'audit') page = <AuditPage />;
+  else if (current === 'calendar') page = <CalendarPage />;
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

@@ -11,8 +11,9 @@
  * (期间开始的当日不计入), so the n-th working day is counted strictly after the start date.
  *
  * Pure: no I/O and no clock; every date is an ISO calendar date 'YYYY-MM-DD' in China
- * (Asia/Shanghai). Dates outside the covered years throw {@link CalendarRangeError} — the
- * calendar never guesses a year it has no notice for.
+ * (Asia/Shanghai). Dates outside the covered years throw {@link CalendarRangeError}. A year
+ * without a notice may be covered by predicted data (the adapters' `predictYear`), marked in
+ * `provisional`: clocks then flag every due date that depends on it (`provisional: true`).
  */
 import { CN_CALENDAR_DATA } from './cn-data.js';
 

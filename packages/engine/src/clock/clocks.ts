@@ -24,8 +24,10 @@ import { timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
  *   clock for its own supplement and procedures and for case-wide procedures.
  * - A closed case or task stops its clock at the close.
  *
- * Where the calendar does not cover a date the computation needs, the result is
- * null with a `clockNote`: working days are never guessed.
+ * Where the calendar does not cover a date the computation needs (before its first
+ * year), the result is null with a `clockNote`. A year without a notice is covered by
+ * predicted days (the runtime fills them in); a reading that depends on one says
+ * `provisional: true`.
  */
 
 export type Light = 'green' | 'yellow' | 'red';
