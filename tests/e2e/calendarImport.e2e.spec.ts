@@ -57,7 +57,7 @@ async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, what:
 }
 
 describe('a year without a notice is provisional, never blank', () => {
-  it('starts a 90-working-day 工程建设项目审批 today and shows its due dates as provisional; the workbench warns the admin', async () => {
+  it('starts a 90-working-day 工程建设项目审批 today and shows its due dates as provisional; the workbench warns the admin', { timeout: 90_000 }, async () => {
     const server = await startServer(['--store', 'memory', '--clock-start', TODAY]);
     try {
       const c = await startConstructionCase(server.url);
@@ -101,7 +101,7 @@ describe('onematter calendar import', () => {
     expect(r.stderr).toMatch(/not a holiday notice/);
   });
 
-  it('records the notice while a server runs: every open clock is derived again, the replay as of before shows what the clerk saw, and the timeline says why the date moved', async () => {
+  it('records the notice while a server runs: every open clock is derived again, the replay as of before shows what the clerk saw, and the timeline says why the date moved', { timeout: 120_000 }, async () => {
     const dir = tempDir();
     const server = await startServer(['--data-dir', dir, '--clock-start', TODAY]);
     try {
@@ -120,6 +120,8 @@ describe('onematter calendar import', () => {
       const imported = await runCli(['calendar', 'import', NOTICE_2027, '--data-dir', dir]);
       expect(imported.code, imported.stderr).toBe(0);
       expect(imported.stdout).toMatch(/recorded 2027 \(notice\)/);
+      // The command line answers from the store too: 2027 is known now.
+      expect(await runCli(['calendar', 'add', '2026-12-05', '180', '--data-dir', dir])).toMatchObject({ code: 0, stdout: `${statutoryDay}\n` });
 
       // The running server picks it up without a restart.
       const after = await waitFor(
@@ -148,7 +150,7 @@ describe('onematter calendar import', () => {
     }
   });
 
-  it('PUT /api/v1/calendar/years/{year} takes the notice text or the JSON form; a 400 names the problem', async () => {
+  it('PUT /api/v1/calendar/years/{year} takes the notice text or the JSON form; a 400 names the problem', { timeout: 90_000 }, async () => {
     const server = await startServer(['--store', 'memory', '--clock-start', TODAY]);
     try {
       const c = await startConstructionCase(server.url);

@@ -1,7 +1,8 @@
 import { CalendarBook, acceleratedClock, withPredictedYears } from '@onematter/adapters';
 import { CalendarRangeError, WorkingCalendar, noticeJson, readNotice, type CalendarData, type NoticeYear } from '@onematter/engine';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CommandKit } from '../cli.js';
 import { UsageError, systemClock, type RuntimeConfig } from '../runtime.js';
 import { withStore, type StoreFlags } from './keys.js';
@@ -99,41 +100,49 @@ export function timeConfigFrom(f: TimeFlags): Partial<RuntimeConfig> {
 export function registerCalendarCommand(program: Command, kit: CommandKit): void {
   const calendar = program.command('calendar').description('working days (工作日) on the official calendar, with 调休 make-up days');
 
-  calendar
-    .command('add')
-    .description('the n-th working day after a date (the date itself is not counted); prints YYYY-MM-DD')
-    .argument('<date>', 'an ISO date, e.g. 2025-09-30')
-    .argument('<n>', 'working days (negative: before the date)', integer)
+  kit
+    .storeOptions(
+      calendar
+        .command('add')
+        .description('the n-th working day after a date (the date itself is not counted); prints YYYY-MM-DD, and "provisional" after it when a year without a notice counts')
+        .argument('<date>', 'an ISO date, e.g. 2025-09-30')
+        .argument('<n>', 'working days (negative: before the date)', integer),
+    )
     .addOption(calendarFileOption())
-    .action((date: string, n: number, o: { calendarFile?: string }) => {
-      const cal = predicted(loadCalendar(o.calendarFile), date, n);
+    .action(async (date: string, n: number, o: QueryFlags, cmd: Command) => {
+      const cal = await queryCalendar(o, cmd, date, n);
       const due = query(() => cal.addWorkingDays(date, n));
       process.stdout.write(`${due}${cal.dependsOnProvisional(date, due) ? ' provisional' : ''}\n`);
     });
 
-  calendar
-    .command('between')
-    .description('the number of working days in (from, to]; prints the count')
-    .argument('<from>', 'an ISO date (not counted)')
-    .argument('<to>', 'an ISO date (counted)')
+  kit
+    .storeOptions(
+      calendar
+        .command('between')
+        .description('the number of working days in (from, to]; prints the count')
+        .argument('<from>', 'an ISO date (not counted)')
+        .argument('<to>', 'an ISO date (counted)'),
+    )
     .addOption(calendarFileOption())
-    .action((from: string, to: string, o: { calendarFile?: string }) => {
-      const cal = predicted(loadCalendar(o.calendarFile), to > from ? to : from, 0);
+    .action(async (from: string, to: string, o: QueryFlags, cmd: Command) => {
+      const cal = await queryCalendar(o, cmd, to > from ? to : from, 0);
       const n = query(() => cal.workingDaysBetween(from, to));
       process.stdout.write(`${n}${cal.dependsOnProvisional(from, to) ? ' provisional' : ''}\n`);
     });
 
-  calendar
-    .command('info')
-    .description('the years the calendar covers, and whether a date is a working day')
-    .argument('[date]', 'an ISO date to look up')
+  kit
+    .storeOptions(
+      calendar
+        .command('info')
+        .description('the years the calendar covers, and whether a date is a working day')
+        .argument('[date]', 'an ISO date to look up'),
+    )
     .addOption(calendarFileOption())
-    .action((date: string | undefined, o: { calendarFile?: string }) => {
-      const known = loadCalendar(o.calendarFile);
-      const years = known.years;
+    .action(async (date: string | undefined, o: QueryFlags, cmd: Command) => {
+      const cal = await queryCalendar(o, cmd, date ?? '', 0);
+      const years = cal.years.filter((y) => !cal.isProvisionalYear(y));
       process.stdout.write(`covered years: ${years.join(', ')} (through ${years[years.length - 1]}-12-31); later years are predicted (provisional) until their notice is imported\n`);
       if (date) {
-        const cal = predicted(known, date, 0);
         const working = query(() => cal.isWorkingDay(date));
         const name = cal.holidayName(date) ?? cal.workdayName(date);
         const provisional = cal.isProvisionalYear(Number(date.slice(0, 4)));
@@ -188,6 +197,29 @@ function readNoticeFile(file: string, year?: string): NoticeYear {
   const r = readNotice(text, y !== undefined ? { year: y } : {});
   if (!r.ok) throw new UsageError(`${file}: ${r.message}`);
   return r.value;
+}
+
+type QueryFlags = StoreFlags & { calendarFile?: string };
+
+/**
+ * The calendar a query answers from: the built-in data and --calendar-file, the years recorded
+ * in the store when there is one (store flags given, or a SQLite store in --data-dir, ./data by
+ * default; nothing is created), and the years after them predicted.
+ */
+async function queryCalendar(o: QueryFlags, cmd: Command, date: string, n: number): Promise<WorkingCalendar> {
+  const base = loadCalendar(o.calendarFile);
+  const given = (['store', 'dataDir', 'pgUrl', 'kurrentdbUrl'] as const).some((k) => {
+    const source = cmd.getOptionValueSource(k);
+    return source !== undefined && source !== 'default';
+  });
+  const useStore = o.store === 'sqlite' ? existsSync(join(resolve(o.dataDir), 'onematter.db')) : given && o.store !== 'memory';
+  if (!useStore) return predicted(base, date, n);
+  const recorded = await withStore(o, async (store) => {
+    const book = new CalendarBook(store, { base, now: () => systemClock.now() });
+    await book.refresh();
+    return book.calendar;
+  });
+  return predicted(recorded, date, n);
 }
 
 /** The calendar with the years a count from `date` may reach predicted (provisional) where no notice covers them. */
