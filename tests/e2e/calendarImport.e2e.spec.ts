@@ -144,7 +144,10 @@ describe('onematter calendar import', () => {
       // The timeline explains the move.
       const timeline = await fetch(`${server.url}/api/v1/cases/${before.id}/timeline?format=text`);
       expect(timeline.status).toBe(200);
-      expect(await timeline.text()).toContain(`因2027年放假安排公布，法定时限调整为${statutoryDay}（原为${toShanghaiDate(before.statutoryDueAt!)}）`);
+      const moved = `因2027年放假安排公布，法定时限调整为${statutoryDay}（原为${toShanghaiDate(before.statutoryDueAt!)}）`;
+      expect(await timeline.text()).toContain(moved);
+      const printed = await runCli(['audit', 'timeline', before.id, '--data-dir', dir]);
+      expect(printed.stdout).toContain(moved);
     } finally {
       await server.kill();
     }

@@ -19,6 +19,7 @@ import {
 } from '@onematter/engine';
 import { defaultCatalogue } from '@onematter/workflows';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { buildDossier } from '../audit/dossier.js';
 import { verifyAll } from '../audit/verifyAll.js';
 import { caseListNames } from '../audit/witnesses.js';
@@ -245,7 +246,9 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       const events = await store.readStream(caseId);
       if (events.length === 0) throw new CheckFailed(`case ${caseId} not found`);
       const catalogue = defaultCatalogue();
-      const t = caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name);
+      const book = new CalendarBook(store, { now: () => systemClock.now() });
+      await book.refresh();
+      const t = await withCalendarNotes({ store, catalogue, book }, caseId, caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name));
       for (const e of t.entries) out(`#${e.position} ${e.text}\n`);
     });
   });

@@ -1,7 +1,8 @@
-import { AccessLog, calendarAdjustments, caseTimeline, readAnchors, replayFromStore, streamIntegrity, toCaseView, toShanghaiDate, verifyCase, type StartedCase, type Timeline } from '@onematter/engine';
+import { AccessLog, caseTimeline, readAnchors, replayFromStore, streamIntegrity, toCaseView, verifyCase, type StartedCase } from '@onematter/engine';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { auditReaderOf } from '../audit/reader.js';
 import { caseListNames } from '../audit/witnesses.js';
 import { AUDIT } from '../auth/roles.js';
@@ -40,24 +41,6 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
   // The clocks as a clerk saw them at that moment: against the calendar known then (imports after it not applied).
   const viewAt = (state: StartedCase, now: Date) => toCaseView(state, { ...runtime.timeLimits.clockContext(), calendar: runtime.timeLimits.book.asOf(now), now });
 
-  /** Lines for the due dates a later calendar record (an imported notice) moved. */
-  const withCalendarNotes = async (caseId: string, timeline: Timeline): Promise<Timeline> => {
-    const records = runtime.timeLimits.book.recorded;
-    if (!records.some((r) => r.data.source !== 'built-in')) return timeline;
-    const r = await replayFromStore(runtime, caseId, {});
-    if (!r.ok || r.value.state.kind !== 'started') return timeline;
-    const notes = calendarAdjustments(r.value.state, records, (t) => runtime.timeLimits.book.asOf(t), runtime.timeLimits.policy);
-    if (notes.length === 0) return timeline;
-    const entries = [...timeline.entries];
-    for (const n of notes) {
-      const i = entries.findIndex((e) => e.at > n.at);
-      const prev = entries[(i < 0 ? entries.length : i) - 1]!;
-      const time = `${toShanghaiDate(n.at)} ${new Date(Date.parse(n.at) + 8 * 3_600_000).toISOString().slice(11, 19)}`;
-      const entry = { ...prev, type: 'CalendarYearRecorded', at: n.at, time, actor: null, who: '系统（工作日历）', what: n.text, text: `${time}  系统（工作日历）：${n.text}〔${prev.clock}〕` };
-      entries.splice(i < 0 ? entries.length : i, 0, entry);
-    }
-    return { ...timeline, entries };
-  };
 
   app.get(
     '/cases/:id/state',
@@ -99,7 +82,8 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       await recordRead(req, req.params.id);
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
-      const timeline = await withCalendarNotes(req.params.id, caseTimeline(req.params.id, events, nameOf));
+      const notes = { store: runtime.store, catalogue: runtime.catalogue, book: runtime.timeLimits.book, policy: runtime.timeLimits.policy };
+      const timeline = await withCalendarNotes(notes, req.params.id, caseTimeline(req.params.id, events, nameOf));
       if (req.query.format === 'text') {
         return reply.type('text/plain; charset=utf-8').send(timeline.entries.map((e) => `#${e.position} ${e.text}`).join('\n') + '\n');
       }
