@@ -1,4 +1,4 @@
-import { authOf, workbenchDir } from '@onematter/api';
+import { authOf, workbenchDir, type RuntimeConfig } from '@onematter/api';
 import { DEPARTMENTS } from '@onematter/engine';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ export const ACCOUNTS = {
   tax: { username: 'tax', password: 'tax-browser-1', role: 'department', department: 'tax', displayName: '李明（税务局）' },
   supervisor: { username: 'supervisor', password: 'supervisor-browser-1', role: 'supervisor', displayName: '赵强（督办）' },
   auditor: { username: 'auditor', password: 'auditor-browser-1', role: 'auditor', displayName: '陈静（审计）' },
+  admin: { username: 'admin', password: 'admin-browser-1', role: 'admin', displayName: '孙丽（管理员）' },
 } as const;
 
 export interface Workbench {
@@ -39,7 +40,7 @@ export interface Workbench {
  * within a second — except the water company, which a person answers in the
  * browser — and headless Chromium from Debian's package.
  */
-export async function startWorkbench(): Promise<Workbench> {
+export async function startWorkbench(config: Partial<RuntimeConfig> = {}): Promise<Workbench> {
   if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-chromium.sh (apt-get install -y chromium)`);
   if (!workbenchDir()) throw new Error('the workbench is not built (packages/web/dist): run npm run build');
   mkdirSync(SHOTS, { recursive: true });
@@ -49,6 +50,7 @@ export async function startWorkbench(): Promise<Workbench> {
       store: 'sqlite',
       simulateDepartments: true,
       simulation: { delayMs: [200, 700], supplementRate: 0, rejectionRate: 0, departments: DEPARTMENTS.filter((d) => d !== 'water') },
+      ...config,
     },
     { auth: { enabled: true, signInRateLimit: { max: 1000, timeWindowMs: 60_000 } } },
   );

@@ -52,12 +52,13 @@ describe('onematter calendar', () => {
     expect(await cli(['calendar', 'between', '2026-02-13', '2026-02-28'])).toMatchObject({ code: 0, stdout: '6\n' });
   });
 
-  it('exits 2 and says what to do for a year the calendar does not cover, and answers once a file adds it', async () => {
+  it('answers for a year without a notice with a predicted date marked provisional, and plainly once a file adds the year', async () => {
     const r = await run(['calendar', 'add', '2026-12-28', '5']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/outside the working-day calendar.*2024–2026.*--calendar-file/s);
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^2027-01-\d\d provisional\n$/) });
+    expect(await cli(['calendar', 'add', '2026-12-20', '5'])).toMatchObject({ code: 0, stdout: '2026-12-25\n' });
     expect(await cli(['calendar', 'add', '2026-12-28', '5', '--calendar-file', file2027])).toMatchObject({ code: 0, stdout: '2027-01-05\n' });
     expect(await cli(['calendar', 'between', '2026-12-28', '2027-01-05'], { ONEMATTER_CALENDAR_FILE: file2027 })).toMatchObject({ code: 0, stdout: '5\n' });
+    expect(await cli(['calendar', 'between', '2026-12-28', '2027-01-05'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ provisional\n$/) });
   });
 
   it('exits 2 on a date that does not exist, a bad count or an unreadable file', async () => {
@@ -72,19 +73,20 @@ describe('onematter calendar', () => {
 });
 
 describe('onematter serve and the calendar', () => {
-  it('warns at boot when the calendar ends within 60 days, and shows a 2027 deadline as null with the reason', async () => {
+  it('warns at boot when the calendar ends within 60 days, and shows a 2027 deadline as a provisional date, never null', async () => {
     const server = await startServer(['--store', 'memory', '--clock-start', '2026-12-24T10:00:00+08:00']);
     try {
       expect(server.output()).toMatch(/working-day calendar ends on 2026-12-31, in 7 days/);
-      const c = await http<{ dueAt: string | null; statutoryDueAt: string | null; light: string | null; clockNote?: string; tasks: { dueAt: string | null }[] }>(`${server.url}/api/v1/cases`, {
+      const c = await http<{ dueAt: string | null; statutoryDueAt: string | null; light: string | null; provisional: boolean; clockNote?: string; tasks: { dueAt: string | null }[] }>(`${server.url}/api/v1/cases`, {
         method: 'POST',
         body: { matter: 'utility-connection', applicant: { name: '李四', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13900139000' }, form: (await import('@onematter/workflows')).utilityConnectionV1.example },
       });
       expect(c.status).toBe(201);
-      // Committed (5 working days): 31 December 2026; statutory (10): in 2027, not configured.
+      // Committed (5 working days): 31 December 2026; statutory (10): in 2027, predicted until its notice is imported.
       expect(c.body.dueAt).toBe('2026-12-31T15:59:59.999Z');
-      expect(c.body.statutoryDueAt).toBeNull();
-      expect(c.body.clockNote).toBe('2027 年工作日历未配置（calendar for 2027 not configured: pass --calendar-file）');
+      expect(c.body.statutoryDueAt).toMatch(/^2027-01-/);
+      expect(c.body.provisional).toBe(true);
+      expect(c.body.clockNote).toBeUndefined();
       expect(c.body.light).toBe('green');
     } finally {
       await server.kill();

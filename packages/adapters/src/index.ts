@@ -16,3 +16,5 @@ export * from './projections/caseClocks.js';
 export * from './projections/supervision.js';
 export * from './scheduler/index.js';
 export * from './clock/clocks.js';
+export * from './calendar/predict.js';
+export * from './calendar/calendarBook.js';

@@ -9,6 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aftercareRoutes } from './routes/aftercare.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
 import { matterRoutes } from './routes/matters.js';
 import { systemRoutes } from './routes/system.js';
@@ -165,6 +166,7 @@ Bounds on input (the same for a decision on Kafka): a body is JSON (\`applicatio
         { name: 'system', description: 'health, metrics' },
         { name: 'supervision', description: '督办 / 电子监察 (time limits: lights, on-time rate, compression)' },
         { name: 'auth', description: '登录与身份 (sign-in and who is calling)' },
+        { name: 'calendar', description: '工作日历 (working days: the State Council\'s notices as recorded, predicted years)' },
       ],
       components: {
         securitySchemes: {
@@ -195,6 +197,7 @@ Bounds on input (the same for a decision on Kafka): a body is JSON (\`applicatio
   await app.register(supervisionRoutes, { prefix: API_PREFIX, runtime });
   await app.register(specialProcedureRoutes, { prefix: API_PREFIX, runtime });
   await app.register(aftercareRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(calendarRoutes, { prefix: API_PREFIX, runtime });
   await app.register(authRoutes, { prefix: API_PREFIX, auth });
   await serveWorkbench(app, runtime);
   return app;

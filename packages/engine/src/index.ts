@@ -17,6 +17,7 @@ export * from './audit/hashChain.js';
 export * from './application/handleCommand.js';
 export * from './application/caseCache.js';
 export * from './view/caseView.js';
+export * from './view/calendarNotes.js';
 export * from './calendar/index.js';
 export * from './clock/index.js';
 export * from './audit/index.js';

@@ -1,10 +1,11 @@
 import { Alert, Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, get, post, setCsrfToken, UNAUTHORIZED_EVENT } from './api';
-import { navigate, useRoute } from './hooks';
+import { navigate, usePoll, useRoute } from './hooks';
 import { departmentName } from './labels';
 import { AuditPage } from './pages/AuditPage';
 import { CaseDetailPage } from './pages/CaseDetailPage';
+import { CalendarPage } from './pages/CalendarPage';
 import { CaseListPage } from './pages/CaseListPage';
 import { QueuePage } from './pages/QueuePage';
 import { SignInPage } from './pages/SignInPage';
@@ -12,7 +13,21 @@ import { SupervisionPage } from './pages/SupervisionPage';
 import { WindowPage } from './pages/WindowPage';
 import type { Me } from './types';
 
-type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit';
+type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar';
+
+/** The server's calendar status (GET /api/v1/calendar): `warning` 60 days before the known calendar ends. */
+interface CalendarStatus {
+  warning: boolean;
+  message?: string;
+  knownThrough: string;
+}
+
+/** 工作日历 warning for those who act on it: the admin imports the notice, the supervisor watches provisional dates. */
+function CalendarWarning() {
+  const { data } = usePoll(() => get<CalendarStatus>('/api/v1/calendar'), 60_000);
+  if (!data?.warning || !data.message) return null;
+  return <Alert type="warning" showIcon data-testid="calendar-warning" title={data.message} style={{ marginBottom: 12 }} />;
+}
 
 const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
   { key: 'window', label: '综合窗口', roles: ['clerk', 'admin'] },
@@ -20,6 +35,7 @@ const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
   { key: 'cases', label: '办件列表', roles: ['clerk', 'department', 'supervisor', 'auditor', 'admin'] },
   { key: 'supervision', label: '督办看板', roles: ['supervisor', 'auditor', 'admin'] },
   { key: 'audit', label: '审计', roles: ['auditor', 'supervisor', 'admin'] },
+  { key: 'calendar', label: '工作日历', roles: ['admin'] },
 ];
 
 /** Where each role starts. */
@@ -68,6 +84,7 @@ export function App() {
   else if (current === 'cases') page = <CaseListPage me={me} />;
   else if (current === 'supervision') page = <SupervisionPage />;
   else if (current === 'audit') page = <AuditPage />;
+  else if (current === 'calendar') page = <CalendarPage />;
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
@@ -95,7 +112,10 @@ export function App() {
         <Layout.Sider width={180} theme="light">
           <Menu mode="inline" selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []} onClick={(e) => navigate(`/${e.key}`)} items={allowed.map((p) => ({ key: p.key, label: p.label }))} style={{ height: '100%' }} />
         </Layout.Sider>
-        <Layout.Content style={{ padding: 16, minWidth: 0 }}>{page}</Layout.Content>
+        <Layout.Content style={{ padding: 16, minWidth: 0 }}>
+          {(me.authDisabled || me.role === 'admin' || me.role === 'supervisor') && <CalendarWarning />}
+          {page}
+        </Layout.Content>
       </Layout>
     </Layout>
   );

@@ -105,7 +105,7 @@ export interface ComplaintNumbers extends ComplaintRow {
   byDepartment: ({ department: string } & ComplaintRow)[];
 }
 
-type ClockSummary = Pick<ClockReading, 'clockState' | 'dueAt' | 'statutoryDueAt' | 'elapsedWorkingDays' | 'pausedWorkingDays' | 'light' | 'clockNote'>;
+type ClockSummary = Pick<ClockReading, 'clockState' | 'dueAt' | 'statutoryDueAt' | 'elapsedWorkingDays' | 'pausedWorkingDays' | 'light' | 'provisional' | 'clockNote'>;
 
 export interface SupervisedCase extends ClockSummary {
   id: string;
@@ -197,6 +197,7 @@ const summary = (r: ClockReading): ClockSummary => ({
   elapsedWorkingDays: r.elapsedWorkingDays,
   pausedWorkingDays: r.pausedWorkingDays,
   light: r.light,
+  provisional: r.provisional,
   ...(r.clockNote ? { clockNote: r.clockNote } : {}),
 });
 const isOpen = (r: ClockReading) => r.clockState === 'running' || r.clockState === 'paused';

@@ -18,6 +18,7 @@ import { TimerHeap } from './timerHeap.js';
 export interface TimeLimitSchedulerOptions {
   projection: CaseClockProjection;
   handler: CommandHandler;
+  /** Read at every use: a getter may hand out a calendar that changes (see calendarChanged). */
   calendar: WorkingCalendar;
   /** The clock port: the scheduler never reads the wall clock (tests pass a manual one). */
   clock: Clock;
@@ -95,6 +96,18 @@ export class TimeLimitScheduler {
     this.wake?.();
     await this.loop;
     await this.ticking;
+  }
+
+  /**
+   * The calendar changed (a notice was imported): every open clock is derived again, so a
+   * timer armed on a predicted due date moves to the published one.
+   */
+  calendarChanged(): void {
+    for (const caseId of this.o.projection.cases.keys()) {
+      this.dirty.add(caseId);
+      this.stuck.delete(caseId);
+    }
+    this.wake?.();
   }
 
   /** New events may change a deadline: look now rather than at the next poll. */

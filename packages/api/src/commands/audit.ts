@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { openStore, type Store, type StoreConfig } from '@onematter/adapters';
+import { CalendarBook, openStore, type Store, type StoreConfig } from '@onematter/adapters';
 import {
   AccessLog,
   CaseSnapshots,
@@ -19,6 +19,7 @@ import {
 } from '@onematter/engine';
 import { defaultCatalogue } from '@onematter/workflows';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { buildDossier } from '../audit/dossier.js';
 import { verifyAll } from '../audit/verifyAll.js';
 import { caseListNames } from '../audit/witnesses.js';
@@ -218,7 +219,11 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       const r = await replayFromStore({ store, catalogue, snapshots }, caseId, f.asOf !== undefined ? { asOf: f.asOf } : f.position !== undefined ? { position: f.position } : {});
       if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message);
       const state = r.value.state;
-      out(JSON.stringify(toCaseView(state), null, 2) + '\n');
+      // Clocks read at that moment, against the calendar known then (a later import not applied).
+      const now = f.asOf !== undefined ? new Date(f.asOf) : f.position !== undefined ? new Date(state.updatedAt) : systemClock.now();
+      const book = new CalendarBook(store, { now: () => now });
+      await book.refresh();
+      out(JSON.stringify(toCaseView(state, { calendar: book.asOf(now), now }), null, 2) + '\n');
       const v = await verifyCase(store, caseId, { catalogue, snapshots });
       if (v.problem && v.problem.position <= state.revision) {
         process.stderr.write(`warning: the history replayed is not intact: ${describe(v.problem)}\n`);
@@ -241,7 +246,9 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       const events = await store.readStream(caseId);
       if (events.length === 0) throw new CheckFailed(`case ${caseId} not found`);
       const catalogue = defaultCatalogue();
-      const t = caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name);
+      const book = new CalendarBook(store, { now: () => systemClock.now() });
+      await book.refresh();
+      const t = await withCalendarNotes({ store, catalogue, book }, caseId, caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name));
       for (const e of t.entries) out(`#${e.position} ${e.text}\n`);
     });
   });

@@ -2,6 +2,7 @@ import { AccessLog, caseTimeline, readAnchors, replayFromStore, streamIntegrity,
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { auditReaderOf } from '../audit/reader.js';
 import { caseListNames } from '../audit/witnesses.js';
 import { AUDIT } from '../auth/roles.js';
@@ -37,7 +38,9 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
     accessLog.record({ ...auditReaderOf(req), caseId, route: `${req.method} ${req.routeOptions.url ?? req.url}` });
   const nameOf = (matter: string, version: number) => runtime.catalogue.get(matter, version)?.definition.name;
   /** The view with the clocks read at `now`: what the engine showed at that moment. */
-  const viewAt = (state: StartedCase, now: Date) => toCaseView(state, { ...runtime.timeLimits.clockContext(), now });
+  // The clocks as a clerk saw them at that moment: against the calendar known then (imports after it not applied).
+  const viewAt = (state: StartedCase, now: Date) => toCaseView(state, { ...runtime.timeLimits.clockContext(), calendar: runtime.timeLimits.book.asOf(now), now });
+
 
   app.get(
     '/cases/:id/state',
@@ -79,7 +82,8 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       await recordRead(req, req.params.id);
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
-      const timeline = caseTimeline(req.params.id, events, nameOf);
+      const notes = { store: runtime.store, catalogue: runtime.catalogue, book: runtime.timeLimits.book, policy: runtime.timeLimits.policy };
+      const timeline = await withCalendarNotes(notes, req.params.id, caseTimeline(req.params.id, events, nameOf));
       if (req.query.format === 'text') {
         return reply.type('text/plain; charset=utf-8').send(timeline.entries.map((e) => `#${e.position} ${e.text}`).join('\n') + '\n');
       }

@@ -26,12 +26,13 @@ const ClockFieldsDoc = {
   clockState: z.enum(['not-started', 'running', 'paused', 'stopped']).optional(),
   committedDays: z.number().optional().meta({ description: '承诺时限, working days' }),
   statutoryDays: z.number().optional().meta({ description: '法定时限, working days' }),
-  dueAt: Instant.nullable().optional().meta({ description: 'end of the committed limit; null when not started or the calendar does not cover it (see clockNote)' }),
+  dueAt: Instant.nullable().optional().meta({ description: 'end of the committed limit; null only when the clock has not started (a year without a notice is predicted: see provisional)' }),
   statutoryDueAt: Instant.nullable().optional(),
   warningAt: Instant.nullable().optional(),
   elapsedWorkingDays: z.number().nullable().optional(),
   pausedWorkingDays: z.number().nullable().optional(),
   light: Light.nullable().optional(),
+  provisional: z.boolean().optional().meta({ description: 'true: a due date depends on a year whose notice is not published yet (its working days are predicted); it may move when the notice is imported (暂定)' }),
   clockNote: z.string().optional(),
 };
 

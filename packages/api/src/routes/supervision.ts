@@ -1,5 +1,4 @@
 import { decodeCursor } from '@onematter/adapters';
-import { calendarGapNote, toShanghaiDate } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SUPERVISION } from '../auth/roles.js';
@@ -30,16 +29,17 @@ const StatsQuery = z
  * projection) at the clock port's now. Read-only; supervisors, auditors, admins.
  */
 export const supervisionRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
-  const { supervision, calendar } = runtime.timeLimits;
+  const { supervision } = runtime.timeLimits;
 
+  // Read at each request: an import changes the calendar under a running server.
   const calendarInfo = () => {
-    const last = calendar.years[calendar.years.length - 1]!;
-    const today = toShanghaiDate(runtime.clock.now());
-    const through = `${last}-12-31`;
+    const calendar = runtime.timeLimits.calendar;
+    const status = runtime.timeLimits.calendarStatus();
     return {
-      coveredYears: [...calendar.years],
-      coveredThrough: through,
-      ...(today.slice(0, 4) >= String(last) ? { note: calendarGapNote(String(last + 1)) } : {}),
+      coveredYears: calendar.years.filter((y) => !calendar.isProvisionalYear(y)),
+      coveredThrough: status.knownThrough,
+      provisionalYears: [...calendar.provisionalYears],
+      ...(status.message ? { note: status.message } : {}),
     };
   };
 

@@ -11,8 +11,9 @@
  * (期间开始的当日不计入), so the n-th working day is counted strictly after the start date.
  *
  * Pure: no I/O and no clock; every date is an ISO calendar date 'YYYY-MM-DD' in China
- * (Asia/Shanghai). Dates outside the covered years throw {@link CalendarRangeError} — the
- * calendar never guesses a year it has no notice for.
+ * (Asia/Shanghai). Dates outside the covered years throw {@link CalendarRangeError}. A year
+ * without a notice may be covered by predicted data (the adapters' `predictYear`), marked in
+ * `provisional`: clocks then flag every due date that depends on it (`provisional: true`).
  */
 import { CN_CALENDAR_DATA } from './cn-data.js';
 
@@ -44,6 +45,12 @@ export interface CalendarData {
   years: number[];
   holidays: Record<string, string>;
   workdays: Record<string, string>;
+  /**
+   * Covered years whose days are predicted, not published: no State Council notice for them
+   * yet (see `predictYear` in the adapters). A due date that depends on such a year is
+   * provisional: it may move when the notice is published and imported.
+   */
+  provisional?: number[];
 }
 
 export interface WorkingCalendarOptions {
@@ -147,6 +154,8 @@ export class WorkingCalendar {
   readonly region: string | undefined;
   /** Covered years, ascending. */
   readonly years: readonly number[];
+  /** Covered years whose days are predicted (no notice yet), ascending. */
+  readonly provisionalYears: readonly number[];
   private readonly data: CalendarData;
   /** Epoch day of January 1 of the first covered year. */
   private readonly start: number;
@@ -185,12 +194,19 @@ export class WorkingCalendar {
       }
     }
 
+    const provisional = checkYears(data.provisional);
+    for (const y of provisional) {
+      if (!yearSet.has(y)) throw new Error(`Calendar data: provisional year ${y} is not in "years"`);
+    }
+
     this.region = options.region;
     this.years = Object.freeze(years);
+    this.provisionalYears = Object.freeze(provisional);
     this.data = Object.freeze({
       years,
       holidays: Object.freeze(holidays),
       workdays: Object.freeze(workdays),
+      ...(provisional.length > 0 ? { provisional } : {}),
     }) as CalendarData;
 
     const first = years[0]!;
@@ -261,10 +277,63 @@ export class WorkingCalendar {
       workdays[date] = name;
       delete holidays[date];
     }
+    // A year the extension names is known from now on; other predicted years stay predicted.
+    const provisional = this.provisionalYears.filter((y) => !years.includes(y));
     return new WorkingCalendar(
-      { years: [...this.years, ...years], holidays, workdays },
+      { years: [...this.years, ...years], holidays, workdays, provisional },
       { region: this.region, ...options },
     );
+  }
+
+  /**
+   * A new calendar in which `year` holds exactly the given days (whatever the year held
+   * before is dropped: a published notice replaces a prediction or an earlier notice).
+   * Dates outside `year` are ignored unless that year is covered (a notice may name the
+   * last days of the previous year, e.g. 元旦 2023 from 2022-12-31).
+   */
+  withYear(year: number, days: { holidays: Record<string, string>; workdays: Record<string, string> }, options: { provisional?: boolean } = {}): WorkingCalendar {
+    checkYears([year]);
+    const prefix = `${year}-`;
+    const years = new Set([...this.years, year]);
+    const inCovered = (date: string) => years.has(Number(date.slice(0, 4)));
+    const holidays: Record<string, string> = {};
+    const workdays: Record<string, string> = {};
+    for (const [d, n] of Object.entries(this.data.holidays)) if (!d.startsWith(prefix)) holidays[d] = n;
+    for (const [d, n] of Object.entries(this.data.workdays)) if (!d.startsWith(prefix)) workdays[d] = n;
+    for (const [d, n] of Object.entries(checkRecord(days.holidays, 'holidays'))) {
+      if (!inCovered(d)) continue;
+      holidays[d] = n;
+      delete workdays[d];
+    }
+    for (const [d, n] of Object.entries(checkRecord(days.workdays, 'workdays'))) {
+      if (!inCovered(d)) continue;
+      workdays[d] = n;
+      delete holidays[d];
+    }
+    const provisional = this.provisionalYears.filter((y) => y !== year);
+    if (options.provisional) provisional.push(year);
+    return new WorkingCalendar({ years: [...years], holidays, workdays, provisional }, { region: this.region });
+  }
+
+  /** Whether a covered year's days are predicted rather than published. */
+  isProvisionalYear(year: number): boolean {
+    return this.provisionalYears.includes(year);
+  }
+
+  /** The last day of the last year known from a notice (or the built-in data), before any predicted year. */
+  knownThrough(): string | undefined {
+    const known = this.years.filter((y) => !this.isProvisionalYear(y));
+    const last = known[known.length - 1];
+    return last === undefined ? undefined : `${last}-12-31`;
+  }
+
+  /** Whether a count over the dates from `from` to `to` (either order) touches a predicted year. */
+  dependsOnProvisional(from: string, to: string): boolean {
+    if (this.provisionalYears.length === 0) return false;
+    const a = Number(from.slice(0, 4));
+    const b = Number(to.slice(0, 4));
+    const [lo, hi] = a <= b ? [a, b] : [b, a];
+    return this.provisionalYears.some((y) => y >= lo && y <= hi);
   }
 
   /** The merged data of this calendar (e.g. to serialise it). */
@@ -273,7 +342,15 @@ export class WorkingCalendar {
       years: [...this.data.years],
       holidays: { ...this.data.holidays },
       workdays: { ...this.data.workdays },
+      ...(this.provisionalYears.length > 0 ? { provisional: [...this.provisionalYears] } : {}),
     };
+  }
+
+  /** The holidays and make-up workdays recorded for one year (dates in that year). */
+  yearData(year: number): { holidays: Record<string, string>; workdays: Record<string, string> } {
+    const prefix = `${year}-`;
+    const pick = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).filter(([d]) => d.startsWith(prefix)));
+    return { holidays: pick(this.data.holidays), workdays: pick(this.data.workdays) };
   }
 
   /** Whether the date lies in a covered year. Throws on a malformed date. */

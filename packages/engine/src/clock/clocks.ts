@@ -24,8 +24,10 @@ import { timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
  *   clock for its own supplement and procedures and for case-wide procedures.
  * - A closed case or task stops its clock at the close.
  *
- * Where the calendar does not cover a date the computation needs, the result is
- * null with a `clockNote`: working days are never guessed.
+ * Where the calendar does not cover a date the computation needs (before its first
+ * year), the result is null with a `clockNote`. A year without a notice is covered by
+ * predicted days (the runtime fills them in); a reading that depends on one says
+ * `provisional: true`.
  */
 
 export type Light = 'green' | 'yellow' | 'red';
@@ -76,6 +78,11 @@ export interface ClockReading {
   elapsedWorkingDays: number | null;
   pausedWorkingDays: number | null;
   light: Light | null;
+  /**
+   * A due date depends on a year without a published notice: its working days are predicted
+   * (see the adapters' predictYear), so the date may move when the notice is imported.
+   */
+  provisional: boolean;
   /** Why a value is null (e.g. the calendar does not cover the year). */
   clockNote?: string;
 }
@@ -295,6 +302,15 @@ function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolic
   };
 }
 
+const start0 = (instant: string): number => dayOf(instant);
+
+/** Whether the days from the start to the furthest due date (or now) touch a predicted year. */
+function provisionalOf(calendar: WorkingCalendar, start: number, k: ClockCore): boolean {
+  if (calendar.provisionalYears.length === 0) return false;
+  const last = Math.max(k.committed ?? start, k.statutory ?? start, dayOfMs(k.stopMs));
+  return calendar.dependsOnProvisional(isoOf(start), isoOf(last));
+}
+
 function lightOf(k: ClockCore): Light | null {
   if (k.committed === null) return null;
   if (k.stopMs > dayEndMs(k.committed)) return 'red';
@@ -316,6 +332,7 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
       elapsedWorkingDays: 0,
       pausedWorkingDays: 0,
       light: null,
+      provisional: false,
     };
   }
   const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string });
@@ -331,6 +348,7 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
     elapsedWorkingDays: k.elapsed,
     pausedWorkingDays: k.pausedDays,
     light: lightOf(k),
+    provisional: provisionalOf(calendar, start0(c.startedAt), k),
   };
   if (k.gaps) reading.clockNote = k.gaps.sort().map(calendarGapNote).join('；');
   return reading;

@@ -42,3 +42,13 @@ export function OutputList({ output }: { output: Record<string, unknown> | undef
     </span>
   );
 }
+
+/** 暂定: the date depends on a year whose holiday notice is not published yet (predicted from the law). */
+export function ProvisionalTag({ provisional }: { provisional?: boolean | undefined }) {
+  if (!provisional) return null;
+  return (
+    <Tag color="orange" data-testid="provisional" title="按法定节假日推算；国务院办公厅公布放假安排后可能调整">
+      暂定
+    </Tag>
+  );
+}

@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography, message } from 'antd';
 import { useState } from 'react';
 import { ApiError, get, messageOf, post } from '../api';
-import { CaseStatusTag, LightDot, OutputList, TaskStatusTag } from '../components/bits';
+import { CaseStatusTag, LightDot, OutputList, ProvisionalTag, TaskStatusTag } from '../components/bits';
 import { FormView } from '../components/FormView';
 import { StepDiagram } from '../components/StepDiagram';
 import { findRoute, navigate, usePoll, useRoutes } from '../hooks';
@@ -89,8 +89,8 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
             { key: 'phone', label: '联系电话', children: maskPhone(c.applicant.phone) },
             { key: 'created', label: '受理时间', children: fmtTime(c.createdAt) },
             { key: 'done', label: '办结时间', children: fmtTime(c.completedAt) },
-            { key: 'due', label: '承诺时限', children: c.dueAt ? fmtDate(c.dueAt) : matter ? `${matter.committedDays} 个工作日` : '—' },
-            { key: 'sdue', label: '法定时限', children: c.statutoryDueAt ? fmtDate(c.statutoryDueAt) : matter ? `${matter.statutoryDays} 个工作日` : '—' },
+            { key: 'due', label: '承诺时限', children: c.dueAt ? <>{fmtDate(c.dueAt)} <ProvisionalTag provisional={c.provisional} /></> : matter ? `${matter.committedDays} 个工作日` : '—' },
+            { key: 'sdue', label: '法定时限', children: c.statutoryDueAt ? <>{fmtDate(c.statutoryDueAt)} <ProvisionalTag provisional={c.provisional} /></> : matter ? `${matter.statutoryDays} 个工作日` : '—' },
             {
               key: 'used',
               label: '已用 / 暂停',
@@ -115,7 +115,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
                 { title: '部门', dataIndex: 'department', render: (d: string) => departmentName(d) },
                 { title: '事项', dataIndex: 'service' },
                 { title: '状态', dataIndex: 'status', render: (s: string) => <TaskStatusTag status={s} /> },
-                { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}</Space> },
+                { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}<ProvisionalTag provisional={t.provisional} /></Space> },
                 { title: '办结', dataIndex: 'decidedAt', render: (v?: string) => fmtTime(v) },
                 { title: '结果', key: 'output', render: (_: unknown, t) => (t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
               ]}

@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Empty, Form, Input, Radio, Select, Space, Table, Typography, message } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { get, messageOf, post } from '../api';
-import { LightDot, OutputList } from '../components/bits';
+import { LightDot, OutputList, ProvisionalTag } from '../components/bits';
 import { FormView } from '../components/FormView';
 import { compact, SchemaFields } from '../components/SchemaForm';
 import { usePoll } from '../hooks';
@@ -73,7 +73,7 @@ export function QueuePage({ me }: { me: Me }) {
           { title: '办理事项', key: 'service', render: (_: unknown, r) => r.task.service },
           { title: '申请人', key: 'applicant', render: (_: unknown, r) => r.c.applicant.name },
           { title: '派发时间', key: 'at', render: (_: unknown, r) => fmtTime(r.task.dispatchedAt) },
-          { title: '办理时限', key: 'due', render: (_: unknown, r) => <Space size={4}><LightDot light={r.task.light} />{r.task.dueAt ? fmtDate(r.task.dueAt) : '—'}</Space> },
+          { title: '办理时限', key: 'due', render: (_: unknown, r) => <Space size={4}><LightDot light={r.task.light} />{r.task.dueAt ? fmtDate(r.task.dueAt) : '—'}<ProvisionalTag provisional={r.task.provisional} /></Space> },
           {
             title: '操作',
             key: 'act',
@@ -144,7 +144,7 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
         items={[
           { key: 'id', label: '办件编号', children: c.id },
           { key: 'app', label: '申请人', children: c.applicant.name },
-          { key: 'due', label: '办理时限', children: task.dueAt ? fmtDate(task.dueAt) : '—' },
+          { key: 'due', label: '办理时限', children: task.dueAt ? <>{fmtDate(task.dueAt)} <ProvisionalTag provisional={task.provisional} /></> : '—' },
           ...upstream.map(([d, o]) => ({ key: d, label: `${departmentName(d)}结果`, children: <OutputList output={o} /> })),
         ]}
       />
