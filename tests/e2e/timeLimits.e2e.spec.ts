@@ -132,12 +132,12 @@ describe('the scheduler turns lights yellow and red and escalates', () => {
     const asked = await post(`/api/v1/tasks/${samr}/decisions`, { decisionId: 'd1', decision: 'supplement-required', missingMaterials: ['articles-of-association'] });
     expect(asked.statusCode, asked.body).toBe(200);
     clock.set('2025-10-10T02:00:00.000Z');
-    // samr's one day is its last (yellow since Friday night), but it never ran out.
-    expect(await t.runtime.timeLimits.scheduler!.tick()).toBe(1);
-    expect(ofType(await eventsOf(c.id), 'TimeLimitWarning')).toHaveLength(1);
+    // A paused clock is neither yellow nor red: nothing to record while the applicant is away.
+    expect(await t.runtime.timeLimits.scheduler!.tick()).toBe(0);
+    expect(ofType(await eventsOf(c.id), 'TimeLimitWarning')).toHaveLength(0);
     const paused = (await get(`/api/v1/cases/${c.id}`)).json();
     expect(paused).toMatchObject({ status: 'awaiting-supplement', clockState: 'paused', light: 'green', pausedWorkingDays: 5, elapsedWorkingDays: 0 });
-    expect(paused.tasks[0]).toMatchObject({ clockState: 'paused', light: 'yellow', dueAt: '2025-10-11T15:59:59.999Z' });
+    expect(paused.tasks[0]).toMatchObject({ clockState: 'paused', light: 'green', dueAt: '2025-10-11T15:59:59.999Z' });
 
     // Brought on Friday 10 October: 28, 29, 30 Sep and 9, 10 Oct did not count (5 working days).
     expect((await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['articles-of-association'] })).statusCode).toBe(200);
@@ -166,8 +166,8 @@ describe('special procedures (特别程序) over HTTP', () => {
     expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toHaveLength(0);
     const ended = await post(url, { kind: 'inspection', action: 'end' });
     expect(ended.statusCode).toBe(200);
-    // Sunday 28 and Monday 29 September did not count: samr is now due on Tuesday 30.
-    expect(ended.json().task).toMatchObject({ clockState: 'running', pausedWorkingDays: 2, dueAt: '2025-09-30T15:59:59.999Z', light: 'yellow' });
+    // Sunday 28 and Monday 29 September did not count: samr is now due on Tuesday 30 (yellow from Monday night).
+    expect(ended.json().task).toMatchObject({ clockState: 'running', pausedWorkingDays: 2, dueAt: '2025-09-30T15:59:59.999Z', light: 'green', warningAt: '2025-09-29T15:59:59.999Z' });
     expect((await post(url, { kind: 'inspection', action: 'end' })).statusCode).toBe(409);
 
     const whole = await post(`/api/v1/cases/${c.id}/special-procedures`, { kind: 'public-notice', action: 'start' });

@@ -1,7 +1,7 @@
 import { CalendarRangeError, type WorkingCalendar } from '../calendar/index.js';
 import type { TimeLimitKind, TimeLimitScope } from '../case/events.js';
 import type { MatterDefinition } from '../definition/definition.js';
-import { timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
+import { pausesTask, timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
 
 /**
  * Time-limit clocks (法定时限 and 承诺时限), computed from the events alone: pure,
@@ -144,7 +144,7 @@ function taskInput(plan: ClockPlan, facts: ClockFacts, step: string): ClockInput
     startedAt: t?.startedAt,
     // A task's clock stops with its own close, or with the case's (a withdrawal cancels it).
     stoppedAt: t?.closedAt ?? facts.closedAt,
-    pauses: facts.pauses.length === 0 ? facts.pauses : facts.pauses.filter((p) => p.step === step || (p.step === undefined && p.cause === 'special-procedure')),
+    pauses: facts.pauses.length === 0 ? facts.pauses : facts.pauses.filter((p) => pausesTask(p, step)),
     committedDays: limits.committedDays,
     statutoryDays: limits.statutoryDays,
   };
@@ -237,7 +237,10 @@ function dueDay(calendar: WorkingCalendar, start: number, limit: number, paused:
   let remaining = limit;
   for (const [a, b] of paused) {
     const w = between(calendar, cursor, a);
-    if (w >= remaining) break;
+    // A pause that starts on the due day itself (w === remaining) stops the clock before
+    // the day is out: the limit moves by the paused days like every other (a 补正 asked
+    // on the last day leaves the department that day again after the supplement).
+    if (w > remaining) break;
     remaining -= w;
     cursor = b;
   }
@@ -404,6 +407,9 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
   const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
     if (c.startedAt === undefined) return;
     const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string }, true);
+    // A paused clock arms nothing: it is never yellow or red while paused (its due date
+    // moves with every paused day), and the event that ends the pause re-arms it.
+    if (k.paused) return;
     const stopMs = k.stopped ? k.stopMs : Infinity;
     const offer = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
       const dueAt = dayEndOf(dueDayNumber);

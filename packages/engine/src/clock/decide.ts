@@ -2,7 +2,7 @@ import type { EndSpecialProcedure, RecordTimeLimit, StartSpecialProcedure } from
 import type { CaseEvent, SpecialProcedureKind } from '../case/events.js';
 import { isClosed, parseTaskId, type StartedCase, type TaskState } from '../case/state.js';
 import { fail, ok, type DomainError, type Result } from '../result.js';
-import { openProcedures, timeLimitKey } from './facts.js';
+import { isPaused, openProcedures, timeLimitKey } from './facts.js';
 
 type Decided = Result<CaseEvent[], DomainError>;
 
@@ -95,6 +95,8 @@ export function recordTimeLimit(c: RecordTimeLimit, s: StartedCase): Decided {
   if (step !== undefined && !s.clock.tasks[step]?.startedAt) return ok([]);
   const key = timeLimitKey({ kind: d.kind, scope: d.scope, step, limit: d.limit, dueAt: d.dueAt });
   if (s.clock.recorded.includes(key)) return ok([]);
+  // A paused clock is never yellow or red: the scheduler may have armed this before the pause began.
+  if (isPaused(s.clock, step)) return ok([]);
   const firesMs = Date.parse(d.firesAt);
   if (!(firesMs <= Date.parse(c.now))) return ok([]);
   const closedAt = d.scope === 'case' ? s.clock.closedAt : (s.clock.tasks[step!]?.closedAt ?? s.clock.closedAt);

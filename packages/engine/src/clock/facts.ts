@@ -175,3 +175,10 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
 /** The special procedures open now, for the case (`step` undefined) or a task. */
 export const openProcedures = (f: ClockFacts): PauseFact[] =>
   f.pauses.filter((p) => p.cause === 'special-procedure' && p.to === undefined);
+
+/** Whether a pause stops a task's clock: its own supplement and procedures, and case-wide procedures. */
+export const pausesTask = (p: PauseFact, step: string): boolean => p.step === step || (p.step === undefined && p.cause === 'special-procedure');
+
+/** Whether the case clock (`step` undefined) or a task's clock is paused now. */
+export const isPaused = (f: ClockFacts, step?: string): boolean =>
+  f.openPauses > 0 && f.pauses.some((p) => p.to === undefined && (step === undefined || pausesTask(p, step)));

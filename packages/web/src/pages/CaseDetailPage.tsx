@@ -117,7 +117,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
                 { title: '状态', dataIndex: 'status', render: (s: string) => <TaskStatusTag status={s} /> },
                 { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}</Space> },
                 { title: '办结', dataIndex: 'decidedAt', render: (v?: string) => fmtTime(v) },
-                { title: '结果', key: 'output', render: (_: unknown, t) => (t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
+                { title: '结果', key: 'output', render: (_: unknown, t) => (t.status !== 'approved' && t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
               ]}
             />
           </Card>
