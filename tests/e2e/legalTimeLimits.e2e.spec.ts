@@ -1,5 +1,6 @@
 import { ManualClock } from '@onematter/adapters';
-import { enterpriseSetupV1 } from '@onematter/workflows';
+import { commitmentProblems } from '@onematter/engine';
+import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 
@@ -66,10 +67,13 @@ describe('a 补正 asked on the task committed due day', () => {
     await scheduler.tick();
     expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toEqual([]);
 
-    // Friday: Thursday passed undecided, now it is red, once.
+    // Friday: Thursday passed undecided, now it is red, once. (The statutory limit, 3 working
+    // days under 市场主体登记管理条例 Art. 19, is not paused by a 补正 unless the matter says so.)
     clock.set(sh('2026-12-11'));
     await scheduler.tick();
-    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toMatchObject([{ data: { scope: 'task', department: 'samr', limit: 'committed', dueAt: endOf('2026-12-10') } }]);
+    const late = ofType(await eventsOf(c.id), 'TimeLimitExceeded');
+    expect(late.filter((e) => e.data.limit === 'committed')).toMatchObject([{ data: { scope: 'task', department: 'samr', dueAt: endOf('2026-12-10') } }]);
+    expect(late.filter((e) => e.data.limit === 'statutory')).toMatchObject([{ data: { scope: 'task', department: 'samr', dueAt: endOf('2026-12-10') } }]);
   });
 });
 
@@ -86,5 +90,105 @@ describe('an approved task that went through 补正', () => {
     expect(hrss).toMatchObject({ status: 'approved', output: { socialInsuranceNumber: 'SB35010020260001' } });
     expect(hrss).not.toHaveProperty('reason');
     expect(hrss).not.toHaveProperty('missingMaterials');
+  });
+});
+
+describe('extensions (延长), within what the governing law allows', () => {
+  const extend = (url: string, workingDays: number, extra: Record<string, unknown> = {}) =>
+    post(url, { workingDays, reason: '情形复杂，需核实股东身份', approvedBy: '登记机关负责人 王五', ...extra });
+
+  it('moves the statutory and committed due dates of a task once, and the light follows', async () => {
+    const c = (await post('/api/v1/cases', startBody)).json();
+    const url = `/api/v1/tasks/${c.id}.samr/extensions`;
+    // 市场主体登记管理条例 Art. 19: 3 working days, + 3.
+    expect(await taskOf(c.id, 'samr')).toMatchObject({ statutoryDays: 3, statutoryDueAt: endOf('2026-12-10'), dueAt: endOf('2026-12-08'), extendedWorkingDays: 0 });
+
+    const tooMany = await extend(url, 4);
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.json().errors).toEqual([expect.objectContaining({ path: 'workingDays', message: expect.stringMatching(/3 个工作日.*《市场主体登记管理条例》第十九条/) })]);
+    expect((await post(url, { workingDays: 2, reason: '', approvedBy: '王五' })).statusCode).toBe(400);
+
+    clock.set(sh('2026-12-08'));
+    const ok = await extend(url, 3);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().task).toMatchObject({ extendedWorkingDays: 3, statutoryDueAt: endOf('2026-12-15'), dueAt: endOf('2026-12-11') });
+    expect(ofType(await eventsOf(c.id), 'TimeLimitExtended')).toMatchObject([
+      { data: { scope: 'task', department: 'samr', workingDays: 3, approvedBy: '登记机关负责人 王五', basis: '《市场主体登记管理条例》第十九条' } },
+    ]);
+
+    // Past the old committed due date: not red, nothing escalated.
+    clock.set(sh('2026-12-09'));
+    await t.runtime.timeLimits.scheduler!.tick();
+    expect((await taskOf(c.id, 'samr')).light).not.toBe('red');
+    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toEqual([]);
+
+    const again = await extend(url, 1);
+    expect(again.statusCode).toBe(400);
+    expect(JSON.stringify(again.json().errors)).toMatch(/只能延长一次/);
+
+    const timeline = (await get(`/api/v1/cases/${c.id}/timeline`)).json();
+    expect(timeline.entries.map((e: { what: string }) => e.what).join('\n')).toMatch(/法定时限延长 3 个工作日/);
+  });
+
+  it('refuses a step no law limits, and a case whose matter has no statutory limit', async () => {
+    const c = (await post('/api/v1/cases', startBody)).json();
+    const psb = await extend(`/api/v1/tasks/${c.id}.psb/extensions`, 1);
+    expect(psb.statusCode).toBe(400);
+    expect(JSON.stringify(psb.json().errors)).toMatch(/无法定时限/);
+    const whole = await extend(`/api/v1/cases/${c.id}/extensions`, 1);
+    expect(whole.statusCode).toBe(400);
+    expect(JSON.stringify(whole.json().errors)).toMatch(/无法定时限/);
+  });
+
+  it('extends a joint handling by at most 15 working days (行政许可法 Art. 42 para 2)', async () => {
+    // 45 working days from June fall within the calendar's known years.
+    clock.set(sh('2026-06-01'));
+    const restaurant = (await get('/api/v1/matters/restaurant')).json();
+    const c = (await post('/api/v1/cases', { matter: 'restaurant', applicant: restaurant.exampleApplicant, form: restaurant.example })).json();
+    const before = (await get(`/api/v1/cases/${c.id}`)).json();
+    expect(before).toMatchObject({ statutoryDays: 45 });
+    const url = `/api/v1/cases/${c.id}/extensions`;
+    const over = await extend(url, 16);
+    expect(over.statusCode).toBe(400);
+    expect(JSON.stringify(over.json().errors)).toMatch(/15 个工作日.*第四十二条第二款/);
+    const ok = await extend(url, 15, { approvedBy: '县人民政府负责人 赵六' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ extendedWorkingDays: 15 });
+    expect(Date.parse(ok.json().statutoryDueAt)).toBeGreaterThan(Date.parse(before.statutoryDueAt));
+  });
+});
+
+describe('the matter definition states each limit with its law', () => {
+  it('GET /matters/:id gives statutoryDays (null: 无法定时限), statutoryBasis, extensionDays and extensionBasis per step', async () => {
+    const m = (await get('/api/v1/matters/enterprise-setup')).json();
+    expect(m).toMatchObject({ statutoryDays: null, extensionDays: null });
+    expect(m.steps.find((s: { id: string }) => s.id === 'samr')).toMatchObject({
+      statutoryDays: 3,
+      statutoryBasis: '《市场主体登记管理条例》第十九条',
+      extensionDays: 3,
+      extensionBasis: '《市场主体登记管理条例》第十九条',
+    });
+    expect(m.steps.find((s: { id: string }) => s.id === 'psb')).toMatchObject({ statutoryDays: null, statutoryBasis: null, extensionDays: null, extensionBasis: null });
+    const view = (await post('/api/v1/cases', startBody)).json();
+    expect(view).toMatchObject({ statutoryDays: null, statutoryDueAt: null });
+  });
+});
+
+describe('a service centre commits its own limits (--commitments)', () => {
+  it('鹿邑 commits 1 working day for 企业开办: the case is due the next working day', async () => {
+    const luyi = await testApp({ clock, timeLimits: { pollIntervalMs: 60_000 }, commitments: { 'enterprise-setup': { committedDays: 1, steps: { samr: 1 } } } });
+    try {
+      const c = (await luyi.app.inject({ method: 'POST', url: '/api/v1/cases', payload: startBody })).json();
+      expect(c).toMatchObject({ committedDays: 1, dueAt: endOf('2026-12-08') });
+      expect((await luyi.app.inject({ method: 'GET', url: '/api/v1/matters' })).json().find((m: { id: string }) => m.id === 'enterprise-setup')).toMatchObject({ committedDays: 1 });
+    } finally {
+      await luyi.close();
+    }
+  });
+
+  it('refuses a promise beyond the law, or an unknown matter or step, naming each', () => {
+    const problems = commitmentProblems(defaultCatalogue(), { 'enterprise-setup': { steps: { samr: 4, nope: 1 } }, 'no-such-matter': { committedDays: 1 } });
+    expect(problems).toEqual([expect.stringMatching(/enterprise-setup\.steps\.nope: unknown step/), expect.stringMatching(/no-such-matter: unknown matter/)]);
+    expect(commitmentProblems(defaultCatalogue(), { 'enterprise-setup': { steps: { samr: 4 } } })).toEqual([expect.stringMatching(/committed limit 4 exceeds statutory 3/)]);
   });
 });

@@ -57,6 +57,13 @@ export interface EndSpecialProcedure {
   now: string;
 }
 
+/** 延长: the agency head approved an extension of a task's (with taskId) or the case's statutory limit. */
+export interface ExtendTimeLimit {
+  type: 'ExtendTimeLimit';
+  data: { taskId?: string; workingDays: number; reason: string; approvedBy: string };
+  now: string;
+}
+
 /**
  * Sent by the time-limit scheduler when a timer falls due. The scheduler computes
  * `dueAt` and `firesAt` from the events and the calendar; decide checks, without a
@@ -83,5 +90,6 @@ export type CaseCommand =
   | WithdrawCase
   | StartSpecialProcedure
   | EndSpecialProcedure
+  | ExtendTimeLimit
   | RecordTimeLimit
   | AftercareCommand;

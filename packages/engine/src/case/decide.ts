@@ -3,7 +3,7 @@ import type { MatterCatalogue } from '../definition/catalogue.js';
 import { machineState, startMachine, stepMachine, type CompiledMatter, type Step } from '../machine/compile.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
 import type { CaseCommand, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
-import { endSpecialProcedure, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
+import { endSpecialProcedure, extendTimeLimit, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
 import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
 import { rememberSnapshot } from './evolve.js';
 import { OPEN_TASK_STATUSES, isClosed, parseTaskId, taskIdOf, type CaseState, type StartedCase } from './state.js';
@@ -29,6 +29,8 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
       return state.kind === 'started' ? startSpecialProcedure(command, state) : fail('NotFound', 'case not found');
     case 'EndSpecialProcedure':
       return state.kind === 'started' ? endSpecialProcedure(command, state) : fail('NotFound', 'case not found');
+    case 'ExtendTimeLimit':
+      return state.kind === 'started' ? extendTimeLimit(command, state) : fail('NotFound', 'case not found');
     case 'RecordTimeLimit':
       return state.kind === 'started' ? recordTimeLimit(command, state) : fail('NotFound', 'case not found');
     // After completion (aftercare/decide.ts): 统一出件, 好差评, 整改.

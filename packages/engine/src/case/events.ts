@@ -97,22 +97,30 @@ export interface CaseWithdrawn {
 }
 
 /**
- * 特别程序 (行政许可法 Art. 45): hearing, bidding, auction, inspection, testing,
- * quarantine, appraisal, expert review, and public notice. Their time is not counted
- * towards the limit: the clock of the task (or, without a task, of the whole case) pauses.
+ * 特别程序 recorded on a case. 行政许可法 Art. 45 lists those whose time is not counted:
+ * 听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审 — while one runs, the clock of the
+ * task (or, without a task, of the whole case) pauses, statutory and committed alike.
+ * 公示 (public notice) and 现场核查 (on-site verification) are recorded for the
+ * timeline but are not Art. 45 exclusions: their days count.
  */
-export const SPECIAL_PROCEDURE_KINDS = [
-  'inspection',
-  'testing',
-  'quarantine',
-  'appraisal',
-  'expert-review',
-  'hearing',
-  'public-notice',
-  'bidding',
-  'auction',
-] as const;
+export const ART45_PROCEDURE_KINDS = ['hearing', 'bidding', 'auction', 'inspection', 'testing', 'quarantine', 'appraisal', 'expert-review'] as const;
+export const SPECIAL_PROCEDURE_KINDS = [...ART45_PROCEDURE_KINDS, 'public-notice', 'site-verification'] as const;
 export type SpecialProcedureKind = (typeof SPECIAL_PROCEDURE_KINDS)[number];
+/** The one table of their Chinese names (the timeline, errors and the workbench agree). */
+export const SPECIAL_PROCEDURE_NAMES: Record<SpecialProcedureKind, string> = {
+  hearing: '听证',
+  bidding: '招标',
+  auction: '拍卖',
+  inspection: '检验',
+  testing: '检测',
+  quarantine: '检疫',
+  appraisal: '鉴定',
+  'expert-review': '专家评审',
+  'public-notice': '公示',
+  'site-verification': '现场核查',
+};
+/** Whether a procedure's time is excluded from the limits (行政许可法 Art. 45). */
+export const isArt45Procedure = (kind: SpecialProcedureKind): boolean => (ART45_PROCEDURE_KINDS as readonly string[]).includes(kind);
 
 export interface SpecialProcedureStarted {
   type: 'SpecialProcedureStarted';
@@ -140,6 +148,27 @@ interface TimeLimitData {
   dueAt: string;
   /** When it was recorded; later than the due point when the scheduler was down. */
   at: string;
+}
+
+/**
+ * 延长: a lawful extension of a statutory limit (行政许可法 Art. 42, or the law governing
+ * the step), approved by the agency head, once per clock. The statutory and the
+ * committed due dates of that clock both move by `workingDays`.
+ */
+export interface TimeLimitExtended {
+  type: 'TimeLimitExtended';
+  data: {
+    scope: TimeLimitScope;
+    taskId?: string;
+    step?: string;
+    department?: string;
+    workingDays: number;
+    reason: string;
+    approvedBy: string;
+    /** The law and article that allow it, copied from the definition. */
+    basis: string;
+    at: string;
+  };
 }
 
 /** 黄灯: the limit is near (by default one working day before it). */
@@ -172,6 +201,7 @@ export type CaseEvent =
   | CaseWithdrawn
   | SpecialProcedureStarted
   | SpecialProcedureEnded
+  | TimeLimitExtended
   | TimeLimitWarning
   | TimeLimitExceeded
   | CaseEscalated
@@ -191,6 +221,7 @@ export const CASE_EVENT_TYPES = [
   'CaseWithdrawn',
   'SpecialProcedureStarted',
   'SpecialProcedureEnded',
+  'TimeLimitExtended',
   'TimeLimitWarning',
   'TimeLimitExceeded',
   'CaseEscalated',

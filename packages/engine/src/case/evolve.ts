@@ -171,6 +171,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     // Time-limit events touch only the clock facts (folded above); they never move the machine.
     case 'SpecialProcedureStarted':
     case 'SpecialProcedureEnded':
+    case 'TimeLimitExtended':
     case 'TimeLimitWarning':
     case 'TimeLimitExceeded':
     case 'CaseEscalated':

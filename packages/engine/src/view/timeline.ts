@@ -1,3 +1,4 @@
+import { SPECIAL_PROCEDURE_NAMES, isArt45Procedure, type SpecialProcedureKind } from '../case/events.js';
 import { DEPARTMENT_NAMES } from '../definition/definition.js';
 
 /**
@@ -58,17 +59,7 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
-const PROCEDURE_NAMES: Record<string, string> = {
-  inspection: '现场核查',
-  testing: '检验检测',
-  quarantine: '检疫',
-  appraisal: '鉴定',
-  'expert-review': '专家评审',
-  hearing: '听证',
-  'public-notice': '公示',
-  bidding: '招标',
-  auction: '拍卖',
-};
+const PROCEDURE_NAMES: Record<string, string> = SPECIAL_PROCEDURE_NAMES;
 
 const LIMIT_NAMES: Record<string, string> = { committed: '承诺时限', statutory: '法定时限' };
 
@@ -232,17 +223,25 @@ export function caseTimeline(
       case 'SpecialProcedureStarted': {
         const kind = PROCEDURE_NAMES[String(d.kind)] ?? String(d.kind ?? '');
         const step = stepOf(d);
-        what = `${step ? taskName(d) : '全案'}进入特别程序（${kind}），不计入时限${d.note ? `：${String(d.note)}` : ''}`;
-        if (step) pauseTask(step, `特别程序（${kind}）`);
-        else clocks.pausedFor.add(`特别程序（${kind}）`);
+        // Only 行政许可法 Art. 45's procedures stop the clock; 公示 and 现场核查 count.
+        const excluded = isArt45Procedure(String(d.kind) as SpecialProcedureKind);
+        what = `${step ? taskName(d) : '全案'}${excluded ? `进入特别程序（${kind}），不计入时限` : `开始${kind}，计入时限`}${d.note ? `：${String(d.note)}` : ''}`;
+        if (excluded && step) pauseTask(step, `特别程序（${kind}）`);
+        else if (excluded) clocks.pausedFor.add(`特别程序（${kind}）`);
         break;
       }
       case 'SpecialProcedureEnded': {
         const kind = PROCEDURE_NAMES[String(d.kind)] ?? String(d.kind ?? '');
         const step = stepOf(d);
-        what = `${step ? taskName(d) : '全案'}特别程序（${kind}）结束，计时恢复`;
-        if (step) resumeTask(step, `特别程序（${kind}）`);
-        else clocks.pausedFor.delete(`特别程序（${kind}）`);
+        const excluded = isArt45Procedure(String(d.kind) as SpecialProcedureKind);
+        what = `${step ? taskName(d) : '全案'}${excluded ? `特别程序（${kind}）结束，计时恢复` : `${kind}结束`}`;
+        if (excluded && step) resumeTask(step, `特别程序（${kind}）`);
+        else if (excluded) clocks.pausedFor.delete(`特别程序（${kind}）`);
+        break;
+      }
+      case 'TimeLimitExtended': {
+        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : '办件';
+        what = `经${String(d.approvedBy ?? '（未列明）')}批准，${scope}法定时限延长 ${String(d.workingDays ?? '?')} 个工作日（${String(d.basis ?? '')}），理由：${String(d.reason ?? '')}；已告知申请人`;
         break;
       }
       case 'TimeLimitWarning':
