@@ -192,3 +192,58 @@ describe('a service centre commits its own limits (--commitments)', () => {
     expect(commitmentProblems(defaultCatalogue(), { 'enterprise-setup': { steps: { samr: 4 } } })).toEqual([expect.stringMatching(/committed limit 4 exceeds statutory 3/)]);
   });
 });
+
+describe('submission and 受理 (行政许可法 Art. 32)', () => {
+  const submitted = (materials: string[]) => post('/api/v1/cases', { ...startBody, materials, acceptance: 'pending' });
+  const all = ['application-form', 'articles-of-association', 'identity-documents', 'address-proof'];
+
+  it('at the window, with every material, submission and acceptance are one moment, as before', async () => {
+    const c = (await post('/api/v1/cases', startBody)).json();
+    expect(c.acceptance).toEqual({ status: 'accepted', submittedAt: MONDAY, acceptedAt: MONDAY });
+    expect((await eventsOf(c.id)).slice(0, 3).map((e) => e.type)).toEqual(['CaseStarted', 'CaseAccepted', 'TaskDispatched']);
+  });
+
+  it('an incomplete application gets its 一次告知, the supplement, then acceptance; the clocks start at acceptance', async () => {
+    const c = (await submitted(['application-form', 'identity-documents'])).json();
+    expect(c).toMatchObject({ status: 'in-progress', clockState: 'not-started', dueAt: null, acceptance: { status: 'pending', dueAt: endOf('2026-12-14'), light: 'green' } });
+    expect(c.tasks.every((x: { status: string }) => x.status === 'waiting')).toBe(true);
+    // Not complete: it cannot be accepted, the refusal names what is missing.
+    const early = await post(`/api/v1/cases/${c.id}/acceptance`, {});
+    expect(early.statusCode).toBe(400);
+    expect(JSON.stringify(early.json().errors)).toMatch(/articles-of-association.*address-proof/);
+
+    clock.set(sh('2026-12-08'));
+    const notice = await post(`/api/v1/cases/${c.id}/material-notices`, { missingMaterials: ['articles-of-association', 'address-proof'], reason: '章程未签字' });
+    expect(notice.statusCode, notice.body).toBe(200);
+    expect(notice.json()).toMatchObject({ status: 'awaiting-supplement', acceptance: { status: 'noticed', noticedAt: sh('2026-12-08'), light: 'green', clockState: 'stopped' } });
+    // 一次告知 is once.
+    expect((await post(`/api/v1/cases/${c.id}/material-notices`, { missingMaterials: ['address-proof'] })).statusCode).toBe(409);
+
+    clock.set(sh('2026-12-10'));
+    expect((await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['articles-of-association', 'address-proof'] })).statusCode).toBe(200);
+    clock.set(sh('2026-12-11'));
+    const accepted = await post(`/api/v1/cases/${c.id}/acceptance`, {});
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    const view = accepted.json();
+    // Accepted Friday 11th: 3 committed working days to Wednesday 16th; no pause counted before acceptance.
+    expect(view).toMatchObject({ status: 'in-progress', clockState: 'running', dueAt: endOf('2026-12-16'), pausedWorkingDays: 0, acceptance: { status: 'accepted', acceptedAt: sh('2026-12-11') } });
+    expect(view.tasks.find((x: { department: string }) => x.department === 'samr')).toMatchObject({ status: 'pending', dueAt: endOf('2026-12-14'), statutoryDueAt: endOf('2026-12-16') });
+    expect((await post(`/api/v1/cases/${c.id}/acceptance`, {})).statusCode).toBe(409);
+    const timeline = (await get(`/api/v1/cases/${c.id}/timeline`)).json().entries.map((e: { what: string }) => e.what).join('\n');
+    expect(timeline).toMatch(/一次告知申请人需要补正的全部材料/);
+    expect(timeline).toMatch(/受理申请/);
+  });
+
+  it('an application neither accepted nor answered within 5 working days turns red and is escalated', async () => {
+    const c = (await submitted(all)).json();
+    const scheduler = t.runtime.timeLimits.scheduler!;
+    clock.set(sh('2026-12-14'));
+    await scheduler.tick();
+    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toEqual([]);
+    clock.set(sh('2026-12-15'));
+    await scheduler.tick();
+    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toMatchObject([{ data: { scope: 'acceptance', limit: 'statutory', dueAt: endOf('2026-12-14') } }]);
+    expect(ofType(await eventsOf(c.id), 'CaseEscalated')).toHaveLength(1);
+    expect((await get(`/api/v1/cases/${c.id}`)).json().acceptance).toMatchObject({ status: 'pending', light: 'red' });
+  });
+});

@@ -13,7 +13,27 @@ export interface StartCase {
     /** Material codes handed in; omitted means the window checked every required one. */
     materials?: string[];
     idempotencyKey?: string;
+    /**
+     * 'at-window' (default): the clerk checked the materials, the application is accepted
+     * at once (all required materials, or a 400 naming the missing ones). 'pending': recorded
+     * as submitted, to be accepted (AcceptCase) or answered with a 一次告知 (IssueMaterialsNotice).
+     */
+    acceptance?: 'at-window' | 'pending';
   };
+  now: string;
+}
+
+/** 受理 of a submitted application, once its required materials are all in. */
+export interface AcceptCase {
+  type: 'AcceptCase';
+  data: Record<string, never>;
+  now: string;
+}
+
+/** 一次告知: every missing material of a submitted application, named once. */
+export interface IssueMaterialsNotice {
+  type: 'IssueMaterialsNotice';
+  data: { missingMaterials: string[]; reason?: string };
   now: string;
 }
 
@@ -85,6 +105,8 @@ export interface RecordTimeLimit {
 
 export type CaseCommand =
   | StartCase
+  | AcceptCase
+  | IssueMaterialsNotice
   | RecordDecision
   | ProvideSupplement
   | WithdrawCase

@@ -31,8 +31,30 @@ export interface CaseStarted {
     form: Record<string, unknown>;
     materials: string[];
     idempotencyKey?: string;
+    /**
+     * 'pending': submitted but not yet accepted (受理): the clerk checks the materials
+     * later, within 5 working days (行政许可法 Art. 32). Absent: accepted at once
+     * (CaseAccepted follows in the same append; older streams have no CaseAccepted).
+     */
+    acceptance?: 'pending';
     at: string;
   };
+}
+
+/** 受理: the application is accepted; the case's clocks start now and the tasks go out. */
+export interface CaseAccepted {
+  type: 'CaseAccepted';
+  data: { at: string };
+}
+
+/**
+ * 一次告知 (行政许可法 Art. 32): before acceptance, every missing material is named
+ * once, within 5 working days of submission; the applicant supplements, then the
+ * clerk accepts. Not statutory time: no clock of the case runs yet.
+ */
+export interface MaterialsNoticeIssued {
+  type: 'MaterialsNoticeIssued';
+  data: { missingMaterials: string[]; reason?: string; at: string };
 }
 
 export interface TaskDispatched {
@@ -133,8 +155,11 @@ export interface SpecialProcedureEnded {
   data: { taskId?: string; step?: string; department?: string; kind: SpecialProcedureKind; note?: string; at: string };
 }
 
-/** Which clock a time-limit event is about: the whole case or one department's task. */
-export type TimeLimitScope = 'case' | 'task';
+/**
+ * Which clock a time-limit event is about: the whole case, one department's task, or
+ * the 5 working days to accept or notify an application (`acceptance`, Art. 32).
+ */
+export type TimeLimitScope = 'case' | 'task' | 'acceptance';
 /** 承诺时限 (committed) or 法定时限 (statutory). */
 export type TimeLimitKind = 'committed' | 'statutory';
 
@@ -191,6 +216,8 @@ export interface CaseEscalated {
 
 export type CaseEvent =
   | CaseStarted
+  | CaseAccepted
+  | MaterialsNoticeIssued
   | TaskDispatched
   | DecisionRecorded
   | SupplementRequested
@@ -211,6 +238,8 @@ export type CaseEventType = CaseEvent['type'];
 
 export const CASE_EVENT_TYPES = [
   'CaseStarted',
+  'CaseAccepted',
+  'MaterialsNoticeIssued',
   'TaskDispatched',
   'DecisionRecorded',
   'SupplementRequested',

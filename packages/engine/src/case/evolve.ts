@@ -147,6 +147,12 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     case 'SupplementRequested':
       status = statusOf(snapshot, status);
       break;
+    // 一次告知 before acceptance: the applicant owes materials; no task is out yet.
+    case 'MaterialsNoticeIssued':
+      status = 'awaiting-supplement';
+      break;
+    case 'CaseAccepted':
+      break;
     case 'SupplementProvided':
       materials = [...new Set([...materials, ...event.data.materials])];
       status = statusOf(snapshot, status);

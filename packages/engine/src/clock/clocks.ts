@@ -111,6 +111,31 @@ export function readClocks(
   return { case: toReading(caseInput(plan, facts), calendar, nowMs, policy), tasks };
 }
 
+/** 行政许可法 Art. 32: an application is accepted, or its 一次告知 issued, within 5 working days of submission. */
+export const ACCEPTANCE_DAYS = 5;
+
+const acceptanceInput = (facts: ClockFacts): ClockInput => {
+  const stop = facts.noticedAt ?? facts.acceptedAt ?? facts.closedAt;
+  return {
+    startedAt: facts.startedAt,
+    stoppedAt: stop,
+    pauses: [],
+    committedDays: ACCEPTANCE_DAYS,
+    statutoryDays: ACCEPTANCE_DAYS,
+    extendedDays: 0,
+    supplementPausesStatutory: false,
+  };
+};
+
+/**
+ * The Art. 32 clock of an application submitted for later acceptance: from submission
+ * to its 一次告知 or its acceptance (whichever comes first); undefined for one accepted
+ * at the window on submission.
+ */
+export function readAcceptanceClock(facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading | undefined {
+  return facts.deferredAcceptance ? toReading(acceptanceInput(facts), calendar, now.getTime(), policy) : undefined;
+}
+
 export function readCaseClock(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading {
   return toReading(caseInput(plan, facts), calendar, now.getTime(), policy);
 }
@@ -139,7 +164,8 @@ interface ClockInput {
 }
 
 const caseInput = (plan: ClockPlan, facts: ClockFacts): ClockInput => ({
-  startedAt: facts.startedAt,
+  // The statutory and committed clocks run from 受理 (行政许可法 Arts. 32, 42), not from submission.
+  startedAt: facts.acceptancePending ? undefined : (facts.acceptedAt ?? facts.startedAt),
   stoppedAt: facts.closedAt,
   pauses: facts.pauses,
   committedDays: plan.committedDays,
@@ -431,6 +457,8 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
   const recorded = facts.recorded;
   const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
     if (c.startedAt === undefined) return;
+    // Art. 32's clock is the law's alone: one statutory exceedance, no committed record.
+    const statutoryOnly = scope === 'acceptance';
     const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string }, true);
     const stopMs = k.stopped ? k.stopMs : Infinity;
     const offer = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
@@ -441,14 +469,15 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
     };
     // A paused limit arms nothing: it is never yellow or red while paused (its due date
     // moves with every paused day), and the event that ends the pause re-arms it.
-    if (!k.paused && k.committed !== null && stopMs > dayEndMs(k.committed)) offer('exceeded', 'committed', k.committed, k.committed);
+    if (!statutoryOnly && !k.paused && k.committed !== null && stopMs > dayEndMs(k.committed)) offer('exceeded', 'committed', k.committed, k.committed);
     if (!k.statutoryPaused && k.statutory !== null && stopMs > dayEndMs(k.statutory)) offer('exceeded', 'statutory', k.statutory, k.statutory);
-    if (!k.stopped && !k.paused && k.warning !== null && k.committed !== null) {
+    if (!statutoryOnly && !k.stopped && !k.paused && k.warning !== null && k.committed !== null) {
       // Once red, the yellow is moot: no late warning after an exceedance.
       const red = recorded.length > 0 && recorded.includes(timeLimitKey({ kind: 'exceeded', scope, step, limit: 'committed', dueAt: dayEndOf(k.committed) }));
       if (!red) offer('warning', 'committed', k.committed, k.warning);
     }
   };
+  if (facts.deferredAcceptance) add('acceptance', undefined, acceptanceInput(facts));
   add('case', undefined, caseInput(plan, facts));
   for (const step in facts.tasks) if (plan.steps[step] && facts.tasks[step]!.startedAt) add('task', step, taskInput(plan, facts, step));
 }

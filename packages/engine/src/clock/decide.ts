@@ -142,10 +142,15 @@ export function recordTimeLimit(c: RecordTimeLimit, s: StartedCase): Decided {
   const key = timeLimitKey({ kind: d.kind, scope: d.scope, step, limit: d.limit, dueAt: d.dueAt });
   if (s.clock.recorded.includes(key)) return ok([]);
   // A paused clock is never yellow or red: the scheduler may have armed this before the pause began.
-  if (isPaused(s.clock, step, d.limit, s.matter.definition.supplementPausesStatutory)) return ok([]);
+  if (d.scope !== 'acceptance' && isPaused(s.clock, step, d.limit, s.matter.definition.supplementPausesStatutory)) return ok([]);
   const firesMs = Date.parse(d.firesAt);
   if (!(firesMs <= Date.parse(c.now))) return ok([]);
-  const closedAt = d.scope === 'case' ? s.clock.closedAt : (s.clock.tasks[step!]?.closedAt ?? s.clock.closedAt);
+  const closedAt =
+    d.scope === 'acceptance'
+      ? (s.clock.noticedAt ?? s.clock.acceptedAt ?? s.clock.closedAt)
+      : d.scope === 'case'
+        ? s.clock.closedAt
+        : (s.clock.tasks[step!]?.closedAt ?? s.clock.closedAt);
   // Closed in time: nothing to record. A warning for a closed clock is moot; an exceedance it passed before closing is not.
   if (closedAt !== undefined && (d.kind === 'warning' || Date.parse(closedAt) < firesMs)) return ok([]);
   if (d.kind === 'warning' && s.clock.recorded.includes(timeLimitKey({ ...d, kind: 'exceeded', step }))) return ok([]);
@@ -154,7 +159,7 @@ export function recordTimeLimit(c: RecordTimeLimit, s: StartedCase): Decided {
   const base = { scope: d.scope, ...where, limit: d.limit, dueAt: d.dueAt, at: c.now };
   if (d.kind === 'warning') return ok([{ type: 'TimeLimitWarning', data: { ...base, warningAt: d.firesAt } }]);
   const limitName = d.limit === 'committed' ? '承诺时限' : '法定时限';
-  const who = task ? `${task.service}（${task.department}）` : `办件 ${s.caseId}`;
+  const who = task ? `${task.service}（${task.department}）` : d.scope === 'acceptance' ? `办件 ${s.caseId} 的受理或一次告知（行政许可法第三十二条，5 个工作日）` : `办件 ${s.caseId}`;
   return ok([
     { type: 'TimeLimitExceeded', data: base },
     {

@@ -11,8 +11,16 @@ export interface ClockFacts {
   caseId: string;
   matter: string;
   matterVersion: number;
-  /** CaseStarted: the case clock starts. */
+  /** CaseStarted: the application was submitted (and, unless acceptance is pending, accepted). */
   startedAt: string;
+  /** Submitted to be accepted later (CaseStarted.acceptance 'pending'); the Art. 32 clock runs. */
+  deferredAcceptance?: true;
+  /** Not accepted yet: the case clock has not started. */
+  acceptancePending?: true;
+  /** CaseAccepted of a deferred application: the case clock starts here. */
+  acceptedAt?: string;
+  /** MaterialsNoticeIssued: the 一次告知, which stops the Art. 32 clock. */
+  noticedAt?: string;
   /** The case clock stops when the case closes. */
   closedAt?: string;
   outcome?: 'completed' | 'rejected' | 'withdrawn';
@@ -60,6 +68,7 @@ export function startClockFacts(e: CaseStarted): ClockFacts {
     matter: e.data.matter,
     matterVersion: e.data.matterVersion,
     startedAt: e.data.at,
+    ...(e.data.acceptance === 'pending' ? { deferredAcceptance: true as const, acceptancePending: true as const } : {}),
     tasks: {},
     pauses: NONE_YET,
     openPauses: 0,
@@ -161,6 +170,13 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
       });
       return f.recorded.includes(key) ? f : { ...f, recorded: appended(f.recorded, key, owned) };
     }
+    case 'CaseAccepted': {
+      if (!f.acceptancePending) return f;
+      const { acceptancePending: _, ...rest } = f;
+      return { ...rest, acceptedAt: e.data.at };
+    }
+    case 'MaterialsNoticeIssued':
+      return f.noticedAt !== undefined ? f : { ...f, noticedAt: e.data.at };
     case 'TimeLimitExtended': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
       if (e.data.scope === 'case') return { ...f, extendedDays: e.data.workingDays };

@@ -158,10 +158,19 @@ export function caseTimeline(
         matterVersion = typeof d.matterVersion === 'number' ? d.matterVersion : null;
         matterName = matter !== null && matterVersion !== null ? (nameOf(matter, matterVersion) ?? null) : null;
         const applicant = (d.applicant ?? {}) as Record<string, unknown>;
-        what = `受理「${matterName ?? matter ?? '未知事项'}」（事项版本 v${matterVersion ?? '?'}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项`;
-        clocks.case = 'running';
+        const pending = d.acceptance === 'pending';
+        what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（事项版本 v${matterVersion ?? '?'}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}`;
+        // Older streams have no CaseAccepted: the clock ran from the application.
+        if (!pending) clocks.case = 'running';
         break;
       }
+      case 'CaseAccepted':
+        what = '申请材料齐全，受理申请，法定时限和承诺时限开始计算';
+        clocks.case = 'running';
+        break;
+      case 'MaterialsNoticeIssued':
+        what = `一次告知申请人需要补正的全部材料：${list(d.missingMaterials)}${d.reason ? `（${String(d.reason)}）` : ''}，补齐后受理`;
+        break;
       case 'TaskDispatched': {
         const step = stepOf(d);
         if (step) services.set(step, { department: String(d.department ?? ''), service: String(d.service ?? '') });
@@ -247,7 +256,7 @@ export function caseTimeline(
       case 'TimeLimitWarning':
       case 'TimeLimitExceeded':
       case 'CaseEscalated': {
-        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : '办件';
+        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : d.scope === 'acceptance' ? '受理或一次告知（5 个工作日）' : '办件';
         const limit = LIMIT_NAMES[String(d.limit)] ?? '时限';
         const due = typeof d.dueAt === 'string' ? beijingTime(d.dueAt) : '（未知）';
         what =

@@ -14,7 +14,7 @@ export function Receipt({ c, matter, onNew }: { c: CaseView; matter: MatterDetai
     ['证件', `${ID_TYPES.find((t) => t.value === c.applicant.idType)?.label ?? c.applicant.idType} ${maskId(c.applicant.idNumber)}`],
     ['联系电话', maskPhone(c.applicant.phone)],
     ['受理时间', fmtTime(c.createdAt)],
-    ['承诺办结时限', `${matter.committedDays} 个工作日${c.dueAt ? `（${fmtDate(c.dueAt)} 前）` : ''}；法定时限 ${matter.statutoryDays} 个工作日`],
+    ['承诺办结时限', `${matter.committedDays} 个工作日${c.dueAt ? `（${fmtDate(c.dueAt)} 前）` : ''}；${matter.statutoryDays === null ? '无法定时限' : `法定时限 ${matter.statutoryDays} 个工作日`}`],
     ['联办部门', departments.map(departmentName).join('、')],
     ['已收材料', received.map((m) => m.name).join('、') || '—'],
   ];
