@@ -8,7 +8,7 @@ describe('the onematter command', () => {
   it('lists the catalogue with departments and limits', async () => {
     const r = await run(['matters']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/enterprise-setup v1\s+企业开办\s+法定 8 \/ 承诺 3 个工作日/);
+    expect(r.stdout).toMatch(/enterprise-setup v1\s+企业开办\s+法定 无法定时限 \/ 承诺 3 个工作日/);
     expect(r.stdout).toMatch(/tax\s+税务局/);
   });
 
