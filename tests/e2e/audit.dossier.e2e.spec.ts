@@ -59,7 +59,7 @@ describe('a third party checks an exported dossier with nothing but Node', () =>
     expect(events).toHaveLength(17);
     expect(JSON.parse(readFileSync(join(dir, 'matter.json'), 'utf8'))).toMatchObject({ id: 'enterprise-setup', version: 1 });
     expect(JSON.parse(readFileSync(join(dir, 'dossier.json'), 'utf8'))).toMatchObject({ caseId: SEEDED.a, exportedBy: 'auditor-zhao', reason: '移交纪检', verifiedAtExport: { intact: true } });
-    expect(JSON.parse(readFileSync(join(dir, 'anchor-proof.json'), 'utf8'))).toMatchObject({ day: SEEDED.day, leaf: { stream: SEEDED.a, position: 15 } });
+    expect(JSON.parse(readFileSync(join(dir, 'anchor-proof.json'), 'utf8'))).toMatchObject({ day: SEEDED.day, leaf: { stream: SEEDED.a, position: 16 } });
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     for (const text of ['办件审计报告', '办理流程图', '时间线', '并联办理（6 个部门）', '市场监督管理局', '<svg']) expect(html).toContain(text);
     // Self-contained: no script, nothing fetched from elsewhere.
