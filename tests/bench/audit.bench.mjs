@@ -89,8 +89,8 @@ async function longCase(catalogue, size) {
     if (!r.ok) throw new Error(r.error.message);
   };
   must(await handler.execute(id, (now) => ({ type: 'StartCase', data: { caseId: id, matter: 'enterprise-setup', applicant: enterpriseSetupV1.exampleApplicant, form: enterpriseSetupV1.example }, now }), 'clerk'));
-  // CaseStarted and the first TaskDispatched, then 4 events a round.
-  for (let round = 0; round < Math.ceil((size - 2) / 4); round++) {
+  // CaseStarted, CaseAccepted and the first TaskDispatched, then 4 events a round.
+  for (let round = 0; round < Math.ceil((size - 3) / 4); round++) {
     clock.advance(1000);
     must(await handler.execute(id, (now) => ({ type: 'RecordDecision', data: { taskId: `${id}.samr`, decisionId: `s-${round}`, decision: 'supplement-required', missingMaterials: ['articles-of-association'] }, now }), 'department:samr'));
     clock.advance(1000);

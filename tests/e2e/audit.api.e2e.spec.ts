@@ -67,9 +67,11 @@ describe('an auditor reads a case through the API', () => {
     const id = await caseWithTwoDecisions();
     const timeline = (await get(`/api/v1/cases/${id}/timeline`)).json();
     expect(timeline).toMatchObject({ caseId: id, matter: 'enterprise-setup', matterName: '企业开办', matterVersion: 1 });
-    const [started, dispatched, decided] = timeline.entries;
+    const [started, accepted, dispatched, decided] = timeline.entries;
     expect(started).toMatchObject({ position: 0, time: '2026-03-02 09:00:00', who: '综合窗口人员', clock: '办件计时中' });
     expect(started.what).toContain('受理「企业开办」');
+    // Checked at the window: submission and acceptance (受理) at the same moment, two events.
+    expect(accepted).toMatchObject({ position: 1, type: 'CaseAccepted', time: '2026-03-02 09:00:00', clock: '办件计时中' });
     const samr = `市场监督管理局（${enterpriseSetupV1.steps[0]!.service}）`;
     expect(dispatched.what).toBe(`派发任务至${samr}`);
     expect(dispatched.clock).toBe(`办件计时中；部门计时中：${samr}`);
@@ -119,8 +121,8 @@ describe('an auditor reads a case through the API', () => {
     expect(anchored.kind).toBe('recorded');
     expect((await get(`/api/v1/cases/${id}/verification`)).json()).toMatchObject({ intact: true, anchored: 1 });
     const anchors = (await get('/api/v1/audit/anchors')).json();
-    // Two streams: the case (10 events) and that day's access log (the first verification read).
-    expect(anchors.anchors).toEqual([expect.objectContaining({ day: '2026-03-02', cutoff: '2026-03-02T16:00:00.000Z', streams: 2, events: 11, root: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    // Two streams: the case (11 events) and that day's access log (the first verification read).
+    expect(anchors.anchors).toEqual([expect.objectContaining({ day: '2026-03-02', cutoff: '2026-03-02T16:00:00.000Z', streams: 2, events: 12, root: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
   });
 });
 

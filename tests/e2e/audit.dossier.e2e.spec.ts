@@ -56,10 +56,10 @@ describe('a third party checks an exported dossier with nothing but Node', () =>
     const files = Object.keys(unzipSync(readFileSync(zip))).sort();
     expect(files).toEqual(['README.txt', 'anchor-proof.json', 'chain.json', 'dossier.json', 'events.jsonl', 'matter.json', 'report.html', 'verify.mjs']);
     const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(events).toHaveLength(16);
+    expect(events).toHaveLength(17);
     expect(JSON.parse(readFileSync(join(dir, 'matter.json'), 'utf8'))).toMatchObject({ id: 'enterprise-setup', version: 1 });
     expect(JSON.parse(readFileSync(join(dir, 'dossier.json'), 'utf8'))).toMatchObject({ caseId: SEEDED.a, exportedBy: 'auditor-zhao', reason: '移交纪检', verifiedAtExport: { intact: true } });
-    expect(JSON.parse(readFileSync(join(dir, 'anchor-proof.json'), 'utf8'))).toMatchObject({ day: SEEDED.day, leaf: { stream: SEEDED.a, position: 15 } });
+    expect(JSON.parse(readFileSync(join(dir, 'anchor-proof.json'), 'utf8'))).toMatchObject({ day: SEEDED.day, leaf: { stream: SEEDED.a, position: 16 } });
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     for (const text of ['办件审计报告', '办理流程图', '时间线', '并联办理（6 个部门）', '市场监督管理局', '<svg']) expect(html).toContain(text);
     // Self-contained: no script, nothing fetched from elsewhere.
@@ -71,7 +71,7 @@ describe('a third party checks an exported dossier with nothing but Node', () =>
   it('verifies as exported: every hash recomputed, every link and the anchor proof checked (exit 0)', async () => {
     const r = await verify(unzipTo('intact'));
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toContain(`校验通过 OK: 办件 ${SEEDED.a}，16 个事件`);
+    expect(r.out).toContain(`校验通过 OK: 办件 ${SEEDED.a}，17 个事件`);
     expect(r.out).toContain(`锚点 ${SEEDED.day}`);
   });
 
@@ -80,14 +80,14 @@ describe('a third party checks an exported dossier with nothing but Node', () =>
     const file = join(dir, 'events.jsonl');
     const bytes = readFileSync(file);
     const lines = bytes.toString('utf8').split('\n');
-    // One byte inside the data of the event at position 9: 'approved' -> 'approveD'.
-    lines[9] = lines[9]!.replace('"approved"', '"approveD"');
+    // One byte inside the data of the event at position 10: 'approved' -> 'approveD'.
+    lines[10] = lines[10]!.replace('"approved"', '"approveD"');
     writeFileSync(file, lines.join('\n'));
     expect(readFileSync(file).length).toBe(bytes.length);
     const r = await verify(dir);
     expect(r.code).toBe(1);
     expect(r.out).toContain('校验未通过 FAILED');
-    expect(r.out).toContain('position 9: the event\'s content does not match its hash');
+    expect(r.out).toContain('position 10: the event\'s content does not match its hash');
     expect(r.out).toContain('events.jsonl does not match its SHA-256');
   });
 

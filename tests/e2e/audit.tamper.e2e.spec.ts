@@ -67,13 +67,13 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
   });
 
   it('names the case and position when one byte of one event\'s data was changed in the database file', async () => {
-    const dir = storeCopy((db) => changeOneByte(db, SEEDED.a, 2));
+    const dir = storeCopy((db) => changeOneByte(db, SEEDED.a, 3));
     const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.a, '--data-dir', dir])]);
     expect(all.code).toBe(1);
-    expect(all.stdout).toContain(`case ${SEEDED.a}: first bad position 2: the event was altered`);
+    expect(all.stdout).toContain(`case ${SEEDED.a}: first bad position 3: the event was altered`);
     expect(all.stdout).toMatch(/FAILED 校验未通过: 1 broken stream:/);
     expect(one.code).toBe(1);
-    expect(one.stdout).toContain(`case ${SEEDED.a}: first bad position 2`);
+    expect(one.stdout).toContain(`case ${SEEDED.a}: first bad position 3`);
   });
 
   it('names the case and the missing position when an event was deleted', async () => {
@@ -248,14 +248,14 @@ describe.concurrent('an auditor replays, reads and anchors from the command line
   it('replays a case at a position and as of a moment, as JSON, and prints its timeline in Chinese', async () => {
     const dir = storeCopy();
     const [atPosition, asOf, timeline, early] = await Promise.all([
-      cli(['audit', 'replay', SEEDED.a, '--position', '2', '--data-dir', dir]),
+      cli(['audit', 'replay', SEEDED.a, '--position', '3', '--data-dir', dir]),
       cli(['audit', 'replay', SEEDED.b, '--as-of', '2026-03-02T23:59:00+08:00', '--data-dir', dir]),
       cli(['audit', 'timeline', SEEDED.c, '--data-dir', dir]),
       cli(['audit', 'replay', SEEDED.a, '--as-of', '2026-03-01T00:00:00+08:00', '--data-dir', dir]),
     ]);
     expect(atPosition.code, atPosition.stderr).toBe(0);
     const a = JSON.parse(atPosition.stdout);
-    expect(a).toMatchObject({ id: SEEDED.a, revision: 2, matterVersion: 1 });
+    expect(a).toMatchObject({ id: SEEDED.a, revision: 3, matterVersion: 1 });
     expect(a.tasks.find((t: { step: string }) => t.step === 'samr').status).toBe('approved');
     expect(a.tasks.filter((t: { status: string }) => t.status === 'waiting')).toHaveLength(6);
     // case-b as of the end of 03-02: samr approved, tax still pending (it was decided on 03-03).

@@ -67,7 +67,7 @@ describe('a matter gets a new version while cases of the old one are running', (
     expect(Object.keys(freshDone.outputs).sort()).toEqual(['bank', 'samr', 'tax']);
 
     // The auditor's replay of the old case, just before the redeploy: v1, one step approved.
-    const asOfRedeploy = (await after.app.inject({ method: 'GET', url: `/api/v1/cases/${old.id}/state?position=3` })).json();
+    const asOfRedeploy = (await after.app.inject({ method: 'GET', url: `/api/v1/cases/${old.id}/state?position=4` })).json();
     expect(asOfRedeploy).toMatchObject({ matterVersion: 1, status: 'in-progress' });
     expect(steps(asOfRedeploy)).toEqual(['samr:approved', 'tax:pending']);
     const timeline = (await after.app.inject({ method: 'GET', url: `/api/v1/cases/${old.id}/timeline` })).json();

@@ -79,12 +79,12 @@ describe('onematter serve and the calendar', () => {
       expect(server.output()).toMatch(/working-day calendar ends on 2026-12-31, in 7 days/);
       const c = await http<{ dueAt: string | null; statutoryDueAt: string | null; light: string | null; provisional: boolean; clockNote?: string; tasks: { dueAt: string | null }[] }>(`${server.url}/api/v1/cases`, {
         method: 'POST',
-        body: { matter: 'utility-connection', applicant: { name: '李四', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13900139000' }, form: (await import('@onematter/workflows')).utilityConnectionV1.example },
+        body: { matter: 'restaurant', applicant: { name: '李四', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13900139000' }, form: (await import('@onematter/workflows')).restaurantV1.example },
       });
       expect(c.status).toBe(201);
-      // Committed (5 working days): 31 December 2026; statutory (10): in 2027, predicted until its notice is imported.
+      // Committed (5 working days): 31 December 2026; statutory (45, 行政许可法 Art. 42 para 2): in 2027, predicted until its notice is imported.
       expect(c.body.dueAt).toBe('2026-12-31T15:59:59.999Z');
-      expect(c.body.statutoryDueAt).toMatch(/^2027-01-/);
+      expect(c.body.statutoryDueAt).toMatch(/^2027-0[23]-/);
       expect(c.body.provisional).toBe(true);
       expect(c.body.clockNote).toBeUndefined();
       expect(c.body.light).toBe('green');

@@ -54,7 +54,7 @@ describe('every definition in the catalogue', () => {
 
   it.each(newest.map((m) => [m.id, m] as const))('%s keeps its promises: steps on the longest path fit the matter\'s limits', (_, m) => {
     // Longest chain of step limits through dependencies and stage order.
-    const longest = (key: 'statutoryDays' | 'committedDays') => {
+    const longest = (key: 'committedDays') => {
       const memo = new Map<string, number>();
       const order = m.stages.map((s) => s.id);
       const byId = new Map(m.steps.map((s) => [s.id, s]));
@@ -70,7 +70,14 @@ describe('every definition in the catalogue', () => {
       return Math.max(...m.steps.map((s) => finish(s.id)));
     };
     expect(longest('committedDays'), 'committed path').toBeLessThanOrEqual(m.committedDays);
-    expect(longest('statutoryDays'), 'statutory path').toBeLessThanOrEqual(m.statutoryDays);
+  });
+
+  it.each(newest.map((m) => [m.id, m] as const))('%s shows as 法定 only a figure a law sets, citing its article', (_, m) => {
+    // Sums of steps and policy targets are not statutory limits (issue 14): null, or a basis.
+    for (const l of [m, ...m.steps]) {
+      if (l.statutoryDays !== null) expect(l.statutoryBasis, `${'service' in l ? l.id : m.id}: statutoryBasis`).toMatch(/《.+》第.+条/);
+      if (l.extensionDays !== null) expect(l.extensionBasis, `${'service' in l ? l.id : m.id}: extensionBasis`).toMatch(/《.+》第.+条/);
+    }
   });
 
   it.each(newest.map((m) => [m.id, m] as const))('%s has its diagram page in docs/matters, up to date', (_, m) => {
@@ -87,7 +94,7 @@ describe('every definition in the catalogue', () => {
     const text = readFileSync(file, 'utf8');
     expect(text === catalogueMarkdown(newest, MATTER_BATCHES), `docs/catalogue.md is stale: ${REGENERATE}`).toBe(true);
     for (const m of newest) expect(text).toContain(`](matters/${m.id}.md)`);
-    expect(text).toMatch(/\| \[企业开办\]\(matters\/enterprise-setup\.md\) \| `enterprise-setup` v1 \| .* \| 8 \| 3 \| 62\.5% \|/);
+    expect(text).toMatch(/\| \[企业开办\]\(matters\/enterprise-setup\.md\) \| `enterprise-setup` v1 \| .* \| 无法定时限 \| 3 \| — \|/);
   });
 
   it('gets valid answers from the simulated departments for every step, on many tasks', () => {
@@ -110,7 +117,7 @@ describe('every definition in the catalogue', () => {
 
 describe('the lint refuses a broken definition of the catalogue', () => {
   it('a committed limit above the statutory one, for the matter, a step or a stage', () => {
-    expect(() => defineMatter({ ...restaurantV1, committedDays: restaurantV1.statutoryDays + 1 })).toThrow(/committed limit 24 exceeds statutory 23/);
+    expect(() => defineMatter({ ...restaurantV1, committedDays: restaurantV1.statutoryDays! + 1 })).toThrow(/committed limit 46 exceeds statutory 45/);
     const steps = restaurantV1.steps.map((s) => (s.id === 'food' ? { ...s, committedDays: 21 } : s));
     expect(() => defineMatter({ ...restaurantV1, steps })).toThrow(/step food: committed limit 21 exceeds statutory 20/);
     const stages = constructionProjectV1.stages.map((st) => (st.id === 'design' ? { ...st, committedDays: 50 } : st));

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../support/server.js';
 
@@ -8,7 +11,7 @@ describe('the onematter command', () => {
   it('lists the catalogue with departments and limits', async () => {
     const r = await run(['matters']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/enterprise-setup v1\s+企业开办\s+法定 8 \/ 承诺 3 个工作日/);
+    expect(r.stdout).toMatch(/enterprise-setup v1\s+企业开办\s+法定 无法定时限 \/ 承诺 3 个工作日/);
     expect(r.stdout).toMatch(/tax\s+税务局/);
   });
 
@@ -30,6 +33,17 @@ describe('the onematter command', () => {
     const noPg = await run(['serve', '--store', 'postgres']);
     expect(noPg.code).toBe(2);
     expect(noPg.stderr).toMatch(/--pg-url/);
+  });
+
+  it('exits 2 when --commitments promises beyond the law or names an unknown matter, naming each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onematter-commitments-'));
+    const file = join(dir, 'luyi.json');
+    writeFileSync(file, JSON.stringify({ 'enterprise-setup': { committedDays: 1, steps: { samr: 4 } }, 'no-such-matter': { committedDays: 1 } }));
+    const bad = await run(['serve', '--store', 'memory', '--commitments', file]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/enterprise-setup\.steps\.0\.committedDays: step samr: committed limit 4 exceeds statutory 3/);
+    expect(bad.stderr).toMatch(/no-such-matter: unknown matter/);
   });
 
   it('exits 2 when --trust-proxy names no proxy it can believe', async () => {

@@ -8,7 +8,7 @@ describe('onematter matters', () => {
   it('lists every matter with stages, lead departments and conditions', async () => {
     const r = await run(['matters']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/construction-project v1\s+工程建设项目审批\s+法定 180 \/ 承诺 90 个工作日/);
+    expect(r.stdout).toMatch(/construction-project v1\s+工程建设项目审批\s+法定 无法定时限 \/ 承诺 90 个工作日/);
     expect(r.stdout).toMatch(/阶段 2 工程建设许可 · 牵头 自然资源和规划局/);
     expect(r.stdout).toMatch(/alcohol\s+市场监督管理局 · 酒类经营许可 .*\[仅当 是否销售酒类 = 是\]/);
     const json = JSON.parse((await run(['matters', '--json'])).stdout) as { id: string; stages: unknown[]; departments: string[] }[];
@@ -22,7 +22,7 @@ describe('onematter matters', () => {
     const lines = r.stdout.split('\n');
     const wave = (n: number) => lines.indexOf(`第 ${n} 批${n === 3 ? '（并联）' : ''}`);
     expect(wave(1)).toBeGreaterThan(0);
-    expect(r.stdout).toMatch(/第 2 批\n\s+transfer\s+自然资源和规划局（不动产登记中心） · 不动产转移登记  30\/5  ← tax/);
+    expect(r.stdout).toMatch(/第 2 批\n\s+transfer\s+自然资源和规划局（不动产登记中心） · 不动产转移登记  无法定时限\/5  ← tax/);
     const third = lines.slice(wave(3)).join('\n');
     for (const u of ['water', 'power', 'gas', 'network', 'heat']) expect(third).toMatch(new RegExp(`\\n\\s+${u}\\s.*← transfer`));
     expect(third).toMatch(/仅当 燃气账户 已填写/);

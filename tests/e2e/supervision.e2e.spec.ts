@@ -1,5 +1,6 @@
 import { ManualClock } from '@onematter/adapters';
-import { enterpriseSetupV1, utilityConnectionV1 } from '@onematter/workflows';
+import { createCatalogue } from '@onematter/engine';
+import { MATTER_DEFINITIONS, enterpriseSetupV1, utilityConnectionV1 } from '@onematter/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 
@@ -27,6 +28,16 @@ import { testApp, type TestApp } from '../support/app.js';
  *   D3 ×2 utility-connection, nothing yet                open, green
  *   G  ×2 enterprise-setup, samr pending                 open, green
  */
+/**
+ * No law sets a limit for utility companies (无法定时限); the compression ratio needs one
+ * to compress against, so these tests give the matter 10 statutory working days, as a
+ * limit with its basis would.
+ */
+const catalogue = createCatalogue(
+  MATTER_DEFINITIONS.map((d) =>
+    d.id === 'utility-connection' ? { ...d, statutoryDays: 10, statutoryBasis: '（测试）', steps: d.steps.map((s) => ({ ...s, statutoryDays: 10, statutoryBasis: '（测试）' })) } : d,
+  ),
+);
 const day = (d: number, hh = 10) => `2025-11-${String(d).padStart(2, '0')}T${String(hh - 8).padStart(2, '0')}:00:00.000Z`;
 const UTILITIES = ['water', 'power', 'gas', 'heat', 'telecom'] as const;
 const PREFIX = { water: 'WS', power: 'DL', gas: 'RQ', heat: 'GR', telecom: 'TX' } as const;
@@ -61,7 +72,7 @@ const askSupplement = (id: string) => post(`/api/v1/tasks/${id}.water/decisions`
 
 beforeAll(async () => {
   clock = new ManualClock(day(3));
-  t = await testApp({ clock, timeLimits: { scheduler: false } });
+  t = await testApp({ clock, catalogue, timeLimits: { scheduler: false } });
   const others = UTILITIES.filter((s) => s !== 'water');
 
   await start('A', 8);

@@ -42,16 +42,19 @@ describe('a clerk sees the time limits of a case', () => {
     expect(view).toMatchObject({
       status: 'in-progress',
       dueAt: CASE_DUE,
-      statutoryDueAt: '2025-10-14T15:59:59.999Z',
+      // No law sets a limit for 企业开办 as a whole (无法定时限); 设立登记 has one.
+      statutoryDueAt: null,
       elapsedWorkingDays: 0,
       pausedWorkingDays: 0,
       light: 'green',
       clockState: 'running',
       committedDays: 3,
-      statutoryDays: 8,
+      statutoryDays: null,
     });
     // samr's one working day ends on the 调休 Sunday: yellow from Friday night.
     expect(view.tasks[0]).toMatchObject({ department: 'samr', status: 'pending', dueAt: SAMR_DUE, light: 'yellow', clockState: 'running' });
+    // 市场主体登记管理条例 Art. 19: 3 working days (the 调休 Sunday, Monday, Tuesday).
+    expect(view.tasks[0]).toMatchObject({ statutoryDays: 3, statutoryDueAt: '2025-09-30T15:59:59.999Z' });
     // A task waiting for samr's licence has no clock yet.
     expect(view.tasks[1]).toMatchObject({ department: 'psb', status: 'waiting', dueAt: null, light: null, clockState: 'not-started' });
   });
@@ -132,12 +135,15 @@ describe('the scheduler turns lights yellow and red and escalates', () => {
     const asked = await post(`/api/v1/tasks/${samr}/decisions`, { decisionId: 'd1', decision: 'supplement-required', missingMaterials: ['articles-of-association'] });
     expect(asked.statusCode, asked.body).toBe(200);
     clock.set('2025-10-10T02:00:00.000Z');
-    // samr's one day is its last (yellow since Friday night), but it never ran out.
+    // A paused clock is neither yellow nor red: nothing to record while the applicant is away.
+    // A 补正 does not pause the statutory limit unless the matter's rules say so (enterprise-setup's
+    // do not): samr's 3 working days under 市场主体登记管理条例 Art. 19 ran out on 30 September.
     expect(await t.runtime.timeLimits.scheduler!.tick()).toBe(1);
-    expect(ofType(await eventsOf(c.id), 'TimeLimitWarning')).toHaveLength(1);
+    expect(ofType(await eventsOf(c.id), 'TimeLimitWarning')).toHaveLength(0);
+    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toMatchObject([{ data: { department: 'samr', limit: 'statutory', dueAt: '2025-09-30T15:59:59.999Z' } }]);
     const paused = (await get(`/api/v1/cases/${c.id}`)).json();
     expect(paused).toMatchObject({ status: 'awaiting-supplement', clockState: 'paused', light: 'green', pausedWorkingDays: 5, elapsedWorkingDays: 0 });
-    expect(paused.tasks[0]).toMatchObject({ clockState: 'paused', light: 'yellow', dueAt: '2025-10-11T15:59:59.999Z' });
+    expect(paused.tasks[0]).toMatchObject({ clockState: 'paused', light: 'green', dueAt: '2025-10-11T15:59:59.999Z' });
 
     // Brought on Friday 10 October: 28, 29, 30 Sep and 9, 10 Oct did not count (5 working days).
     expect((await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['articles-of-association'] })).statusCode).toBe(200);
@@ -145,7 +151,7 @@ describe('the scheduler turns lights yellow and red and escalates', () => {
     expect(resumed).toMatchObject({ clockState: 'running', pausedWorkingDays: 5, dueAt: '2025-10-14T15:59:59.999Z', light: 'green' });
     // samr's single working day is Saturday 11 October (调休).
     expect(resumed.tasks[0]).toMatchObject({ dueAt: '2025-10-11T15:59:59.999Z', pausedWorkingDays: 5 });
-    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toHaveLength(0);
+    expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded').filter((e) => e.data.limit === 'committed')).toHaveLength(0);
   });
 });
 
@@ -166,13 +172,15 @@ describe('special procedures (特别程序) over HTTP', () => {
     expect(ofType(await eventsOf(c.id), 'TimeLimitExceeded')).toHaveLength(0);
     const ended = await post(url, { kind: 'inspection', action: 'end' });
     expect(ended.statusCode).toBe(200);
-    // Sunday 28 and Monday 29 September did not count: samr is now due on Tuesday 30.
-    expect(ended.json().task).toMatchObject({ clockState: 'running', pausedWorkingDays: 2, dueAt: '2025-09-30T15:59:59.999Z', light: 'yellow' });
+    // Sunday 28 and Monday 29 September did not count: samr is now due on Tuesday 30 (yellow from Monday night).
+    expect(ended.json().task).toMatchObject({ clockState: 'running', pausedWorkingDays: 2, dueAt: '2025-09-30T15:59:59.999Z', light: 'green', warningAt: '2025-09-29T15:59:59.999Z' });
     expect((await post(url, { kind: 'inspection', action: 'end' })).statusCode).toBe(409);
 
     const whole = await post(`/api/v1/cases/${c.id}/special-procedures`, { kind: 'public-notice', action: 'start' });
     expect(whole.statusCode).toBe(200);
-    expect(whole.json()).toMatchObject({ clockState: 'paused' });
+    // 公示 is recorded but is not an Art. 45 exclusion: its days count, the clock runs on.
+    expect(whole.json()).toMatchObject({ clockState: 'running' });
+    expect(whole.json().specialProcedures).toContainEqual(expect.objectContaining({ kind: 'public-notice' }));
     const events = (await eventsOf(c.id)).map((e) => e.type);
     expect(events.filter((x) => x.startsWith('SpecialProcedure'))).toEqual(['SpecialProcedureStarted', 'SpecialProcedureEnded', 'SpecialProcedureStarted']);
   });

@@ -17,6 +17,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { auditRoutes } from './routes/audit.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { specialProcedureRoutes } from './routes/specialProcedures.js';
+import { extensionRoutes } from './routes/extensions.js';
 import { problem, sendProblem } from './problem.js';
 import { FIELD_SIZES, JSON_BOUNDS } from '@onematter/engine';
 import { BODY_LIMIT, bodyProblem, InputError, installInputChecks } from './input.js';
@@ -196,6 +197,7 @@ Bounds on input (the same for a decision on Kafka): a body is JSON (\`applicatio
   await app.register(auditRoutes, { prefix: API_PREFIX, runtime });
   await app.register(supervisionRoutes, { prefix: API_PREFIX, runtime });
   await app.register(specialProcedureRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(extensionRoutes, { prefix: API_PREFIX, runtime });
   await app.register(aftercareRoutes, { prefix: API_PREFIX, runtime });
   await app.register(calendarRoutes, { prefix: API_PREFIX, runtime });
   await app.register(authRoutes, { prefix: API_PREFIX, auth });

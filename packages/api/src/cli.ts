@@ -7,6 +7,7 @@ import { build, logRedaction } from './app.js';
 import { addAuthOptions, authOptionsFrom, demoSignInLines, ensureDemoAccounts, type AuthFlags } from './auth/cli.js';
 import { registerAccountsCommand } from './commands/accounts.js';
 import { addTimeOptions, registerCalendarCommand, timeConfigFrom, type TimeFlags } from './commands/calendar.js';
+import { addCommitmentsOption, commitmentsConfigFrom } from './commands/commitments.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerDepartmentCommand } from './commands/department.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -25,6 +26,7 @@ const port = (v: string) => {
 };
 
 interface ServeFlags extends AuthFlags, TimeFlags, HttpFlags {
+  commitments?: string;
   port: number;
   host: string;
   dataDir: string;
@@ -74,7 +76,7 @@ const storeOptions = (cmd: Command) =>
     .addOption(new Option('--kurrentdb-url <url>', 'KurrentDB connection string (with --store kurrentdb)').env('ONEMATTER_KURRENTDB_URL'));
 
 const serveOptions = (cmd: Command) =>
-  addHttpOptions(addTimeOptions(addAuthOptions(storeOptions(cmd))))
+  addCommitmentsOption(addHttpOptions(addTimeOptions(addAuthOptions(storeOptions(cmd)))))
     .addOption(new Option('--port <port>', 'HTTP port').argParser(port).env('ONEMATTER_PORT').default(3000))
     .addOption(new Option('--host <host>', 'interface to listen on').env('ONEMATTER_HOST').default('127.0.0.1'))
     .addOption(new Option('--bus <kind>', 'message bus').choices(['memory', 'kafka']).env('ONEMATTER_BUS').default('memory'))
@@ -99,6 +101,7 @@ function toConfig(f: ServeFlags, extra: Partial<RuntimeConfig> = {}): RuntimeCon
     ...(f.topicPrefix ? { topics: topicsWithPrefix(f.topicPrefix) } : {}),
     dailyAnchors: true,
     ...timeConfigFrom(f),
+    ...commitmentsConfigFrom(f),
     ...extra,
   };
 }

@@ -14,7 +14,9 @@ import {
   CaseSnapshots,
   CommandHandler,
   DEFAULT_TOPICS,
+  withCommitments,
   type Bus,
+  type Commitments,
   type Clock,
   type EventStore,
   type MatterCatalogue,
@@ -42,6 +44,8 @@ export interface RuntimeConfig {
   simulation?: { delayMs?: [number, number]; supplementRate?: number; rejectionRate?: number; departments?: readonly string[] };
   clock?: Clock;
   catalogue?: MatterCatalogue;
+  /** A service centre's own 承诺时限 per matter and step (--commitments); statutory limits stay the law's. */
+  commitments?: Commitments;
   topics?: Topics;
   /** The working-day calendar (default: the built-in Chinese one; the CLI extends it with --calendar-file). */
   calendar?: WorkingCalendar;
@@ -84,7 +88,8 @@ export const systemClock: Clock = { now: () => new Date() };
  * publishes at boot (rows left by a crash) falls on an empty topic.
  */
 export async function createRuntime(config: RuntimeConfig, log: Logger): Promise<Runtime> {
-  const catalogue = config.catalogue ?? defaultCatalogue();
+  const base = config.catalogue ?? defaultCatalogue();
+  const catalogue = config.commitments ? withCommitments(base, config.commitments) : base;
   const topics = config.topics ?? DEFAULT_TOPICS;
   const clock = config.clock ?? systemClock;
   const store = await openConfiguredStore(config);

@@ -2,6 +2,7 @@ export * from './result.js';
 export * from './ports.js';
 export * from './definition/definition.js';
 export * from './definition/catalogue.js';
+export * from './definition/commitments.js';
 export * from './case/events.js';
 export * from './case/commands.js';
 export * from './case/state.js';

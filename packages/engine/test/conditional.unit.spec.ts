@@ -57,7 +57,7 @@ describe('conditional steps, decided from the form at start', () => {
     });
     const c = createCatalogue([only]);
     const r = decide(c, { type: 'StartCase', data: { caseId: 'c', matter: 'only-if', applicant, form: { need: false } }, now }, initialCaseState());
-    expect(r.ok && r.value.map((e) => e.type)).toEqual(['CaseStarted', 'CaseCompleted']);
+    expect(r.ok && r.value.map((e) => e.type)).toEqual(['CaseStarted', 'CaseAccepted', 'CaseCompleted']);
   });
 });
 

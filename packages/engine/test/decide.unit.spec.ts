@@ -7,7 +7,7 @@ const dispatched = (step: string, attempt = 1) => ({ type: 'TaskDispatched', dat
 
 describe('starting a case', () => {
   it('dispatches only the steps that wait for nothing', () => {
-    given([]).when(startCase()).then([{ type: 'CaseStarted', data: { caseId: CASE, matter: 'mini-setup', matterVersion: 1 } }, dispatched('samr')]);
+    given([]).when(startCase()).then([{ type: 'CaseStarted', data: { caseId: CASE, matter: 'mini-setup', matterVersion: 1 } }, { type: 'CaseAccepted', data: {} }, dispatched('samr')]);
   });
 
   it('names every missing required material at once (一次告知)', () => {

@@ -49,7 +49,9 @@ export const ROLE_NAMES: Record<string, string> = {
 
 /** Event types as a timeline says them. */
 export const EVENT_NAMES: Record<string, string> = {
-  CaseStarted: '综合窗口受理',
+  CaseStarted: '收到申请',
+  CaseAccepted: '受理（时限开始计算）',
+  MaterialsNoticeIssued: '一次告知补正材料',
   TaskDispatched: '任务派发至部门',
   DecisionRecorded: '部门作出决定',
   SupplementRequested: '要求补正材料',
@@ -59,8 +61,9 @@ export const EVENT_NAMES: Record<string, string> = {
   CaseCompleted: '办结',
   CaseRejected: '不予许可，办件终止',
   CaseWithdrawn: '申请人撤回',
-  SpecialProcedureStarted: '特别程序开始（计时暂停）',
-  SpecialProcedureEnded: '特别程序结束（计时恢复）',
+  SpecialProcedureStarted: '特别程序开始',
+  SpecialProcedureEnded: '特别程序结束',
+  TimeLimitExtended: '法定时限延长',
   TimeLimitWarning: '黄灯预警：临近时限',
   TimeLimitExceeded: '红灯：已超时限',
   CaseEscalated: '升级督办',

@@ -17,7 +17,8 @@ export interface MatterSummary {
   version: number;
   name: string;
   departments: string[];
-  statutoryDays: number;
+  /** null: no law sets one (无法定时限). */
+  statutoryDays: number | null;
   committedDays: number;
 }
 
@@ -55,7 +56,10 @@ export interface MatterStep {
   departmentName: string;
   service: string;
   dependsOn: string[];
-  statutoryDays: number;
+  statutoryDays: number | null;
+  statutoryBasis: string | null;
+  extensionDays: number | null;
+  extensionBasis: string | null;
   committedDays: number;
   outputSchema: JsonSchema | null;
   outputExample: Record<string, unknown> | null;

@@ -32,7 +32,7 @@ describe('the step graph', () => {
 
   it('outlines the restaurant with its conditions in the form\'s own words', () => {
     const text = matterOutline(restaurantV1);
-    expect(text).toMatch(/^restaurant v1  开办餐饮店\n法定 23 \/ 承诺 5 个工作日（压缩 78\.3%）/);
+    expect(text).toMatch(/^restaurant v1  开办餐饮店\n法定 45 \/ 承诺 5 个工作日（压缩 88\.9%）/);
     expect(text).toContain('仅当 是否销售酒类 = 是');
     expect(text).toContain('仅当 经营面积（平方米） ≥ 300');
   });

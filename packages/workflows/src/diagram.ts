@@ -110,9 +110,12 @@ function waves(steps: readonly StepSpec[]): Wave[] {
 /** Departments in the order they first appear. */
 export const matterDepartments = (def: MatterDefinition): string[] => [...new Set(def.steps.map((s) => s.department))];
 
-/** 压缩比率: 1 − committed / statutory, as a share (undefined when the statutory limit is 0). */
-export const compressionRatio = (statutoryDays: number, committedDays: number): number | undefined =>
-  statutoryDays > 0 ? 1 - committedDays / statutoryDays : undefined;
+/** 压缩比率: 1 − committed / statutory, as a share (undefined when the statutory limit is 0 or no law sets one). */
+export const compressionRatio = (statutoryDays: number | null, committedDays: number): number | undefined =>
+  statutoryDays !== null && statutoryDays > 0 ? 1 - committedDays / statutoryDays : undefined;
+
+/** A statutory limit as shown: its working days, or 无法定时限 where no law sets one. */
+export const statutoryText = (days: number | null): string => (days === null ? '无法定时限' : String(days));
 
 export const formatRatio = (r: number | undefined): string => (r === undefined ? '—' : `${(Math.round(r * 1000) / 10).toFixed(1)}%`);
 
@@ -126,7 +129,7 @@ export function matterOutline(def: MatterDefinition): string {
   const lines: string[] = [];
   const ratio = formatRatio(compressionRatio(def.statutoryDays, def.committedDays));
   lines.push(`${def.id} v${def.version}  ${def.name}`);
-  lines.push(`法定 ${def.statutoryDays} / 承诺 ${def.committedDays} 个工作日（压缩 ${ratio}） · ${def.steps.length} 个环节 · ${matterDepartments(def).length} 个部门`);
+  lines.push(`法定 ${statutoryText(def.statutoryDays)} / 承诺 ${def.committedDays} 个工作日（压缩 ${ratio}） · ${def.steps.length} 个环节 · ${matterDepartments(def).length} 个部门`);
   if (def.description) lines.push(def.description);
   const required = def.materials.filter((m) => m.required).map((m) => m.name);
   const optional = def.materials.filter((m) => !m.required).map((m) => m.name);
@@ -149,7 +152,7 @@ export function matterOutline(def: MatterDefinition): string {
       for (const s of wave.steps) {
         const after = s.dependsOn.length ? `  ← ${s.dependsOn.join(', ')}` : '';
         const cond = stepCondition(def, s);
-        lines.push(`${indent}  ${s.id.padEnd(width)}  ${departmentName(s.department)}${performerNote(s)} · ${s.service}  ${s.statutoryDays}/${s.committedDays}${after}`);
+        lines.push(`${indent}  ${s.id.padEnd(width)}  ${departmentName(s.department)}${performerNote(s)} · ${s.service}  ${statutoryText(s.statutoryDays)}/${s.committedDays}${after}`);
         if (cond) lines.push(`${indent}  ${''.padEnd(width)}  仅当 ${cond}`);
       }
     });
@@ -173,12 +176,12 @@ const label = (s: string) => s.replace(/"/g, '#quot;').replace(/</g, '#lt;').rep
  */
 export function matterMermaid(def: MatterDefinition): string {
   const out: string[] = ['flowchart TD'];
-  out.push(`  %% ${def.name} (${def.id} v${def.version}): 法定 ${def.statutoryDays} / 承诺 ${def.committedDays} 个工作日`);
+  out.push(`  %% ${def.name} (${def.id} v${def.version}): 法定 ${statutoryText(def.statutoryDays)} / 承诺 ${def.committedDays} 个工作日`);
   out.push(`  start(["${label('一窗受理 · 一表申请')}"])`);
   out.push(`  finish(["${label(`统一出件 · 办结（承诺 ${def.committedDays} 个工作日）`)}"])`);
   const node = (s: StepSpec) => {
     const cond = stepCondition(def, s);
-    const text = [`${s.service}`, `${departmentName(s.department)}${performerNote(s)} · ${s.statutoryDays}/${s.committedDays} 工作日`, ...(cond ? [`仅当 ${cond}`] : [])]
+    const text = [`${s.service}`, `${departmentName(s.department)}${performerNote(s)} · ${statutoryText(s.statutoryDays)}/${s.committedDays} 工作日`, ...(cond ? [`仅当 ${cond}`] : [])]
       .map(label)
       .join('<br/>');
     return `${nodeId(s.id)}["${text}"]`;

@@ -501,11 +501,19 @@ class Accumulator {
   private used = 0;
   private usedKnown = 0;
   private statutoryOfUsed = 0;
+  /** Clocks with a statutory limit (无法定时限 ones take no part in a compression ratio), and their promises. */
+  private withStatutory = 0;
+  private committedOfStatutory = 0;
+  private usedOfStatutory = 0;
 
   add(r: ClockReading): void {
     this.concluded++;
     this.committedSum += r.committedDays;
-    this.statutorySum += r.statutoryDays;
+    if (r.statutoryDays !== null) {
+      this.withStatutory++;
+      this.statutorySum += r.statutoryDays;
+      this.committedOfStatutory += r.committedDays;
+    }
     const stop = Date.parse(r.stoppedAt!);
     if (r.dueAt !== null) {
       this.known++;
@@ -518,7 +526,10 @@ class Accumulator {
     if (r.elapsedWorkingDays !== null) {
       this.usedKnown++;
       this.used += r.elapsedWorkingDays;
-      this.statutoryOfUsed += r.statutoryDays;
+      if (r.statutoryDays !== null) {
+        this.usedOfStatutory += r.elapsedWorkingDays;
+        this.statutoryOfUsed += r.statutoryDays;
+      }
     }
   }
 
@@ -532,10 +543,10 @@ class Accumulator {
       statutoryOnTime: this.statutoryOnTime,
       statutoryOnTimeRate: rate(this.statutoryOnTime, this.statutoryKnown),
       avgCommittedDays: this.concluded === 0 ? null : round(this.committedSum / this.concluded, 2),
-      avgStatutoryDays: this.concluded === 0 ? null : round(this.statutorySum / this.concluded, 2),
+      avgStatutoryDays: this.withStatutory === 0 ? null : round(this.statutorySum / this.withStatutory, 2),
       avgUsedWorkingDays: this.usedKnown === 0 ? null : round(this.used / this.usedKnown, 2),
-      compressionRatio: this.statutoryOfUsed === 0 ? null : round(1 - this.used / this.statutoryOfUsed, 4),
-      committedCompressionRatio: this.statutorySum === 0 ? null : round(1 - this.committedSum / this.statutorySum, 4),
+      compressionRatio: this.statutoryOfUsed === 0 ? null : round(1 - this.usedOfStatutory / this.statutoryOfUsed, 4),
+      committedCompressionRatio: this.statutorySum === 0 ? null : round(1 - this.committedOfStatutory / this.statutorySum, 4),
       unknown: this.concluded - this.known,
     };
   }

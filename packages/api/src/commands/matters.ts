@@ -1,5 +1,5 @@
 import { DEPARTMENT_NAMES, type DepartmentId } from '@onematter/engine';
-import { defaultCatalogue, matterMermaid, matterOutline, stepCondition } from '@onematter/workflows';
+import { defaultCatalogue, matterMermaid, matterOutline, statutoryText, stepCondition } from '@onematter/workflows';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandKit } from '../cli.js';
 import { UsageError } from '../runtime.js';
@@ -37,7 +37,7 @@ export function registerMattersCommand(program: Command, _kit: CommandKit): void
         return;
       }
       for (const m of list) {
-        process.stdout.write(`${m.id} v${m.version}  ${m.name}  法定 ${m.statutoryDays} / 承诺 ${m.committedDays} 个工作日\n`);
+        process.stdout.write(`${m.id} v${m.version}  ${m.name}  法定 ${statutoryText(m.statutoryDays)} / 承诺 ${m.committedDays} 个工作日\n`);
         const stages = m.stages.length ? m.stages : [undefined];
         stages.forEach((st, k) => {
           const indent = st ? '    ' : '  ';
@@ -48,7 +48,7 @@ export function registerMattersCommand(program: Command, _kit: CommandKit): void
           for (const s of m.steps.filter((x) => !st || x.stage === st.id)) {
             const after = s.dependsOn.length ? `  (after ${s.dependsOn.join(', ')})` : '';
             const cond = stepCondition(m, s);
-            process.stdout.write(`${indent}- ${s.id.padEnd(10)} ${departmentName(s.department)} · ${s.service}  ${s.statutoryDays}/${s.committedDays}${after}${cond ? `  [仅当 ${cond}]` : ''}\n`);
+            process.stdout.write(`${indent}- ${s.id.padEnd(10)} ${departmentName(s.department)} · ${s.service}  ${statutoryText(s.statutoryDays)}/${s.committedDays}${after}${cond ? `  [仅当 ${cond}]` : ''}\n`);
           }
         });
       }

@@ -7,7 +7,7 @@ import { problem, sendDomainError, sendProblem } from '../problem.js';
 import { departmentScope } from '../auth/plugin.js';
 import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
-import { CaseIdParams, CaseListQuery, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
+import { CaseIdParams, CaseListQuery, MaterialsNoticeBody, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
 import { CasePageDoc, CaseViewDoc, CaseViewWithIntegrityDoc, EventDoc, PROBLEMS, ProblemDoc } from './responses.js';
 
 /** Case ids for Idempotency-Key requests are derived from the key: same key, same case. */
@@ -51,6 +51,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         form: body.form,
         ...(body.materials ? { materials: body.materials } : {}),
         ...(key ? { idempotencyKey: key } : {}),
+        ...(body.acceptance ? { acceptance: body.acceptance } : {}),
       };
       const r = await handler.execute(caseId, (now) => ({ type: 'StartCase', data, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) {
@@ -142,6 +143,46 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       const r = await handler.execute(
         req.params.id,
         (now) => ({ type: 'ProvideSupplement', data: { materials: body.materials, ...(body.note ? { note: body.note } : {}) }, now }),
+        actorOf(req.principal, 'clerk'),
+      );
+      if (!r.ok) return sendDomainError(reply, r.error);
+      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+    },
+  );
+
+  app.post(
+    '/cases/:id/acceptance',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: '受理: accept a submitted application (its required materials all in); the clocks start and the tasks go out',
+        params: CaseIdParams,
+      },
+      config: { roles: WINDOW, responses: { 200: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } },
+    },
+    async (req, reply) => {
+      const r = await handler.execute(req.params.id, (now) => ({ type: 'AcceptCase', data: {}, now }), actorOf(req.principal, 'clerk'));
+      if (!r.ok) return sendDomainError(reply, r.error);
+      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+    },
+  );
+
+  app.post(
+    '/cases/:id/material-notices',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: '一次告知: name, once, every material a submitted application lacks (行政许可法 Art. 32, within 5 working days)',
+        params: CaseIdParams,
+        body: MaterialsNoticeBody,
+      },
+      config: { roles: WINDOW, responses: { 200: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } },
+    },
+    async (req, reply) => {
+      const body = req.body;
+      const r = await handler.execute(
+        req.params.id,
+        (now) => ({ type: 'IssueMaterialsNotice', data: { missingMaterials: body.missingMaterials, ...(body.reason ? { reason: body.reason } : {}) }, now }),
         actorOf(req.principal, 'clerk'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);

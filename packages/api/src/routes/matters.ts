@@ -22,6 +22,12 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
   return {
     ...matterSummary(m),
     description: m.description,
+    /** The case clock's law: statutoryDays above is null where no law sets one for the whole matter. */
+    statutoryBasis: m.statutoryBasis,
+    extensionDays: m.extensionDays,
+    extensionBasis: m.extensionBasis,
+    supplementPausesStatutory: m.supplementPausesStatutory,
+    supplementPauseBasis: m.supplementPauseBasis,
     versions,
     formSchema: jsonSchemaOf(m.form),
     materials: m.materials,
@@ -37,7 +43,13 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
       when: s.when ?? null,
       /** The condition in words, with the form's field titles (e.g. 是否销售酒类 = 是). */
       condition: stepCondition(m, s) ?? null,
+      /** null: no law sets one (无法定时限). */
       statutoryDays: s.statutoryDays,
+      /** The law and article, e.g. 《市场主体登记管理条例》第十九条. */
+      statutoryBasis: s.statutoryBasis,
+      /** Working days it may be extended once (延长); null: none allowed. */
+      extensionDays: s.extensionDays,
+      extensionBasis: s.extensionBasis,
       committedDays: s.committedDays,
       outputSchema: s.output ? jsonSchemaOf(s.output) : null,
       outputExample: s.outputExample ?? null,

@@ -25,7 +25,8 @@ export const ProblemDoc = z.looseObject({
 const ClockFieldsDoc = {
   clockState: z.enum(['not-started', 'running', 'paused', 'stopped']).optional(),
   committedDays: z.number().optional().meta({ description: '承诺时限, working days' }),
-  statutoryDays: z.number().optional().meta({ description: '法定时限, working days' }),
+  statutoryDays: z.number().nullable().optional().meta({ description: '法定时限, working days; null: no law sets one (无法定时限)' }),
+  extendedWorkingDays: z.number().optional().meta({ description: 'working days added by a lawful extension (延长), to both limits' }),
   dueAt: Instant.nullable().optional().meta({ description: 'end of the committed limit; null only when the clock has not started (a year without a notice is predicted: see provisional)' }),
   statutoryDueAt: Instant.nullable().optional(),
   warningAt: Instant.nullable().optional(),
@@ -170,7 +171,7 @@ export const MatterSummaryDoc = z.looseObject({
   version: z.number().int(),
   name: z.string(),
   departments: z.array(z.string()),
-  statutoryDays: z.number(),
+  statutoryDays: z.number().nullable().meta({ description: '法定时限 of the whole matter; null: no law sets one (无法定时限)' }),
   committedDays: z.number(),
 });
 

@@ -36,6 +36,15 @@ export const StartCaseBody = z.object({
   materials: z.array(z.string().min(1).max(100)).max(100).optional().meta({
     description: 'Codes of the materials handed in; omitted means the window checked every required one.',
   }),
+  acceptance: z.enum(['at-window', 'pending']).optional().meta({
+    description:
+      '受理. at-window (default): the clerk checked the materials and accepts at once (a missing required material is a 400, told on the spot). pending: record the submission (e.g. online) and accept it later (POST /cases/{id}/acceptance) or name every missing material once (POST /cases/{id}/material-notices) within 5 working days (行政许可法 Art. 32); the case clocks start at acceptance.',
+  }),
+});
+
+export const MaterialsNoticeBody = z.object({
+  missingMaterials: z.array(z.string().min(1).max(100)).min(1, '一次告知须列明需要补正的全部材料（name every missing material）').max(100),
+  reason: z.string().max(2000).optional(),
 });
 
 export const CASE_STATUSES = ['in-progress', 'awaiting-supplement', 'completed', 'rejected', 'withdrawn'] as const;

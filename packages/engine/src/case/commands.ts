@@ -13,7 +13,27 @@ export interface StartCase {
     /** Material codes handed in; omitted means the window checked every required one. */
     materials?: string[];
     idempotencyKey?: string;
+    /**
+     * 'at-window' (default): the clerk checked the materials, the application is accepted
+     * at once (all required materials, or a 400 naming the missing ones). 'pending': recorded
+     * as submitted, to be accepted (AcceptCase) or answered with a 一次告知 (IssueMaterialsNotice).
+     */
+    acceptance?: 'at-window' | 'pending';
   };
+  now: string;
+}
+
+/** 受理 of a submitted application, once its required materials are all in. */
+export interface AcceptCase {
+  type: 'AcceptCase';
+  data: Record<string, never>;
+  now: string;
+}
+
+/** 一次告知: every missing material of a submitted application, named once. */
+export interface IssueMaterialsNotice {
+  type: 'IssueMaterialsNotice';
+  data: { missingMaterials: string[]; reason?: string };
   now: string;
 }
 
@@ -57,6 +77,13 @@ export interface EndSpecialProcedure {
   now: string;
 }
 
+/** 延长: the agency head approved an extension of a task's (with taskId) or the case's statutory limit. */
+export interface ExtendTimeLimit {
+  type: 'ExtendTimeLimit';
+  data: { taskId?: string; workingDays: number; reason: string; approvedBy: string };
+  now: string;
+}
+
 /**
  * Sent by the time-limit scheduler when a timer falls due. The scheduler computes
  * `dueAt` and `firesAt` from the events and the calendar; decide checks, without a
@@ -78,10 +105,13 @@ export interface RecordTimeLimit {
 
 export type CaseCommand =
   | StartCase
+  | AcceptCase
+  | IssueMaterialsNotice
   | RecordDecision
   | ProvideSupplement
   | WithdrawCase
   | StartSpecialProcedure
   | EndSpecialProcedure
+  | ExtendTimeLimit
   | RecordTimeLimit
   | AftercareCommand;

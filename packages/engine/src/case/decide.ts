@@ -2,8 +2,8 @@ import { closeRectification, issueResults, submitReview } from '../aftercare/dec
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import { machineState, startMachine, stepMachine, type CompiledMatter, type Step } from '../machine/compile.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
-import type { CaseCommand, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
-import { endSpecialProcedure, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
+import type { AcceptCase, CaseCommand, IssueMaterialsNotice, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
+import { endSpecialProcedure, extendTimeLimit, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
 import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
 import { rememberSnapshot } from './evolve.js';
 import { OPEN_TASK_STATUSES, isClosed, parseTaskId, taskIdOf, type CaseState, type StartedCase } from './state.js';
@@ -18,6 +18,10 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
   switch (command.type) {
     case 'StartCase':
       return startCase(catalogue, command, state);
+    case 'AcceptCase':
+      return state.kind === 'started' ? acceptCase(command, state) : fail('NotFound', 'case not found');
+    case 'IssueMaterialsNotice':
+      return state.kind === 'started' ? issueMaterialsNotice(command, state) : fail('NotFound', 'case not found');
     case 'RecordDecision':
       return state.kind === 'started' ? recordDecision(command, state) : fail('NotFound', `task ${command.data.taskId} not found`);
     case 'ProvideSupplement':
@@ -29,6 +33,8 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
       return state.kind === 'started' ? startSpecialProcedure(command, state) : fail('NotFound', 'case not found');
     case 'EndSpecialProcedure':
       return state.kind === 'started' ? endSpecialProcedure(command, state) : fail('NotFound', 'case not found');
+    case 'ExtendTimeLimit':
+      return state.kind === 'started' ? extendTimeLimit(command, state) : fail('NotFound', 'case not found');
     case 'RecordTimeLimit':
       return state.kind === 'started' ? recordTimeLimit(command, state) : fail('NotFound', 'case not found');
     // After completion (aftercare/decide.ts): 统一出件, 好差评, 整改.
@@ -57,7 +63,10 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
     return fail('Invalid', 'the form has invalid fields', errors);
   }
 
-  // 一次告知: every missing material is named at once, never one at a time.
+  // 一次告知: every missing material is named at once, never one at a time. At the
+  // window that is on the spot (当场告知, a 400); a submission to check later is recorded
+  // as it is, and its notice (or acceptance) follows within 5 working days.
+  const pending = c.data.acceptance === 'pending';
   const known = new Set(def.materials.map((m) => m.code));
   const required = def.materials.filter((m) => m.required).map((m) => m.code);
   const materials = c.data.materials ?? required;
@@ -65,11 +74,7 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
   for (const code of materials) {
     if (!known.has(code)) issues.push({ path: 'materials', message: `unknown material ${code}` });
   }
-  for (const m of def.materials) {
-    if (m.required && !materials.includes(m.code)) {
-      issues.push({ path: 'materials', message: `缺少材料：${m.name}（missing required material ${m.code}）` });
-    }
-  }
+  if (!pending) issues.push(...missingMaterials(def, materials));
   if (issues.length > 0) return fail('Invalid', 'materials are incomplete', issues);
 
   const started: CaseEvent = {
@@ -82,17 +87,55 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
       form: form.data as Record<string, unknown>,
       materials: [...new Set(materials)],
       ...(c.data.idempotencyKey ? { idempotencyKey: c.data.idempotencyKey } : {}),
+      ...(pending ? { acceptance: 'pending' as const } : {}),
       at: c.now,
     },
   };
   const step = startMachine(matter, form.data as Record<string, unknown>);
   rememberSnapshot(started, step.snapshot);
-  const dispatches = step.dispatched.map((s) =>
-    dispatch(matter, c.data.caseId, s, 1, {}, [...new Set(materials)], c.now),
-  );
-  // Every step may be conditional and none apply: nothing to do, the case is done.
-  const done: CaseEvent[] = machineState(step.snapshot) === 'completed' ? [{ type: 'CaseCompleted', data: { outputs: {}, at: c.now } }] : [];
-  return ok([started, ...dispatches, ...done]);
+  if (pending) return ok([started]);
+  return ok([started, ...accepted(matter, c.data.caseId, step, [...new Set(materials)], c.now)]);
+}
+
+/** Required materials not handed in, one issue each (the content of a 一次告知). */
+function missingMaterials(def: CompiledMatter['definition'], materials: readonly string[]): FieldIssue[] {
+  return def.materials
+    .filter((m) => m.required && !materials.includes(m.code))
+    .map((m) => ({ path: 'materials', message: `缺少材料：${m.name}（missing required material ${m.code}）` }));
+}
+
+/** 受理: the clocks start, the first tasks go out (or, when no step applies, the case is done). */
+function accepted(matter: CompiledMatter, caseId: string, step: Step, materials: string[], now: string): CaseEvent[] {
+  const dispatches = step.dispatched.map((s) => dispatch(matter, caseId, s, 1, {}, materials, now));
+  const done: CaseEvent[] = machineState(step.snapshot) === 'completed' ? [{ type: 'CaseCompleted', data: { outputs: {}, at: now } }] : [];
+  return [{ type: 'CaseAccepted', data: { at: now } }, ...dispatches, ...done];
+}
+
+function acceptCase(c: AcceptCase, s: StartedCase): Decided {
+  if (!s.clock.acceptancePending) return fail('Conflict', `case ${s.caseId} was accepted already`);
+  if (isClosed(s)) return fail('Conflict', `case ${s.caseId} is ${s.status}`);
+  if (s.status === 'awaiting-supplement') return fail('Conflict', `case ${s.caseId} awaits the materials its notice asked for (POST /cases/{id}/supplements first)`);
+  const issues = missingMaterials(s.matter.definition, s.materials);
+  if (issues.length > 0) return fail('Invalid', 'materials are incomplete: issue a 一次告知 (POST /cases/{id}/material-notices) instead', issues);
+  // The machine has not moved since the start (no task went out): the first wave is the start's.
+  return ok(accepted(s.matter, s.caseId, startMachine(s.matter, s.form), [...s.materials], c.now));
+}
+
+function issueMaterialsNotice(c: IssueMaterialsNotice, s: StartedCase): Decided {
+  if (!s.clock.acceptancePending) return fail('Conflict', `case ${s.caseId} was accepted already; a department asks for 补正 with its decision`);
+  if (isClosed(s)) return fail('Conflict', `case ${s.caseId} is ${s.status}`);
+  // 一次告知 means once: a second notice would be the piecemeal asking Art. 32 forbids.
+  if (s.clock.noticedAt !== undefined) return fail('Conflict', `case ${s.caseId} had its 一次告知 already (${s.clock.noticedAt})`);
+  const known = new Set(s.matter.definition.materials.map((m) => m.code));
+  const issues: FieldIssue[] = c.data.missingMaterials.length === 0 ? [{ path: 'missingMaterials', message: '一次告知须列明需要补正的全部材料（name every missing material）' }] : [];
+  for (const code of c.data.missingMaterials) if (!known.has(code)) issues.push({ path: 'missingMaterials', message: `unknown material ${code}` });
+  if (issues.length > 0) return fail('Invalid', 'the notice must name the missing materials', issues);
+  return ok([
+    {
+      type: 'MaterialsNoticeIssued',
+      data: { missingMaterials: [...new Set(c.data.missingMaterials)], ...(c.data.reason?.trim() ? { reason: c.data.reason.trim() } : {}), at: c.now },
+    },
+  ]);
 }
 
 function recordDecision(c: RecordDecision, s: StartedCase): Decided {

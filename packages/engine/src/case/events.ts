@@ -31,8 +31,30 @@ export interface CaseStarted {
     form: Record<string, unknown>;
     materials: string[];
     idempotencyKey?: string;
+    /**
+     * 'pending': submitted but not yet accepted (受理): the clerk checks the materials
+     * later, within 5 working days (行政许可法 Art. 32). Absent: accepted at once
+     * (CaseAccepted follows in the same append; older streams have no CaseAccepted).
+     */
+    acceptance?: 'pending';
     at: string;
   };
+}
+
+/** 受理: the application is accepted; the case's clocks start now and the tasks go out. */
+export interface CaseAccepted {
+  type: 'CaseAccepted';
+  data: { at: string };
+}
+
+/**
+ * 一次告知 (行政许可法 Art. 32): before acceptance, every missing material is named
+ * once, within 5 working days of submission; the applicant supplements, then the
+ * clerk accepts. Not statutory time: no clock of the case runs yet.
+ */
+export interface MaterialsNoticeIssued {
+  type: 'MaterialsNoticeIssued';
+  data: { missingMaterials: string[]; reason?: string; at: string };
 }
 
 export interface TaskDispatched {
@@ -97,22 +119,30 @@ export interface CaseWithdrawn {
 }
 
 /**
- * 特别程序 (行政许可法 Art. 45): hearing, bidding, auction, inspection, testing,
- * quarantine, appraisal, expert review, and public notice. Their time is not counted
- * towards the limit: the clock of the task (or, without a task, of the whole case) pauses.
+ * 特别程序 recorded on a case. 行政许可法 Art. 45 lists those whose time is not counted:
+ * 听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审 — while one runs, the clock of the
+ * task (or, without a task, of the whole case) pauses, statutory and committed alike.
+ * 公示 (public notice) and 现场核查 (on-site verification) are recorded for the
+ * timeline but are not Art. 45 exclusions: their days count.
  */
-export const SPECIAL_PROCEDURE_KINDS = [
-  'inspection',
-  'testing',
-  'quarantine',
-  'appraisal',
-  'expert-review',
-  'hearing',
-  'public-notice',
-  'bidding',
-  'auction',
-] as const;
+export const ART45_PROCEDURE_KINDS = ['hearing', 'bidding', 'auction', 'inspection', 'testing', 'quarantine', 'appraisal', 'expert-review'] as const;
+export const SPECIAL_PROCEDURE_KINDS = [...ART45_PROCEDURE_KINDS, 'public-notice', 'site-verification'] as const;
 export type SpecialProcedureKind = (typeof SPECIAL_PROCEDURE_KINDS)[number];
+/** The one table of their Chinese names (the timeline, errors and the workbench agree). */
+export const SPECIAL_PROCEDURE_NAMES: Record<SpecialProcedureKind, string> = {
+  hearing: '听证',
+  bidding: '招标',
+  auction: '拍卖',
+  inspection: '检验',
+  testing: '检测',
+  quarantine: '检疫',
+  appraisal: '鉴定',
+  'expert-review': '专家评审',
+  'public-notice': '公示',
+  'site-verification': '现场核查',
+};
+/** Whether a procedure's time is excluded from the limits (行政许可法 Art. 45). */
+export const isArt45Procedure = (kind: SpecialProcedureKind): boolean => (ART45_PROCEDURE_KINDS as readonly string[]).includes(kind);
 
 export interface SpecialProcedureStarted {
   type: 'SpecialProcedureStarted';
@@ -125,8 +155,11 @@ export interface SpecialProcedureEnded {
   data: { taskId?: string; step?: string; department?: string; kind: SpecialProcedureKind; note?: string; at: string };
 }
 
-/** Which clock a time-limit event is about: the whole case or one department's task. */
-export type TimeLimitScope = 'case' | 'task';
+/**
+ * Which clock a time-limit event is about: the whole case, one department's task, or
+ * the 5 working days to accept or notify an application (`acceptance`, Art. 32).
+ */
+export type TimeLimitScope = 'case' | 'task' | 'acceptance';
 /** 承诺时限 (committed) or 法定时限 (statutory). */
 export type TimeLimitKind = 'committed' | 'statutory';
 
@@ -140,6 +173,27 @@ interface TimeLimitData {
   dueAt: string;
   /** When it was recorded; later than the due point when the scheduler was down. */
   at: string;
+}
+
+/**
+ * 延长: a lawful extension of a statutory limit (行政许可法 Art. 42, or the law governing
+ * the step), approved by the agency head, once per clock. The statutory and the
+ * committed due dates of that clock both move by `workingDays`.
+ */
+export interface TimeLimitExtended {
+  type: 'TimeLimitExtended';
+  data: {
+    scope: TimeLimitScope;
+    taskId?: string;
+    step?: string;
+    department?: string;
+    workingDays: number;
+    reason: string;
+    approvedBy: string;
+    /** The law and article that allow it, copied from the definition. */
+    basis: string;
+    at: string;
+  };
 }
 
 /** 黄灯: the limit is near (by default one working day before it). */
@@ -162,6 +216,8 @@ export interface CaseEscalated {
 
 export type CaseEvent =
   | CaseStarted
+  | CaseAccepted
+  | MaterialsNoticeIssued
   | TaskDispatched
   | DecisionRecorded
   | SupplementRequested
@@ -172,6 +228,7 @@ export type CaseEvent =
   | CaseWithdrawn
   | SpecialProcedureStarted
   | SpecialProcedureEnded
+  | TimeLimitExtended
   | TimeLimitWarning
   | TimeLimitExceeded
   | CaseEscalated
@@ -181,6 +238,8 @@ export type CaseEventType = CaseEvent['type'];
 
 export const CASE_EVENT_TYPES = [
   'CaseStarted',
+  'CaseAccepted',
+  'MaterialsNoticeIssued',
   'TaskDispatched',
   'DecisionRecorded',
   'SupplementRequested',
@@ -191,6 +250,7 @@ export const CASE_EVENT_TYPES = [
   'CaseWithdrawn',
   'SpecialProcedureStarted',
   'SpecialProcedureEnded',
+  'TimeLimitExtended',
   'TimeLimitWarning',
   'TimeLimitExceeded',
   'CaseEscalated',

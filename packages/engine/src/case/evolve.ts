@@ -107,18 +107,25 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
   let status = state.status;
   let completedAt = state.completedAt;
   let closedReason = state.closedReason;
-  const withTask = (step: string, patch: Partial<TaskState>): void => {
+  /** `fresh`: a new dispatch or decision replaces the last one's reason and missing materials. */
+  const withTask = (step: string, patch: Partial<TaskState>, fresh = false): void => {
     const task = tasks[step];
     if (!task) throw new Error(`${event.type} for unknown step ${step}`);
     const copy: Record<string, TaskState> = {};
     for (const k in tasks) copy[k] = tasks[k]!;
-    copy[step] = { ...task, ...patch };
+    const next = { ...task, ...patch };
+    if (fresh) {
+      if (patch.reason === undefined) delete next.reason;
+      if (patch.missingMaterials === undefined) delete next.missingMaterials;
+    }
+    copy[step] = next;
     tasks = copy;
   };
 
   switch (event.type) {
     case 'TaskDispatched':
-      withTask(event.data.step, { status: 'pending', attempts: event.data.attempt, dispatchedAt: event.data.at });
+      // Sent again after a 补正: the request it answered is no longer the task's word.
+      withTask(event.data.step, { status: 'pending', attempts: event.data.attempt, dispatchedAt: event.data.at }, true);
       status = statusOf(snapshot, status);
       break;
     case 'DecisionRecorded': {
@@ -132,13 +139,19 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
         ...(d.output ? { output: d.output } : {}),
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.missingMaterials ? { missingMaterials: d.missingMaterials } : {}),
-      });
+      }, true);
       if (d.decision === 'approved') outputs = { ...outputs, [d.step]: d.output ?? {} };
       status = statusOf(snapshot, status);
       break;
     }
     case 'SupplementRequested':
       status = statusOf(snapshot, status);
+      break;
+    // 一次告知 before acceptance: the applicant owes materials; no task is out yet.
+    case 'MaterialsNoticeIssued':
+      status = 'awaiting-supplement';
+      break;
+    case 'CaseAccepted':
       break;
     case 'SupplementProvided':
       materials = [...new Set([...materials, ...event.data.materials])];
@@ -164,6 +177,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     // Time-limit events touch only the clock facts (folded above); they never move the machine.
     case 'SpecialProcedureStarted':
     case 'SpecialProcedureEnded':
+    case 'TimeLimitExtended':
     case 'TimeLimitWarning':
     case 'TimeLimitExceeded':
     case 'CaseEscalated':

@@ -1,7 +1,7 @@
 import { CalendarRangeError, type WorkingCalendar } from '../calendar/index.js';
 import type { TimeLimitKind, TimeLimitScope } from '../case/events.js';
 import type { MatterDefinition } from '../definition/definition.js';
-import { timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
+import { pausesLimit, pausesTask, timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
 
 /**
  * Time-limit clocks (法定时限 and 承诺时限), computed from the events alone: pure,
@@ -43,18 +43,22 @@ export const DEFAULT_TIME_LIMIT_POLICY: TimeLimitPolicy = { warningDaysBefore: 1
 /** The limits of one matter version, per case and per step (from the definition). */
 export interface ClockPlan {
   committedDays: number;
-  statutoryDays: number;
-  steps: Readonly<Record<string, { department: string; service: string; committedDays: number; statutoryDays: number }>>;
+  /** null: no law sets one (无法定时限); there is no statutory clock. */
+  statutoryDays: number | null;
+  /** 补正 after acceptance pauses the statutory clock too (the matter's rules say so). */
+  supplementPausesStatutory: boolean;
+  steps: Readonly<Record<string, { department: string; service: string; committedDays: number; statutoryDays: number | null }>>;
 }
 
 const plans = new WeakMap<object, ClockPlan>();
 
-export function clockPlanOf(def: Pick<MatterDefinition, 'committedDays' | 'statutoryDays' | 'steps'>): ClockPlan {
+export function clockPlanOf(def: Pick<MatterDefinition, 'committedDays' | 'statutoryDays' | 'steps'> & { supplementPausesStatutory?: boolean }): ClockPlan {
   const cached = plans.get(def);
   if (cached) return cached;
   const plan: ClockPlan = {
     committedDays: def.committedDays,
     statutoryDays: def.statutoryDays,
+    supplementPausesStatutory: def.supplementPausesStatutory ?? false,
     steps: Object.fromEntries(
       def.steps.map((s) => [s.id, { department: s.department, service: s.service, committedDays: s.committedDays, statutoryDays: s.statutoryDays }]),
     ),
@@ -68,10 +72,13 @@ export interface ClockReading {
   startedAt: string | null;
   stoppedAt: string | null;
   committedDays: number;
-  statutoryDays: number;
+  /** null: no law sets one (无法定时限), and statutoryDueAt is null too. */
+  statutoryDays: number | null;
+  /** Working days added by a lawful extension (TimeLimitExtended), to both limits; 0 without one. */
+  extendedWorkingDays: number;
   /** 承诺时限: end of the due working day (Asia/Shanghai) as an ISO instant. */
   dueAt: string | null;
-  /** 法定时限, likewise. */
+  /** 法定时限, likewise; null without a statutory limit. */
   statutoryDueAt: string | null;
   /** When the light turns yellow (end of the working day before the committed limit, by default). */
   warningAt: string | null;
@@ -111,6 +118,31 @@ export function readClocks(
   return { case: toReading(caseInput(plan, facts), calendar, nowMs, policy), tasks };
 }
 
+/** 行政许可法 Art. 32: an application is accepted, or its 一次告知 issued, within 5 working days of submission. */
+export const ACCEPTANCE_DAYS = 5;
+
+const acceptanceInput = (facts: ClockFacts): ClockInput => {
+  const stop = facts.noticedAt ?? facts.acceptedAt ?? facts.closedAt;
+  return {
+    startedAt: facts.startedAt,
+    stoppedAt: stop,
+    pauses: [],
+    committedDays: ACCEPTANCE_DAYS,
+    statutoryDays: ACCEPTANCE_DAYS,
+    extendedDays: 0,
+    supplementPausesStatutory: false,
+  };
+};
+
+/**
+ * The Art. 32 clock of an application submitted for later acceptance: from submission
+ * to its 一次告知 or its acceptance (whichever comes first); undefined for one accepted
+ * at the window on submission.
+ */
+export function readAcceptanceClock(facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading | undefined {
+  return facts.deferredAcceptance ? toReading(acceptanceInput(facts), calendar, now.getTime(), policy) : undefined;
+}
+
 export function readCaseClock(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading {
   return toReading(caseInput(plan, facts), calendar, now.getTime(), policy);
 }
@@ -133,15 +165,20 @@ interface ClockInput {
   stoppedAt: string | undefined;
   pauses: readonly PauseFact[];
   committedDays: number;
-  statutoryDays: number;
+  statutoryDays: number | null;
+  extendedDays: number;
+  supplementPausesStatutory: boolean;
 }
 
 const caseInput = (plan: ClockPlan, facts: ClockFacts): ClockInput => ({
-  startedAt: facts.startedAt,
+  // The statutory and committed clocks run from 受理 (行政许可法 Arts. 32, 42), not from submission.
+  startedAt: facts.acceptancePending ? undefined : (facts.acceptedAt ?? facts.startedAt),
   stoppedAt: facts.closedAt,
   pauses: facts.pauses,
   committedDays: plan.committedDays,
   statutoryDays: plan.statutoryDays,
+  extendedDays: facts.extendedDays ?? 0,
+  supplementPausesStatutory: plan.supplementPausesStatutory,
 });
 
 function taskInput(plan: ClockPlan, facts: ClockFacts, step: string): ClockInput {
@@ -151,9 +188,11 @@ function taskInput(plan: ClockPlan, facts: ClockFacts, step: string): ClockInput
     startedAt: t?.startedAt,
     // A task's clock stops with its own close, or with the case's (a withdrawal cancels it).
     stoppedAt: t?.closedAt ?? facts.closedAt,
-    pauses: facts.pauses.length === 0 ? facts.pauses : facts.pauses.filter((p) => p.step === step || (p.step === undefined && p.cause === 'special-procedure')),
+    pauses: facts.pauses.length === 0 ? facts.pauses : facts.pauses.filter((p) => pausesTask(p, step)),
     committedDays: limits.committedDays,
     statutoryDays: limits.statutoryDays,
+    extendedDays: t?.extendedDays ?? 0,
+    supplementPausesStatutory: plan.supplementPausesStatutory,
   };
 }
 
@@ -244,7 +283,10 @@ function dueDay(calendar: WorkingCalendar, start: number, limit: number, paused:
   let remaining = limit;
   for (const [a, b] of paused) {
     const w = between(calendar, cursor, a);
-    if (w >= remaining) break;
+    // A pause that starts on the due day itself (w === remaining) stops the clock before
+    // the day is out: the limit moves by the paused days like every other (a 补正 asked
+    // on the last day leaves the department that day again after the supplement).
+    if (w > remaining) break;
     remaining -= w;
     cursor = b;
   }
@@ -254,7 +296,10 @@ function dueDay(calendar: WorkingCalendar, start: number, limit: number, paused:
 /** A started clock in day numbers; null where the calendar does not cover a date (the years in `gaps`). */
 interface ClockCore {
   stopped: boolean;
+  /** The committed clock is paused (the light and the committed timers wait). */
   paused: boolean;
+  /** The statutory clock is paused (a 补正 pauses it only where the matter says so). */
+  statutoryPaused: boolean;
   stopMs: number;
   committed: number | null;
   statutory: number | null;
@@ -270,7 +315,10 @@ function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolic
   const stopMs = stopped ? Date.parse(c.stoppedAt!) : nowMs;
   const start = dayOf(c.startedAt);
   const stop = dayOfMs(stopMs);
-  const paused = pauseIntervals(c.pauses, start, stop, stopMs);
+  const stopsCommitted = c.pauses.filter((p) => pausesLimit(p, 'committed', c.supplementPausesStatutory));
+  const stopsStatutory = c.pauses.filter((p) => pausesLimit(p, 'statutory', c.supplementPausesStatutory));
+  const paused = pauseIntervals(stopsCommitted, start, stop, stopMs);
+  const statutoryPaused = stopsStatutory.length === stopsCommitted.length ? paused : pauseIntervals(stopsStatutory, start, stop, stopMs);
   let gaps: string[] | undefined;
   const covered = <T>(f: () => T): T | null => {
     try {
@@ -283,15 +331,19 @@ function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolic
     }
   };
   // addDays(start, 0): the start day itself must be covered, even for 即办 (0 days).
-  const committed = covered(() => (addDays(calendar, start, 0), dueDay(calendar, start, c.committedDays, paused)));
-  const statutory = covered(() => dueDay(calendar, start, c.statutoryDays, paused));
-  const warnDays = Math.max(0, c.committedDays - policy.warningDaysBefore);
+  // An extension moves both limits by the same working days (the promise follows the law).
+  const committedDays = c.committedDays + c.extendedDays;
+  const committed = covered(() => (addDays(calendar, start, 0), dueDay(calendar, start, committedDays, paused)));
+  const statutory = c.statutoryDays === null ? null : covered(() => dueDay(calendar, start, c.statutoryDays! + c.extendedDays, statutoryPaused));
+  const warnDays = Math.max(0, committedDays - policy.warningDaysBefore);
   const warning = policy.warningDaysBefore > 0 && !(forTimers && stopped) ? covered(() => dueDay(calendar, start, warnDays, paused)) : null;
   const pausedDays = forTimers ? null : paused.length === 0 ? 0 : covered(() => paused.reduce((n, [a, b]) => n + between(calendar, a, b), 0));
   const total = forTimers ? null : covered(() => between(calendar, start, stop));
+  const open = (ps: readonly PauseFact[]) => !stopped && ps.some((p) => p.to === undefined && Date.parse(p.from) <= stopMs);
   return {
     stopped,
-    paused: !stopped && c.pauses.some((p) => p.to === undefined && Date.parse(p.from) <= stopMs),
+    paused: open(stopsCommitted),
+    statutoryPaused: open(stopsStatutory),
     stopMs,
     committed,
     statutory,
@@ -326,6 +378,7 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
       stoppedAt: null,
       committedDays: c.committedDays,
       statutoryDays: c.statutoryDays,
+      extendedWorkingDays: c.extendedDays,
       dueAt: null,
       statutoryDueAt: null,
       warningAt: null,
@@ -342,6 +395,7 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
     stoppedAt: c.stoppedAt ?? null,
     committedDays: c.committedDays,
     statutoryDays: c.statutoryDays,
+    extendedWorkingDays: c.extendedDays,
     dueAt: k.committed === null ? null : dayEndOf(k.committed),
     statutoryDueAt: k.statutory === null ? null : dayEndOf(k.statutory),
     warningAt: k.warning === null ? null : dayEndOf(k.warning),
@@ -421,6 +475,8 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
   const recorded = facts.recorded;
   const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
     if (c.startedAt === undefined) return;
+    // Art. 32's clock is the law's alone: one statutory exceedance, no committed record.
+    const statutoryOnly = scope === 'acceptance';
     const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string }, true);
     const stopMs = k.stopped ? k.stopMs : Infinity;
     const offer = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
@@ -429,14 +485,17 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
       if (recorded.length > 0 && recorded.includes(key())) return;
       visit(kind, scope, step, limit, dueAt, firesDay, key);
     };
-    if (k.committed !== null && stopMs > dayEndMs(k.committed)) offer('exceeded', 'committed', k.committed, k.committed);
-    if (k.statutory !== null && stopMs > dayEndMs(k.statutory)) offer('exceeded', 'statutory', k.statutory, k.statutory);
-    if (!k.stopped && k.warning !== null && k.committed !== null) {
+    // A paused limit arms nothing: it is never yellow or red while paused (its due date
+    // moves with every paused day), and the event that ends the pause re-arms it.
+    if (!statutoryOnly && !k.paused && k.committed !== null && stopMs > dayEndMs(k.committed)) offer('exceeded', 'committed', k.committed, k.committed);
+    if (!k.statutoryPaused && k.statutory !== null && stopMs > dayEndMs(k.statutory)) offer('exceeded', 'statutory', k.statutory, k.statutory);
+    if (!statutoryOnly && !k.stopped && !k.paused && k.warning !== null && k.committed !== null) {
       // Once red, the yellow is moot: no late warning after an exceedance.
       const red = recorded.length > 0 && recorded.includes(timeLimitKey({ kind: 'exceeded', scope, step, limit: 'committed', dueAt: dayEndOf(k.committed) }));
       if (!red) offer('warning', 'committed', k.committed, k.warning);
     }
   };
+  if (facts.deferredAcceptance) add('acceptance', undefined, acceptanceInput(facts));
   add('case', undefined, caseInput(plan, facts));
   for (const step in facts.tasks) if (plan.steps[step] && facts.tasks[step]!.startedAt) add('task', step, taskInput(plan, facts, step));
 }

@@ -1,4 +1,4 @@
-import type { CaseEvent, CaseStarted, SpecialProcedureKind, TimeLimitKind, TimeLimitScope } from '../case/events.js';
+import { isArt45Procedure, type CaseEvent, type CaseStarted, type SpecialProcedureKind, type TimeLimitKind, type TimeLimitScope } from '../case/events.js';
 import { appended, writable, type Owned } from '../util/transient.js';
 
 /**
@@ -11,8 +11,16 @@ export interface ClockFacts {
   caseId: string;
   matter: string;
   matterVersion: number;
-  /** CaseStarted: the case clock starts. */
+  /** CaseStarted: the application was submitted (and, unless acceptance is pending, accepted). */
   startedAt: string;
+  /** Submitted to be accepted later (CaseStarted.acceptance 'pending'); the Art. 32 clock runs. */
+  deferredAcceptance?: true;
+  /** Not accepted yet: the case clock has not started. */
+  acceptancePending?: true;
+  /** CaseAccepted of a deferred application: the case clock starts here. */
+  acceptedAt?: string;
+  /** MaterialsNoticeIssued: the 一次告知, which stops the Art. 32 clock. */
+  noticedAt?: string;
   /** The case clock stops when the case closes. */
   closedAt?: string;
   outcome?: 'completed' | 'rejected' | 'withdrawn';
@@ -24,6 +32,8 @@ export interface ClockFacts {
   openPauses: number;
   /** Keys of the time-limit events already recorded (see {@link timeLimitKey}). */
   recorded: readonly string[];
+  /** TimeLimitExtended for the case clock: working days added (once). */
+  extendedDays?: number;
 }
 
 export interface TaskClockFacts {
@@ -31,6 +41,8 @@ export interface TaskClockFacts {
   startedAt?: string;
   closedAt?: string;
   outcome?: 'approved' | 'rejected' | 'cancelled';
+  /** TimeLimitExtended for this task: working days added (once). */
+  extendedDays?: number;
 }
 
 export interface PauseFact {
@@ -56,6 +68,7 @@ export function startClockFacts(e: CaseStarted): ClockFacts {
     matter: e.data.matter,
     matterVersion: e.data.matterVersion,
     startedAt: e.data.at,
+    ...(e.data.acceptance === 'pending' ? { deferredAcceptance: true as const, acceptancePending: true as const } : {}),
     tasks: {},
     pauses: NONE_YET,
     openPauses: 0,
@@ -157,6 +170,18 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
       });
       return f.recorded.includes(key) ? f : { ...f, recorded: appended(f.recorded, key, owned) };
     }
+    case 'CaseAccepted': {
+      if (!f.acceptancePending) return f;
+      const { acceptancePending: _, ...rest } = f;
+      return { ...rest, acceptedAt: e.data.at };
+    }
+    case 'MaterialsNoticeIssued':
+      return f.noticedAt !== undefined ? f : { ...f, noticedAt: e.data.at };
+    case 'TimeLimitExtended': {
+      const step = e.data.step ?? stepOfTask(e.data.taskId);
+      if (e.data.scope === 'case') return { ...f, extendedDays: e.data.workingDays };
+      return step === undefined ? f : setTask(step, { extendedDays: e.data.workingDays });
+    }
     case 'CaseStarted':
     case 'CaseEscalated':
     // After completion: the case clocks have stopped (a rectification keeps its own limit).
@@ -175,3 +200,20 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
 /** The special procedures open now, for the case (`step` undefined) or a task. */
 export const openProcedures = (f: ClockFacts): PauseFact[] =>
   f.pauses.filter((p) => p.cause === 'special-procedure' && p.to === undefined);
+
+/** Whether a pause concerns a task's clock: its own supplement and procedures, and case-wide procedures. */
+export const pausesTask = (p: PauseFact, step: string): boolean => p.step === step || (p.step === undefined && p.cause === 'special-procedure');
+
+/**
+ * Whether a pause stops a limit (the legal model, docs/time-limits.md):
+ * - a 特别程序 on 行政许可法 Art. 45's list stops both limits; 公示 and 现场核查 stop neither;
+ * - 补正 after acceptance stops the committed limit, and the statutory one only where
+ *   the matter's rules say so (`supplementPausesStatutory`).
+ */
+export const pausesLimit = (p: PauseFact, limit: TimeLimitKind, supplementPausesStatutory: boolean): boolean =>
+  p.cause === 'special-procedure' ? p.kind !== undefined && isArt45Procedure(p.kind) : limit === 'committed' || supplementPausesStatutory;
+
+/** Whether a limit of the case clock (`step` undefined) or of a task's clock is paused now. */
+export const isPaused = (f: ClockFacts, step: string | undefined, limit: TimeLimitKind, supplementPausesStatutory: boolean): boolean =>
+  f.openPauses > 0 &&
+  f.pauses.some((p) => p.to === undefined && (step === undefined || pausesTask(p, step)) && pausesLimit(p, limit, supplementPausesStatutory));

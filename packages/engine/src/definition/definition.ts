@@ -20,6 +20,25 @@ const Slug = z
 /** Working days; 0 means 即办 (done on the spot). */
 const WorkingDays = z.number().int().min(0).max(365);
 
+/**
+ * The law and article that set a limit, e.g. 《市场主体登记管理条例》第十九条. A 法定 figure
+ * without one is not a statutory limit: use null (无法定时限) instead.
+ */
+const Basis = z.string().trim().min(1).nullable().default(null);
+
+/**
+ * 法定时限 and its lawful extension (行政许可法 Art. 42, or the law governing the
+ * matter): null where no law sets one. Shared by the matter (the case clock) and each step.
+ */
+const StatutoryLimits = {
+  /** 法定时限 in working days; null: no law sets one (shown as 无法定时限). */
+  statutoryDays: WorkingDays.nullable(),
+  statutoryBasis: Basis,
+  /** How many working days the limit may be extended, once; null: no extension allowed. */
+  extensionDays: WorkingDays.nullable().default(null),
+  extensionBasis: Basis,
+};
+
 export const MaterialSpec = z.object({
   code: Slug,
   name: z.string().min(1),
@@ -110,7 +129,7 @@ export const StepSpec = z.object({
   stage: Slug.optional(),
   /** Who does it: a government department, a company (utilities), or the applicant (e.g. paying a fee). */
   performer: z.enum(['department', 'company', 'applicant']).default('department'),
-  statutoryDays: WorkingDays,
+  ...StatutoryLimits,
   committedDays: WorkingDays,
   /** Output fields the department returns, as a zod object, documented for integrators. */
   output: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema').optional(),
@@ -124,8 +143,15 @@ export const MatterDefinitionSchema = z
     version: z.number().int().min(1),
     name: z.string().min(1),
     description: z.string().default(''),
-    statutoryDays: WorkingDays,
+    /** The case clock: 法定时限 of the whole matter (null for most bundles: no law sets one). */
+    ...StatutoryLimits,
     committedDays: WorkingDays,
+    /**
+     * Whether 补正 after acceptance also pauses the statutory clock: only where the
+     * matter's own rules say so (`supplementPauseBasis`). It always pauses the committed one.
+     */
+    supplementPausesStatutory: z.boolean().default(false),
+    supplementPauseBasis: Basis,
     form: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema'),
     materials: z.array(MaterialSpec),
     stages: z.array(StageSpec).default([]),
@@ -152,24 +178,39 @@ interface LintIssue {
   message: string;
 }
 
-type Lintable = Pick<MatterDefinition, 'statutoryDays' | 'committedDays' | 'steps'> & { stages?: readonly StageSpec[] };
+interface LimitsLike {
+  statutoryDays: number | null;
+  statutoryBasis?: string | null | undefined;
+  extensionDays?: number | null | undefined;
+  extensionBasis?: string | null | undefined;
+  committedDays: number;
+}
+type Lintable = LimitsLike & { steps: readonly (LimitsLike & Pick<StepSpec, 'id' | 'dependsOn' | 'stage' | 'department'>)[]; stages?: readonly StageSpec[] };
+
+/**
+ * An extension needs a statutory limit and its own basis; the promise stays within the law.
+ * (The catalogue's own test also holds every statutory figure to a basis.)
+ */
+function lintLimits(l: LimitsLike, path: (string | number)[], who: string): LintIssue[] {
+  const issues: LintIssue[] = [];
+  if (l.extensionDays != null) {
+    if (l.statutoryDays === null) issues.push({ path: [...path, 'extensionDays'], message: `${who}: an extension needs a statutory limit to extend` });
+    if (!l.extensionBasis) issues.push({ path: [...path, 'extensionBasis'], message: `${who}: an extension names its law and article (extensionBasis)` });
+  }
+  if (l.statutoryDays !== null && l.committedDays > l.statutoryDays) {
+    issues.push({ path: [...path, 'committedDays'], message: `${who}: committed limit ${l.committedDays} exceeds statutory ${l.statutoryDays}` });
+  }
+  return issues;
+}
 
 /** Rules a definition must keep: known and acyclic dependencies, committed limits within statutory ones. */
 export function lintDefinition(d: Lintable): LintIssue[] {
-  const issues: LintIssue[] = [];
-  if (d.committedDays > d.statutoryDays) {
-    issues.push({ path: ['committedDays'], message: `committed limit ${d.committedDays} exceeds statutory ${d.statutoryDays}` });
-  }
+  const issues: LintIssue[] = lintLimits(d, [], 'matter');
   const ids = new Set<string>();
   d.steps.forEach((s, i) => {
     if (ids.has(s.id)) issues.push({ path: ['steps', i, 'id'], message: `duplicate step id ${s.id}` });
     ids.add(s.id);
-    if (s.committedDays > s.statutoryDays) {
-      issues.push({
-        path: ['steps', i, 'committedDays'],
-        message: `step ${s.id}: committed limit ${s.committedDays} exceeds statutory ${s.statutoryDays}`,
-      });
-    }
+    issues.push(...lintLimits(s, ['steps', i], `step ${s.id}`));
   });
   d.steps.forEach((s, i) => {
     for (const dep of s.dependsOn) {

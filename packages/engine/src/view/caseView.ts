@@ -2,7 +2,7 @@ import { CalendarRangeError, shanghaiDayEnd, toShanghaiDate, type WorkingCalenda
 import type { AftercareFacts } from '../aftercare/facts.js';
 import type { SpecialProcedureKind } from '../case/events.js';
 import { taskIdOf, type CaseStatus, type StartedCase, type TaskStatus } from '../case/state.js';
-import { clockPlanOf, readClocks, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
+import { clockPlanOf, readAcceptanceClock, readClocks, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
 
 /** `GET /cases/:id`: the contract in DESIGN.md. */
 export interface TaskView extends Partial<ClockFields> {
@@ -56,6 +56,12 @@ export interface CaseView extends Partial<ClockFields> {
   revision: number;
   tasks: TaskView[];
   outputs: Record<string, Record<string, unknown>>;
+  /**
+   * 受理: when the application was submitted and accepted; for one submitted to be
+   * accepted later, its 一次告知 and, with a clock context, the Art. 32 clock (5 working
+   * days from submission to the notice or the acceptance: dueAt, light, clockState).
+   */
+  acceptance?: AcceptanceView;
   /** With a clock context: 特别程序 of this case, open ones without endedAt. */
   specialProcedures?: SpecialProcedureView[];
   /** 统一出件: when and how the results were handed out. */
@@ -63,6 +69,16 @@ export interface CaseView extends Partial<ClockFields> {
   /** 好差评 and the rectification of each 差评 (with a clock context: its due date and light). */
   reviews: AftercareFacts['reviews'];
   rectifications: RectificationView[];
+}
+
+export interface AcceptanceView {
+  status: 'pending' | 'noticed' | 'accepted';
+  submittedAt: string;
+  acceptedAt?: string;
+  noticedAt?: string;
+  dueAt?: string | null;
+  light?: 'green' | 'yellow' | 'red' | null;
+  clockState?: ClockReading['clockState'];
 }
 
 export interface RectificationView {
@@ -107,6 +123,7 @@ export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
   const view = baseView(s);
   if (!clock) return view;
   const clocks = readClocks(clockPlanOf(s.matter.definition), s.clock, clock.calendar, clock.now, clock.policy);
+  const art32 = readAcceptanceClock(s.clock, clock.calendar, clock.now, clock.policy);
   const fields = ({ startedAt: _s, stoppedAt: _t, ...rest }: ClockReading): ClockFields => rest;
   const specialProcedures: SpecialProcedureView[] = s.clock.pauses
     .filter((p) => p.cause === 'special-procedure')
@@ -121,6 +138,7 @@ export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
     ...view,
     ...fields(clocks.case),
     specialProcedures,
+    acceptance: art32 ? { ...view.acceptance!, dueAt: art32.dueAt, light: art32.light, clockState: art32.clockState } : view.acceptance,
     rectifications: s.aftercare.rectifications.map((r) => ({ ...r, ...rectificationClock(r, clock) })),
     tasks: view.tasks.map((t) => ({ ...t, ...(clocks.tasks[t.step] ? fields(clocks.tasks[t.step]!) : {}) })),
   };
@@ -141,6 +159,12 @@ function baseView(s: StartedCase): CaseView {
     ...(s.completedAt ? { completedAt: s.completedAt } : {}),
     ...(s.closedReason ? { reason: s.closedReason } : {}),
     revision: s.revision,
+    acceptance: {
+      status: s.clock.acceptancePending ? (s.clock.noticedAt !== undefined ? 'noticed' : 'pending') : 'accepted',
+      submittedAt: s.clock.startedAt,
+      ...(s.clock.acceptancePending ? {} : { acceptedAt: s.clock.acceptedAt ?? s.clock.startedAt }),
+      ...(s.clock.noticedAt !== undefined ? { noticedAt: s.clock.noticedAt } : {}),
+    },
     tasks: Object.values(s.tasks).map((t) => ({
       id: t.id,
       step: t.step,

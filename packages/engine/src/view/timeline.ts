@@ -1,3 +1,4 @@
+import { SPECIAL_PROCEDURE_NAMES, isArt45Procedure, type SpecialProcedureKind } from '../case/events.js';
 import { DEPARTMENT_NAMES } from '../definition/definition.js';
 
 /**
@@ -58,17 +59,7 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
-const PROCEDURE_NAMES: Record<string, string> = {
-  inspection: '现场核查',
-  testing: '检验检测',
-  quarantine: '检疫',
-  appraisal: '鉴定',
-  'expert-review': '专家评审',
-  hearing: '听证',
-  'public-notice': '公示',
-  bidding: '招标',
-  auction: '拍卖',
-};
+const PROCEDURE_NAMES: Record<string, string> = SPECIAL_PROCEDURE_NAMES;
 
 const LIMIT_NAMES: Record<string, string> = { committed: '承诺时限', statutory: '法定时限' };
 
@@ -167,10 +158,19 @@ export function caseTimeline(
         matterVersion = typeof d.matterVersion === 'number' ? d.matterVersion : null;
         matterName = matter !== null && matterVersion !== null ? (nameOf(matter, matterVersion) ?? null) : null;
         const applicant = (d.applicant ?? {}) as Record<string, unknown>;
-        what = `受理「${matterName ?? matter ?? '未知事项'}」（事项版本 v${matterVersion ?? '?'}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项`;
-        clocks.case = 'running';
+        const pending = d.acceptance === 'pending';
+        what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（事项版本 v${matterVersion ?? '?'}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}`;
+        // Older streams have no CaseAccepted: the clock ran from the application.
+        if (!pending) clocks.case = 'running';
         break;
       }
+      case 'CaseAccepted':
+        what = '申请材料齐全，受理申请，法定时限和承诺时限开始计算';
+        clocks.case = 'running';
+        break;
+      case 'MaterialsNoticeIssued':
+        what = `一次告知申请人需要补正的全部材料：${list(d.missingMaterials)}${d.reason ? `（${String(d.reason)}）` : ''}，补齐后受理`;
+        break;
       case 'TaskDispatched': {
         const step = stepOf(d);
         if (step) services.set(step, { department: String(d.department ?? ''), service: String(d.service ?? '') });
@@ -232,23 +232,31 @@ export function caseTimeline(
       case 'SpecialProcedureStarted': {
         const kind = PROCEDURE_NAMES[String(d.kind)] ?? String(d.kind ?? '');
         const step = stepOf(d);
-        what = `${step ? taskName(d) : '全案'}进入特别程序（${kind}），不计入时限${d.note ? `：${String(d.note)}` : ''}`;
-        if (step) pauseTask(step, `特别程序（${kind}）`);
-        else clocks.pausedFor.add(`特别程序（${kind}）`);
+        // Only 行政许可法 Art. 45's procedures stop the clock; 公示 and 现场核查 count.
+        const excluded = isArt45Procedure(String(d.kind) as SpecialProcedureKind);
+        what = `${step ? taskName(d) : '全案'}${excluded ? `进入特别程序（${kind}），不计入时限` : `开始${kind}，计入时限`}${d.note ? `：${String(d.note)}` : ''}`;
+        if (excluded && step) pauseTask(step, `特别程序（${kind}）`);
+        else if (excluded) clocks.pausedFor.add(`特别程序（${kind}）`);
         break;
       }
       case 'SpecialProcedureEnded': {
         const kind = PROCEDURE_NAMES[String(d.kind)] ?? String(d.kind ?? '');
         const step = stepOf(d);
-        what = `${step ? taskName(d) : '全案'}特别程序（${kind}）结束，计时恢复`;
-        if (step) resumeTask(step, `特别程序（${kind}）`);
-        else clocks.pausedFor.delete(`特别程序（${kind}）`);
+        const excluded = isArt45Procedure(String(d.kind) as SpecialProcedureKind);
+        what = `${step ? taskName(d) : '全案'}${excluded ? `特别程序（${kind}）结束，计时恢复` : `${kind}结束`}`;
+        if (excluded && step) resumeTask(step, `特别程序（${kind}）`);
+        else if (excluded) clocks.pausedFor.delete(`特别程序（${kind}）`);
+        break;
+      }
+      case 'TimeLimitExtended': {
+        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : '办件';
+        what = `经${String(d.approvedBy ?? '（未列明）')}批准，${scope}法定时限延长 ${String(d.workingDays ?? '?')} 个工作日（${String(d.basis ?? '')}），理由：${String(d.reason ?? '')}；已告知申请人`;
         break;
       }
       case 'TimeLimitWarning':
       case 'TimeLimitExceeded':
       case 'CaseEscalated': {
-        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : '办件';
+        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : d.scope === 'acceptance' ? '受理或一次告知（5 个工作日）' : '办件';
         const limit = LIMIT_NAMES[String(d.limit)] ?? '时限';
         const due = typeof d.dueAt === 'string' ? beijingTime(d.dueAt) : '（未知）';
         what =

@@ -16,7 +16,7 @@ export function Receipt({ c, matter, onNew }: { c: CaseView; matter: MatterDetai
     ['受理时间', fmtTime(c.createdAt)],
     [
       '承诺办结时限',
-      `${matter.committedDays} 个工作日${c.dueAt ? `（${fmtDate(c.dueAt)} 前${c.provisional ? '，暂定' : ''}）` : ''}；法定时限 ${matter.statutoryDays} 个工作日` +
+      `${matter.committedDays} 个工作日${c.dueAt ? `（${fmtDate(c.dueAt)} 前${c.provisional ? '，暂定' : ''}）` : ''}；${matter.statutoryDays === null ? '无法定时限' : `法定时限 ${matter.statutoryDays} 个工作日`}` +
         (c.provisional ? '。该日期按法定节假日推算，国务院办公厅公布当年放假安排后可能调整' : ''),
     ],
     ['联办部门', departments.map(departmentName).join('、')],

@@ -90,7 +90,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
             { key: 'created', label: '受理时间', children: fmtTime(c.createdAt) },
             { key: 'done', label: '办结时间', children: fmtTime(c.completedAt) },
             { key: 'due', label: '承诺时限', children: c.dueAt ? <>{fmtDate(c.dueAt)} <ProvisionalTag provisional={c.provisional} /></> : matter ? `${matter.committedDays} 个工作日` : '—' },
-            { key: 'sdue', label: '法定时限', children: c.statutoryDueAt ? <>{fmtDate(c.statutoryDueAt)} <ProvisionalTag provisional={c.provisional} /></> : matter ? `${matter.statutoryDays} 个工作日` : '—' },
+            { key: 'sdue', label: '法定时限', children: <>{statutoryText(c, matter?.statutoryDays)} {c.statutoryDueAt ? <ProvisionalTag provisional={c.provisional} /> : null}</> },
             {
               key: 'used',
               label: '已用 / 暂停',
@@ -98,6 +98,13 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
             },
           ]}
         />
+        {c.acceptance && c.acceptance.status !== 'accepted' && (
+          <Alert
+            style={{ marginTop: 8 }}
+            type={c.acceptance.light === 'red' ? 'error' : 'warning'}
+            title={c.acceptance.status === 'noticed' ? `已一次告知补正材料（${fmtTime(c.acceptance.noticedAt)}），补齐后受理；受理前不计算办理时限` : `待受理：请于 ${c.acceptance.dueAt ? fmtDate(c.acceptance.dueAt) : '5 个工作日内'}前受理或一次告知需要补正的全部材料（行政许可法第三十二条）`}
+          />
+        )}
         {c.reason && <Alert style={{ marginTop: 8 }} type={c.status === 'withdrawn' ? 'info' : 'error'} title={c.reason} />}
       </Card>
       <Card size="small" title="办理流程（并联审批）">
@@ -116,8 +123,9 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
                 { title: '事项', dataIndex: 'service' },
                 { title: '状态', dataIndex: 'status', render: (s: string) => <TaskStatusTag status={s} /> },
                 { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}<ProvisionalTag provisional={t.provisional} /></Space> },
+                { title: '法定时限', key: 'sdue', render: (_: unknown, t) => statutoryText(t) },
                 { title: '办结', dataIndex: 'decidedAt', render: (v?: string) => fmtTime(v) },
-                { title: '结果', key: 'output', render: (_: unknown, t) => (t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
+                { title: '结果', key: 'output', render: (_: unknown, t) => (t.status !== 'approved' && t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
               ]}
             />
           </Card>
@@ -197,6 +205,14 @@ function eventRow(e: StoredEvent): TimelineRow {
     case 'DecisionRecorded':
       detail = `${dep}：${DECISIONS[String(d.decision)] ?? String(d.decision)}${d.reason ? `（${String(d.reason)}）` : ''}`;
       color = d.decision === 'approved' ? 'green' : d.decision === 'rejected' ? 'red' : 'orange';
+      break;
+    case 'TimeLimitExtended':
+      detail = `${dep || '办件'}延长 ${String(d.workingDays)} 个工作日（${String(d.basis ?? '')}）· 批准：${String(d.approvedBy ?? '')}`;
+      color = 'purple';
+      break;
+    case 'MaterialsNoticeIssued':
+      detail = Array.isArray(d.missingMaterials) ? `缺：${(d.missingMaterials as string[]).join('、')}` : '';
+      color = 'orange';
       break;
     case 'SupplementRequested':
       detail = `${dep}${Array.isArray(d.missingMaterials) ? `：${(d.missingMaterials as string[]).join('、')}` : ''}`;
@@ -331,4 +347,13 @@ function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c
       </Modal>
     </Space>
   );
+}
+
+/** 法定时限 as a clerk reads it: the due date (with any 延长), or 无法定时限 where no law sets one. */
+function statutoryText(c: { statutoryDays?: number | null; statutoryDueAt?: string | null; extendedWorkingDays?: number }, fallbackDays?: number | null): string {
+  const days = c.statutoryDays !== undefined ? c.statutoryDays : fallbackDays;
+  if (days === null) return '无法定时限';
+  const extended = c.extendedWorkingDays ? `（已延长 ${c.extendedWorkingDays} 个工作日）` : '';
+  if (c.statutoryDueAt) return `${fmtDate(c.statutoryDueAt)}${extended}`;
+  return days !== undefined ? `${days} 个工作日` : '—';
 }

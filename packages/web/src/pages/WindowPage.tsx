@@ -224,7 +224,7 @@ export function WindowPage() {
               <div className="om-muted">
                 联办部门：{[...new Set(matter.steps.map((s) => s.department))].map(departmentName).join('、')}
                 <br />
-                时限：承诺 {matter.committedDays} / 法定 {matter.statutoryDays} 个工作日
+                时限：承诺 {matter.committedDays} 个工作日 / {matter.statutoryDays === null ? '无法定时限' : `法定 ${matter.statutoryDays} 个工作日`}
               </div>
               <Button type="primary" block size="large" loading={submitting} disabled={missing.length > 0} onClick={() => void submit()} data-testid="submit">
                 受理并提交

@@ -57,7 +57,7 @@ export const bankruptcyCheckV1 = defineMatter({
   version: 1,
   name: '企业破产信息核查',
   description: '管理人一次申请，市场监管、公安、自然资源、住建、人社、医保、公积金、税务并联查询债务人财产和欠费信息，统一反馈。',
-  statutoryDays: 20,
+  statutoryDays: null,
   committedDays: 3,
   form,
   materials: [
@@ -70,7 +70,7 @@ export const bankruptcyCheckV1 = defineMatter({
     id: q.id,
     department: q.department,
     service: q.service,
-    statutoryDays: 20,
+    statutoryDays: null,
     committedDays: 3,
     output: query(q.prefix, q.extra),
     outputExample: { queryReference: `${q.prefix}2026000123`, ...q.example },

@@ -5,9 +5,11 @@ import { CnMobile, ResidentId, Uscc } from '../validators.js';
 /**
  * 企业开办 (enterprise setup): 设立登记 first; its unified social credit code feeds
  * 公章刻制, 发票/税控, 银行开户, 社保, 医保 and 公积金, which run in parallel.
- * Limits: 国办发〔2018〕32号 set 8.5 working days (登记 ≤5, 刻章 ≤1, 发票 ≤2); we take
- * 8 as the statutory frame and commit 3, as most service centres now do better.
- * See shared/MATTERS.md §3.
+ * Limits: the only statutory one is 设立登记's, 市场主体登记管理条例 Art. 19: on the spot,
+ * otherwise within 3 working days, + 3 with the registration authority head's approval.
+ * No law sets a limit for the bundle, nor for 刻章, 发票, 开户, 社保, 医保, 公积金 (国办发〔2018〕32号's
+ * 8.5 working days is a policy target, not law): null (无法定时限). Committed 3 for the case,
+ * 1 per step; a centre overrides these with --commitments. See shared/MATTERS.md §3.
  */
 
 const Person = z.object({
@@ -45,7 +47,7 @@ export const enterpriseSetupV1 = defineMatter({
   version: 1,
   name: '企业开办',
   description: '设立登记、公章刻制、发票申领、银行开户、社保医保登记、公积金缴存登记，一表申请、一窗受理、一次办结。',
-  statutoryDays: 8,
+  statutoryDays: null,
   committedDays: 3,
   form,
   materials: [
@@ -61,7 +63,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'samr',
       service: '设立登记（核发营业执照）',
       dependsOn: [],
-      statutoryDays: 5,
+      statutoryDays: 3, statutoryBasis: '《市场主体登记管理条例》第十九条', extensionDays: 3, extensionBasis: '《市场主体登记管理条例》第十九条',
       committedDays: 1,
       output: z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose(),
       outputExample: { unifiedSocialCreditCode: '91350100M000100Y43', licenceNumber: 'L350100202600001' },
@@ -71,7 +73,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'psb',
       service: '公章刻制备案',
       dependsOn: ['samr'],
-      statutoryDays: 1,
+      statutoryDays: null,
       committedDays: 1,
       output: z.object({ sealFilingNumber: z.string().min(1) }).loose(),
       outputExample: { sealFilingNumber: 'YZ3501002026000001' },
@@ -81,7 +83,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'tax',
       service: '发票申领及税控设备',
       dependsOn: ['samr'],
-      statutoryDays: 2,
+      statutoryDays: null,
       committedDays: 1,
       output: z.object({ taxpayerId: z.string().min(15) }).loose(),
       outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 },
@@ -91,7 +93,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'bank',
       service: '银行预约开户（基本存款账户）',
       dependsOn: ['samr'],
-      statutoryDays: 3,
+      statutoryDays: null,
       committedDays: 1,
       output: z.object({ accountNumber: z.string().regex(/^\d{12,25}$/, 'account number: 12-25 digits') }).loose(),
       outputExample: { accountNumber: '6222020200123456789', bankName: '中国工商银行' },
@@ -101,7 +103,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'hrss',
       service: '社会保险参保登记',
       dependsOn: ['samr'],
-      statutoryDays: 3,
+      statutoryDays: null,
       committedDays: 1,
       output: z.object({ socialInsuranceNumber: z.string().min(1) }).loose(),
       outputExample: { socialInsuranceNumber: 'SB35010020260001' },
@@ -111,7 +113,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'nhsa',
       service: '医疗保险参保登记',
       dependsOn: ['samr'],
-      statutoryDays: 3,
+      statutoryDays: null,
       committedDays: 1,
       output: z.object({ medicalInsuranceNumber: z.string().min(1) }).loose(),
       outputExample: { medicalInsuranceNumber: 'YB35010020260001' },
@@ -121,7 +123,7 @@ export const enterpriseSetupV1 = defineMatter({
       department: 'hpf',
       service: '住房公积金单位缴存登记',
       dependsOn: ['samr'],
-      statutoryDays: 3,
+      statutoryDays: null,
       committedDays: 1,
       output: z.object({ housingFundAccount: z.string().min(1) }).loose(),
       outputExample: { housingFundAccount: 'GJJ3501002026000001' },

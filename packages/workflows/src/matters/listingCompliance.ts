@@ -55,7 +55,7 @@ export const listingComplianceV1 = defineMatter({
   version: 1,
   name: '企业上市合法合规信息核查',
   description: '以一份专项信用报告替代各部门无违法违规证明：各领域主管部门并联核查，信用主管部门统一出具报告。',
-  statutoryDays: 20,
+  statutoryDays: null,
   committedDays: 5,
   form,
   materials: [
@@ -68,7 +68,7 @@ export const listingComplianceV1 = defineMatter({
       id: c.id,
       department: c.department,
       service: c.service,
-      statutoryDays: 15,
+      statutoryDays: null,
       committedDays: 3,
       output: confirmation,
       outputExample: { confirmationNumber: `HC2026${c.id.length}00123`, violations: 0, coverageYears: 3 },
@@ -78,7 +78,7 @@ export const listingComplianceV1 = defineMatter({
       department: 'ndrc' as const,
       service: '出具企业专项信用报告（替代无违法违规证明）',
       dependsOn: CHECKS.map((c) => c.id),
-      statutoryDays: 5,
+      statutoryDays: null,
       committedDays: 2,
       output: z
         .object({

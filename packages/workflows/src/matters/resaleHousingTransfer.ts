@@ -84,7 +84,7 @@ export const resaleHousingTransferV1 = defineMatter({
   version: 1,
   name: '二手房转移登记及水电气网联动过户',
   description: '交易税费同缴、不动产转移登记，登簿后水、电、气、网（及供热）账户同步过户给买受人；贷款购房同步办理抵押登记。',
-  statutoryDays: 65,
+  statutoryDays: null,
   committedDays: 10,
   form,
   materials: [
@@ -100,7 +100,7 @@ export const resaleHousingTransferV1 = defineMatter({
       id: 'tax',
       department: 'tax',
       service: '存量房交易税费申报缴纳（契税、增值税、个人所得税）',
-      statutoryDays: 5,
+      statutoryDays: null,
       committedDays: 0,
       output: z.object({ taxReceiptNumber: RefNumber('WS'), deedTaxYuan: z.number().min(0) }).loose(),
       outputExample: { taxReceiptNumber: 'WS335010026000123', deedTaxYuan: 28500 },
@@ -110,7 +110,7 @@ export const resaleHousingTransferV1 = defineMatter({
       department: 'nrb',
       service: '不动产转移登记',
       dependsOn: ['tax'],
-      statutoryDays: 30,
+      statutoryDays: null,
       committedDays: 5,
       output: z
         .object({
@@ -127,7 +127,7 @@ export const resaleHousingTransferV1 = defineMatter({
       service: '不动产抵押权首次登记（贷款购房）',
       dependsOn: ['transfer'],
       when: { field: 'paymentMethod', in: ['商业贷款', '公积金贷款', '组合贷款'] },
-      statutoryDays: 30,
+      statutoryDays: null,
       committedDays: 5,
       output: z.object({ mortgageCertificateNumber: z.string().regex(/^[\u4e00-\u9fa5][（(]\d{4}[）)][\u4e00-\u9fa5]{1,20}不动产证明第\d{7}号$/, '不动产登记证明号格式（certificate format）') }).loose(),
       outputExample: { mortgageCertificateNumber: '闽(2026)福州市不动产证明第0045678号' },
@@ -140,7 +140,7 @@ export const resaleHousingTransferV1 = defineMatter({
       performer: 'company' as const,
       // Water and power belong to every home; the others only when the seller has an account.
       ...(u.id === 'water' || u.id === 'power' ? {} : { when: { field: `utilities.${u.field}`, truthy: true as const } }),
-      statutoryDays: 5,
+      statutoryDays: null,
       committedDays: 1,
       output: transferOf(u.prefix),
       outputExample: { transferReference: `${u.prefix}2026000123`, newAccountHolder: buyer.name, effectiveDate: '2026-03-04' },
