@@ -80,7 +80,8 @@ const alive = (pid: number) => {
   }
 };
 
-async function acquireBrokerLock(timeoutMs = 230_000): Promise<void> {
+/** Takes the broker lock (also used by `npm run chaos`, which restarts the broker too). */
+export async function acquireBrokerLock(timeoutMs = 230_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -113,7 +114,7 @@ const statSafe = (path: string): number => {
   }
 };
 
-function releaseBrokerLock(): void {
+export function releaseBrokerLock(): void {
   if (!holding) return;
   holding = false;
   rmSync(LOCK, { recursive: true, force: true });
