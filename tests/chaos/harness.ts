@@ -61,6 +61,28 @@ export async function within<T>(ms: number, deadline: Deadline, what: string, ch
   }
 }
 
+/**
+ * Polls which of `ids` are not done yet until none is left, `maxMs` pass, or `idleMs` pass
+ * without one more getting done (or the round's deadline comes); returns those still open.
+ */
+export async function untilAllDone(
+  ids: readonly string[],
+  done: (id: string) => Promise<boolean>,
+  o: { maxMs: number; idleMs: number; everyMs: number; deadline: Deadline },
+): Promise<string[]> {
+  const end = Math.min(Date.now() + o.maxMs, o.deadline.end);
+  let open = [...ids];
+  let progressAt = Date.now();
+  for (;;) {
+    const still: string[] = [];
+    for (const id of open) if (!(await done(id))) still.push(id);
+    if (still.length < open.length) progressAt = Date.now();
+    open = still;
+    if (open.length === 0 || Date.now() >= end || Date.now() - progressAt >= o.idleMs) return open;
+    await sleep(o.everyMs);
+  }
+}
+
 export interface Reply<T = unknown> {
   status: number;
   body: T;
@@ -110,12 +132,21 @@ export async function createKey(storeFlags: string[], role: string, name: string
   return r.stdout.trim().split('\n').pop()!;
 }
 
-/** `onematter audit verify --all` on the store: undefined when it passes, else why not. */
-export async function auditVerifyAll(storeFlags: string[], timeoutMs = 180_000): Promise<string | undefined> {
-  const r = await cli(['audit', 'verify', '--all', ...storeFlags, '--actor', 'chaos', '--reason', 'fault suite'], timeoutMs);
-  if (r.code === 0) return undefined;
-  const said = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-8).join(' | ');
-  return `audit verify --all exited ${r.code}: ${said}`;
+/** Runs `onematter audit verify --all` on the store (with the server stopped) and records in the round whether it passed. */
+export async function auditVerifyAll(r: RoundResult, storeFlags: string[], deadline: Deadline): Promise<void> {
+  const timeoutMs = Math.max(30_000, Math.min(180_000, deadline.left()));
+  const run = await cli(['audit', 'verify', '--all', ...storeFlags, '--actor', 'chaos', '--reason', 'fault suite'], timeoutMs);
+  if (run.code === 0) {
+    r.notes.push('audit verify --all passed');
+    return;
+  }
+  const said = `${run.stdout}\n${run.stderr}`.trim().split('\n').slice(-8).join(' | ');
+  r.failures.push(`audit verify --all exited ${run.code}: ${said}`);
+}
+
+/** Records why a round stopped before its end. */
+export function brokeOff(r: RoundResult, error: unknown): void {
+  r.failures.push(error instanceof DeadlinePassed ? `deadline: ${error.message}` : `the round broke off: ${(error as Error).message.split('\n')[0]}`);
 }
 
 // ------------------------------------------------------------------ PostgreSQL
@@ -139,18 +170,26 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** The markdown table of a run: one row per round. */
+/** The markdown table of a run: one row per round (its problems are listed by `problems`). */
 export function table(results: readonly RoundResult[]): string {
   const rows = [
     '| round | tried | survived | lost | duplicated | result | notes |',
     '|---|--:|--:|--:|--:|---|---|',
     ...results.map((r) => {
-      const result = !r.ran ? 'not run' : passed(r) ? 'passed' : 'FAILED';
-      const notes = [...r.failures.map((f) => `**${f}**`), ...r.notes, `${Math.round(r.seconds)} s`].join('; ');
+      const result = !r.ran ? 'not run' : passed(r) ? 'passed' : `**FAILED** (${r.failures.length} ${r.failures.length === 1 ? 'problem' : 'problems'} below)`;
+      const notes = [...r.notes, `${Math.round(r.seconds)} s`].join('; ');
       return `| ${cell(r.round)} | ${r.tried} ${cell(r.unit)} | ${r.survived} | ${r.lost} | ${r.duplicated} | ${result} | ${cell(notes)} |`;
     }),
   ];
   return rows.join('\n');
+}
+
+/** Every problem a round found, as a markdown list under the round's name; empty when there are none. */
+export function problems(results: readonly RoundResult[]): string {
+  return results
+    .filter((r) => r.failures.length > 0)
+    .map((r) => [`${r.ran ? 'Problems' : 'Not run'}: ${r.round}`, ...r.failures.map((f) => `- ${f}`)].join('\n'))
+    .join('\n\n');
 }
 
 export const BEGIN = '<!-- chaos:begin (written by `npm run chaos`; edit outside the markers) -->';

@@ -17,6 +17,7 @@ import { startServer, type ServerProcess } from '../support/server.js';
 import { whyUnreachable } from '../support/postgres.js';
 import {
   auditVerifyAll,
+  brokeOff,
   createKey,
   Deadline,
   DeadlinePassed,
@@ -26,7 +27,7 @@ import {
   randomIn,
   request,
   sleep,
-  within,
+  untilAllDone,
   type Reply,
   type RoundResult,
 } from './harness.js';
@@ -273,22 +274,13 @@ export async function sigkillRound(o: SigkillOptions): Promise<RoundResult> {
     // Tasks dispatched but not yet relayed at a kill are relayed again: every case completes.
     const base = await serving.ready(deadline);
     const approved = acked.filter((x) => x.id.startsWith('ok-')).map((x) => x.caseId!);
-    let open = approved;
-    try {
-      await within(Math.min(120_000, deadline.left()), deadline, 'every case to complete', async () => {
-        const still: string[] = [];
-        for (const id of open) {
-          const c = await request<{ status: string }>(`${base}/api/v1/cases/${id}`, { headers: clerk });
-          if (c.body?.status !== 'completed') still.push(id);
-        }
-        open = still;
-        return open.length === 0 ? true : undefined;
-      }, 500);
-      result.notes.push(`all ${approved.length} approved cases completed`);
-    } catch (error) {
-      if (!(error instanceof DeadlinePassed)) throw error;
-      result.failures.push(`${open.length} of ${approved.length} cases never completed (e.g. ${open[0]})`);
-    }
+    const open = await untilAllDone(
+      approved,
+      async (id) => (await request<{ status: string }>(`${base}/api/v1/cases/${id}`, { headers: clerk })).body?.status === 'completed',
+      { maxMs: 120_000, idleMs: 30_000, everyMs: 500, deadline },
+    );
+    if (open.length === 0) result.notes.push(`all ${approved.length} approved cases completed`);
+    else result.failures.push(`${open.length} of ${approved.length} cases never completed (e.g. ${open[0]})`);
 
     // Every acknowledged request is in the case's events exactly once, and the chain holds.
     await o.sabotage?.({ dataDir, acknowledged: acked.map((x) => ({ kind: x.kind, id: x.id, caseId: x.caseId! })) });
@@ -350,11 +342,9 @@ export async function sigkillRound(o: SigkillOptions): Promise<RoundResult> {
     await server.kill('SIGTERM');
     server = undefined;
     log('  audit verify --all');
-    const verify = await auditVerifyAll(storeFlags, Math.max(30_000, Math.min(180_000, deadline.left())));
-    if (verify) result.failures.push(verify);
-    else result.notes.push('audit verify --all passed');
+    await auditVerifyAll(result, storeFlags, deadline);
   } catch (error) {
-    result.failures.push(error instanceof DeadlinePassed ? `deadline: ${error.message}` : `the round broke off: ${(error as Error).message.split('\n')[0]}`);
+    brokeOff(result, error);
   } finally {
     await server?.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
