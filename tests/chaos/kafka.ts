@@ -66,6 +66,18 @@ const notRun = (r: RoundResult, why: string): RoundResult => {
   return r;
 };
 
+/** Retries a broker call through the leader elections of a broker that has just started (or topics just created). */
+async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(500);
+    }
+  }
+}
+
 /** Deletes every topic whose name starts with one of the prefixes (leftovers only slow the broker's restarts). */
 async function deleteTopics(prefixes: readonly string[]): Promise<void> {
   const admin = kafka.admin();
@@ -337,7 +349,7 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
     const schema = freshSchema('poison');
     const storeFlags = o.store === 'sqlite' ? ['--store', 'sqlite', '--data-dir', dataDir] : ['--store', 'postgres', '--pg-url', pgUrl, '--pg-schema', schema];
     const prefixes: string[] = [];
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({ maxInFlightRequests: 1 });
     const admin = kafka.admin();
     let engine: ServerProcess | undefined;
     let prefix = '';
@@ -351,10 +363,12 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
       }
       prefix = `chaos${randomBytes(4).toString('hex')}`;
       prefixes.push(prefix);
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [...(['shared', 'samr', 'psb'] as const).map((c) => topicOf(prefix, c)), `${prefix}.decisions.dlq`].map((topic) => ({ topic, numPartitions: 3 })),
-      });
+      await retrying(() =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: [...(['shared', 'samr', 'psb'] as const).map((c) => topicOf(prefix, c)), `${prefix}.decisions.dlq`].map((topic) => ({ topic, numPartitions: 3 })),
+        }),
+      );
       engine = await startServer(
         [...storeFlags, '--bus', 'kafka', '--kafka-brokers', BROKERS.join(','), '--topic-prefix', prefix, '--simulate-departments', '--manual-departments', 'samr,psb', '--simulate-delay-ms', '0,50'],
         {},
@@ -363,7 +377,7 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
       log(`  engine at ${engine.url} on topics ${prefix}.*`);
     };
     const send = async (channel: Channel, key: string, value: Buffer, headers: IHeaders = {}) => {
-      await producer.send({ topic: topicOf(prefix, channel), acks: -1, messages: [{ key, value, partition: 0, headers }] });
+      await retrying(() => producer.send({ topic: topicOf(prefix, channel), acks: -1, messages: [{ key, value, partition: 0, headers }] }));
     };
     const taskStatus = async (caseId: string, department: string) => {
       const c = await request<CaseView>(`${engine!.url}/api/v1/cases/${caseId}`);
@@ -384,8 +398,8 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
         : { department: 'samr', value: Buffer.from(JSON.stringify({ decisionId: `follow-${caseId}`, taskId: `${caseId}.samr`, caseId, department: 'samr', decision: 'approved', output: SAMR_OUTPUT })) };
 
     try {
-      await producer.connect();
-      await admin.connect();
+      await retrying(() => producer.connect());
+      await retrying(() => admin.connect());
       await startEngine();
       const base = () => engine!.url;
 
