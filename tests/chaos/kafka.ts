@@ -144,6 +144,16 @@ async function startCase(base: string, key: string, deadline: Deadline): Promise
   }, 200);
 }
 
+/** What `/health` answers, in a line. */
+async function healthOf(base: string): Promise<{ status: number; said: string }> {
+  try {
+    const h = await request<Record<string, unknown>>(`${base}/api/v1/health`);
+    return { status: h.status, said: `${h.status} ${JSON.stringify(h.body).slice(0, 200)}` };
+  } catch (error) {
+    return { status: 0, said: `no answer (${(error as Error).message})` };
+  }
+}
+
 // ==================================================================== broker kills
 
 export interface BrokerOptions {
@@ -223,9 +233,16 @@ export async function brokerRound(o: BrokerOptions): Promise<RoundResult> {
         everyMs: 1_000,
         deadline,
       });
-      if (open.length > 0) r.failures.push(`${open.length} of ${ids.length} cases never completed after the broker came back (e.g. ${open[0]}): a consumer did not come back`);
-      const health = await request<Record<string, unknown>>(`${base}/api/v1/health`).catch((e: Error) => ({ status: 0, body: { error: e.message } }));
-      r.notes.push(`/health after: ${health.status} ${JSON.stringify(health.body).slice(0, 160)}`);
+      const health = await healthOf(base);
+      if (open.length > 0) {
+        r.failures.push(`${open.length} of ${ids.length} cases never completed after the broker came back (e.g. ${open[0]}): a consumer did not come back`);
+        if (health.status === 200) r.failures.push(`/health answered 200 while cases were stuck: ${health.said}`);
+      } else {
+        // Every consumer is back: /health must say so (it answers 503 while one is down).
+        const settled = await untilAllDone(['health'], async () => (await healthOf(base)).status === 200, { maxMs: 30_000, idleMs: 30_000, everyMs: 1_000, deadline });
+        if (settled.length > 0) r.failures.push(`/health still ${(await healthOf(base)).said} after every case completed`);
+      }
+      r.notes.push(`/health after: ${(await healthOf(base)).said}`);
       for (const id of ids) {
         const events = (await request<EventRow[]>(`${base}/api/v1/cases/${id}/events`)).body;
         const count = (type: string) => events.filter((e) => e.type === type).length;
@@ -424,6 +441,7 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
 
       const outcome = new Map<number, { followed: boolean; untouched: boolean; skipped?: string }>();
       let perDepartment: string | undefined;
+      const stalledButHealthy: number[] = [];
       for (const [i, kind] of kinds.entries()) {
         if (deadline.expired) break;
         const { victim, follower: next } = cases[i]!;
@@ -447,7 +465,11 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
         const untouched = (await taskStatus(victim, 'samr')) === 'pending';
         outcome.set(i, { followed, untouched });
         log(`  ${channelName(kind.channel)}: ${kind.name}: ${followed ? 'the next decision went through' : 'STALLED the next decision'}${untouched ? '' : ', DECIDED the task'}`);
-        if (!followed) await startEngine();
+        if (!followed) {
+          const health = await healthOf(engine!.url);
+          if (health.status === 200) stalledButHealthy.push(i);
+          await startEngine();
+        }
       }
 
       // The dead letters, by the header each poison carried.
@@ -474,6 +496,7 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
           ...(reason === undefined ? ['not in the DLQ'] : reason === '' ? ['in the DLQ without a dlq-reason'] : []),
           ...(got.untouched ? [] : ['decided the task (accepted)']),
           ...(got.followed ? [] : ['stalled the valid decision sent after it']),
+          ...(stalledButHealthy.includes(i) ? ['and /health answered 200 meanwhile'] : []),
         ];
         if (!got.followed) r.lost++;
         if (problems.length === 0) r.survived++;
