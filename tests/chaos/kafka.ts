@@ -18,7 +18,7 @@ import { enterpriseSetupV1 } from '@onematter/workflows';
 import type { IHeaders } from 'kafkajs';
 import { startServer, ROOT, type ServerProcess } from '../support/server.js';
 import { whyUnreachable } from '../support/postgres.js';
-import { acquireBrokerLock, BROKERS, brokerUp, kafka, KAFKA_SH, readTopic, releaseBrokerLock } from '../kafka/support.js';
+import { acquireBrokerLock, BROKERS, kafka, KAFKA_SH, reachable, readTopic, releaseBrokerLock } from '../kafka/support.js';
 import {
   auditVerifyAll,
   brokeOff,
@@ -94,13 +94,23 @@ async function deleteTopics(prefixes: readonly string[]): Promise<void> {
 
 /** Runs `body` holding the broker lock (waiting up to `waitMs` for it); the round is "not run" if the lock never comes. */
 async function withBroker(r: RoundResult, waitMs: number, body: () => Promise<void>): Promise<RoundResult> {
-  if (!brokerUp) return notRun(r, `no Kafka broker at ${BROKERS.join(',')}; start one with \`npm run kafka:start\``);
   try {
     await acquireBrokerLock(waitMs);
   } catch (error) {
     return notRun(r, `the broker lock: ${(error as Error).message}`);
   }
   try {
+    // Probed again under the lock: a test that held it may have just restarted the broker.
+    const end = Date.now() + 60_000;
+    let up = await reachable();
+    while (!up && Date.now() < end) {
+      await sleep(1_000);
+      up = await reachable();
+    }
+    if (!up) {
+      notRun(r, `no Kafka broker at ${BROKERS.join(',')}; start one with \`npm run kafka:start\``);
+      return r;
+    }
     await body();
   } finally {
     releaseBrokerLock();
