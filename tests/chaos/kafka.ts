@@ -154,11 +154,13 @@ async function startCase(base: string, key: string, deadline: Deadline): Promise
   }, 200);
 }
 
-/** What `/health` answers, in a line. */
+/** What `/health` answers, in a line: its status, and each consumer's state and restarts when it lists them. */
 async function healthOf(base: string): Promise<{ status: number; said: string }> {
   try {
-    const h = await request<Record<string, unknown>>(`${base}/api/v1/health`);
-    return { status: h.status, said: `${h.status} ${JSON.stringify(h.body).slice(0, 200)}` };
+    const h = await request<{ status?: string; consumers?: { name: string; state: string; restarts?: number }[]; problems?: string[] }>(`${base}/api/v1/health`);
+    const consumers = h.body.consumers?.map((c) => `${c.name} ${c.state}${c.restarts ? ` (${c.restarts} restarts)` : ''}`).join(', ');
+    const problems = h.body.problems?.length ? `; problems: ${h.body.problems.join('; ').slice(0, 200)}` : '';
+    return { status: h.status, said: `${h.status} ${h.body.status ?? ''}${consumers ? ` (${consumers})` : ''}${problems}` };
   } catch (error) {
     return { status: 0, said: `no answer (${(error as Error).message})` };
   }
