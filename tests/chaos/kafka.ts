@@ -154,11 +154,14 @@ async function startCase(base: string, key: string, deadline: Deadline): Promise
   }, 200);
 }
 
-/** What `/health` answers, in a line: its status, and each consumer's state and restarts when it lists them. */
+/** What `/health` answers, in a line: its status, and how many consumers run and restarted when it lists them. */
 async function healthOf(base: string): Promise<{ status: number; said: string }> {
   try {
     const h = await request<{ status?: string; consumers?: { name: string; state: string; restarts?: number }[]; problems?: string[] }>(`${base}/api/v1/health`);
-    const consumers = h.body.consumers?.map((c) => `${c.name} ${c.state}${c.restarts ? ` (${c.restarts} restarts)` : ''}`).join(', ');
+    const all = h.body.consumers;
+    const running = all?.filter((c) => c.state === 'running').length;
+    const restarts = all?.reduce((n, c) => n + (c.restarts ?? 0), 0);
+    const consumers = all ? `${running} of ${all.length} consumers running, ${restarts} restarts in all` : '';
     const problems = h.body.problems?.length ? `; problems: ${h.body.problems.join('; ').slice(0, 200)}` : '';
     return { status: h.status, said: `${h.status} ${h.body.status ?? ''}${consumers ? ` (${consumers})` : ''}${problems}` };
   } catch (error) {
