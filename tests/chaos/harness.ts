@@ -28,6 +28,22 @@ export interface RoundResult {
 export const passed = (r: RoundResult): boolean =>
   r.ran && r.failures.length === 0 && r.lost === 0 && r.duplicated === 0 && r.survived === r.tried;
 
+/**
+ * What a round must undo if the run is interrupted (its data directory, its schema); the
+ * round removes its entry when it cleaned up itself. The runner calls what is left.
+ */
+export const pendingCleanups = new Set<() => Promise<void> | void>();
+
+/** Registers `undo` until the returned function is called, which runs it once. */
+export function cleanupLater(undo: () => Promise<void> | void): () => Promise<void> {
+  const once = async () => {
+    if (!pendingCleanups.delete(once)) return;
+    await undo();
+  };
+  pendingCleanups.add(once);
+  return once;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export const randomIn = ([min, max]: readonly [number, number]) => min + Math.floor(Math.random() * (max - min + 1));

@@ -22,6 +22,7 @@ import { acquireBrokerLock, BROKERS, kafka, KAFKA_SH, reachable, readTopic, rele
 import {
   auditVerifyAll,
   brokeOff,
+  cleanupLater,
   Deadline,
   DeadlinePassed,
   dropSchema,
@@ -195,6 +196,10 @@ export async function brokerRound(o: BrokerOptions): Promise<RoundResult> {
     const prefix = `chaos${randomBytes(4).toString('hex')}`;
     const dataDir = mkdtempSync(join(tmpdir(), 'onematter-chaos-kafka-'));
     const storeFlags = ['--store', 'sqlite', '--data-dir', dataDir];
+    const cleanUp = cleanupLater(async () => {
+      await deleteTopics([prefix]);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
     let engine: ServerProcess | undefined;
     try {
       engine = await startServer(
@@ -284,8 +289,7 @@ export async function brokerRound(o: BrokerOptions): Promise<RoundResult> {
         const again = await kafkaSh('start');
         if (again.code !== 0) r.failures.push(`the broker did not start again: ${again.output.split('\n').slice(-3).join(' | ')}`);
       }
-      await deleteTopics([prefix]);
-      rmSync(dataDir, { recursive: true, force: true });
+      await cleanUp();
     }
   });
   r.seconds = (Date.now() - t0) / 1000;
@@ -385,6 +389,11 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
     const admin = kafka.admin();
     let engine: ServerProcess | undefined;
     let prefix = '';
+    const cleanUp = cleanupLater(async () => {
+      await deleteTopics(prefixes);
+      rmSync(dataDir, { recursive: true, force: true });
+      if (o.store === 'postgres') await dropSchema(pgUrl, schema).catch((e) => r.notes.push(`schema ${schema} not dropped: ${(e as Error).message}`));
+    });
 
     /** The engine on fresh topics: after a stall, so the next kinds are judged on their own. */
     const startEngine = async () => {
@@ -529,9 +538,7 @@ export async function poisonRound(o: PoisonOptions): Promise<RoundResult> {
       await engine?.kill('SIGKILL');
       await producer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
-      await deleteTopics(prefixes);
-      rmSync(dataDir, { recursive: true, force: true });
-      if (o.store === 'postgres') await dropSchema(pgUrl, schema).catch((e) => r.notes.push(`schema ${schema} not dropped: ${(e as Error).message}`));
+      await cleanUp();
     }
   });
   r.seconds = (Date.now() - t0) / 1000;

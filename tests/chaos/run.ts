@@ -25,7 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { liveServers, ROOT } from '../support/server.js';
-import { passed, problems, table, writeBetweenMarkers, type RoundResult } from './harness.js';
+import { passed, pendingCleanups, problems, table, writeBetweenMarkers, type RoundResult } from './harness.js';
 import { sigkillRound } from './sigkill.js';
 
 const env = process.env;
@@ -47,6 +47,18 @@ if (unknown.length) {
   process.stderr.write(`chaos: unknown round ${unknown.join(', ')}; CHAOS_ROUNDS takes ${ALL.join(',')}\n`);
   process.exit(2);
 }
+// Loopback only: the suite kills processes and stops a broker; it must never aim at a shared host.
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const hosts = [
+  ...(env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim().replace(/:\d+$/, '')),
+  new URL(env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test').hostname,
+].filter(Boolean);
+const remote = hosts.filter((h) => !LOOPBACK.has(h));
+if (remote.length) {
+  process.stderr.write(`chaos: runs on loopback only; KAFKA_BROKERS / ONEMATTER_TEST_PG_URL name ${remote.join(', ')}\n`);
+  process.exit(2);
+}
+
 const settings = {
   kills: num('CHAOS_KILLS', 5),
   concurrency: num('CHAOS_CONCURRENCY', 12),
@@ -74,7 +86,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     process.stderr.write(`chaos: ${signal}: stopping, cleaning up\n`);
     cleanUp();
-    process.exit(130);
+    // Data directories, schemas and topics of the round in progress; at most 15 s.
+    const undo = Promise.allSettled([...pendingCleanups].map((f) => f()));
+    void Promise.race([undo, new Promise((r) => setTimeout(r, 15_000))]).then(() => process.exit(130));
   });
 }
 process.once('exit', cleanUp);

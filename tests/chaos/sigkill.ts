@@ -18,6 +18,7 @@ import { whyUnreachable } from '../support/postgres.js';
 import {
   auditVerifyAll,
   brokeOff,
+  cleanupLater,
   createKey,
   Deadline,
   DeadlinePassed,
@@ -131,6 +132,10 @@ export async function sigkillRound(o: SigkillOptions): Promise<RoundResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'onematter-chaos-'));
   const schema = freshSchema('kill');
   const storeFlags = o.store === 'sqlite' ? ['--store', 'sqlite', '--data-dir', dataDir] : ['--store', 'postgres', '--pg-url', pgUrl, '--pg-schema', schema];
+  const cleanUp = cleanupLater(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (o.store === 'postgres') await dropSchema(pgUrl, schema).catch((e) => result.notes.push(`schema ${schema} not dropped: ${(e as Error).message}`));
+  });
   const serverArgs = [...storeFlags, '--simulate-departments', '--manual-departments', 'samr', '--simulate-delay-ms', '20,300'];
   let server: ServerProcess | undefined;
   const serving = new Serving();
@@ -347,8 +352,7 @@ export async function sigkillRound(o: SigkillOptions): Promise<RoundResult> {
     brokeOff(result, error);
   } finally {
     await server?.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-    if (o.store === 'postgres') await dropSchema(pgUrl, schema).catch((e) => result.notes.push(`schema ${schema} not dropped: ${(e as Error).message}`));
+    await cleanUp();
     result.seconds = (Date.now() - t0) / 1000;
   }
   return result;
