@@ -141,8 +141,10 @@ export async function sigkillRound(o: SigkillOptions): Promise<RoundResult> {
   const serving = new Serving();
 
   try {
+    // The first key creates the store; the second may then run beside the first server's start.
     const clerk = { authorization: `Bearer ${await createKey(storeFlags, 'clerk', 'chaos 综合窗口')}` };
-    const samr = { authorization: `Bearer ${await createKey(storeFlags, 'department', 'chaos 市场监管系统', 'samr')}` };
+    const samrKey = createKey(storeFlags, 'department', 'chaos 市场监管系统', 'samr');
+    samrKey.catch(() => {}); // handled where it is awaited, below
     const start = async (what: string): Promise<ServerProcess> => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -159,6 +161,7 @@ export async function sigkillRound(o: SigkillOptions): Promise<RoundResult> {
       }
     };
     server = await start('first start');
+    const samr = { authorization: `Bearer ${await samrKey}` };
     serving.up(server.url);
     log(`  serving at ${server.url} (${o.store}); ${o.concurrency} clerks at work`);
 
