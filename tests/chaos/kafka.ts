@@ -44,14 +44,16 @@ export let brokerStoppedByUs = false;
 /** Starts the broker again, synchronously: for a run interrupted while the broker was down. */
 export function restartBrokerNow(): void {
   if (!brokerStoppedByUs) return;
-  spawnSync('bash', [CHAOS_KAFKA_SH, 'start'], { cwd: ROOT, stdio: 'inherit', timeout: 180_000 });
+  spawnSync('bash', [CHAOS_KAFKA_SH, 'start'], { cwd: ROOT, stdio: 'inherit', timeout: 180_000, env: { ...process.env, KAFKA_START_TIMEOUT: process.env.KAFKA_START_TIMEOUT ?? '150' } });
   brokerStoppedByUs = false;
 }
 
 function kafkaSh(cmd: 'start' | 'stop' | 'status', timeoutMs = 180_000): Promise<{ code: number; output: string }> {
   if (cmd === 'stop') brokerStoppedByUs = true;
   return new Promise((resolve) => {
-    execFile('bash', [CHAOS_KAFKA_SH, cmd], { cwd: ROOT, timeout: timeoutMs }, (error, stdout, stderr) => {
+    // A loaded machine may need longer than kafka.sh's 60 s for the broker to be ready.
+    const env = { ...process.env, KAFKA_START_TIMEOUT: process.env.KAFKA_START_TIMEOUT ?? '150' };
+    execFile('bash', [CHAOS_KAFKA_SH, cmd], { cwd: ROOT, timeout: timeoutMs, env }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
       if (cmd === 'start' && code === 0) brokerStoppedByUs = false;
       resolve({ code, output: `${stdout}${stderr}`.trim() });
