@@ -31,7 +31,8 @@ export const KAFKA_SH = join(ROOT, 'infra/kafka/kafka.sh');
 
 export const kafka = new Kafka({ clientId: 'onematter-tests', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 } });
 
-async function reachable(): Promise<boolean> {
+/** Whether the broker answers now (a quick probe). */
+export async function reachable(): Promise<boolean> {
   const probe = new Kafka({ clientId: 'onematter-tests-probe', brokers: BROKERS, logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries: 1 } });
   const admin = probe.admin();
   try {
@@ -80,7 +81,8 @@ const alive = (pid: number) => {
   }
 };
 
-async function acquireBrokerLock(timeoutMs = 230_000): Promise<void> {
+/** Takes the broker lock (also used by `npm run chaos`, which restarts the broker too). */
+export async function acquireBrokerLock(timeoutMs = 230_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -113,7 +115,7 @@ const statSafe = (path: string): number => {
   }
 };
 
-function releaseBrokerLock(): void {
+export function releaseBrokerLock(): void {
   if (!holding) return;
   holding = false;
   rmSync(LOCK, { recursive: true, force: true });

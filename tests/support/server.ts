@@ -11,6 +11,9 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** Every server process started here that has not exited yet (a harness kills them if it has to stop early). */
+export const liveServers = new Set<ChildProcess>();
+
 /**
  * Starts `onematter serve` (the built CLI, as a user runs it) on a free port and waits for its URL.
  * Auth is off (ONEMATTER_NO_AUTH=1) unless `env` sets ONEMATTER_NO_AUTH itself.
@@ -21,11 +24,17 @@ export async function startServer(args: string[], env: Record<string, string> = 
     env: { ...process.env, ONEMATTER_NO_AUTH: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveServers.add(child);
+  child.once('exit', () => liveServers.delete(child));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), timeoutMs);
+    const t = setTimeout(() => {
+      // A server that neither serves nor exits would outlive the test: end it.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in time:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const m = /Workbench[^:]*: (http:\/\/[^/\s]+)\//.exec(out);
       if (m) {
