@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEPARTMENTS, type Bus, type ConsumerStatus, type MatterCatalogue, type Subscription, type TaskMessage, type Topics } from '@onematter/engine';
 import { generateUscc, isValidResidentId, isValidUscc } from '@onematter/workflows';
-import { createDepartmentWorker, type DepartmentReply } from './worker.js';
+import { createDepartmentWorker, type DepartmentReply } from '@onematter/department';
 
 export interface SimulationOptions {
   bus: Bus;

@@ -1,10 +1,25 @@
-import type { Bus, BusMessage, Subscription, TaskMessage, Topics } from '@onematter/engine';
-import type { DecisionMessage } from './decisionMessage.js';
+import { z } from 'zod';
+import type { Bus, BusMessage, Subscription, TaskMessage, Topics } from './types.js';
 
-export type DepartmentReply =
-  | { decision: 'approved'; output: Record<string, unknown> }
-  | { decision: 'rejected'; reason: string }
-  | { decision: 'supplement-required'; missingMaterials: string[]; reason?: string };
+/** The JSON a department sends on its decision topic (the engine holds it to its schema and JSON bounds). */
+export interface DecisionMessage {
+  decisionId: string;
+  taskId: string;
+  caseId?: string;
+  department?: string;
+  decision: 'approved' | 'rejected' | 'supplement-required';
+  reason?: string;
+  output?: Record<string, unknown>;
+  missingMaterials?: string[];
+}
+
+/** What a department's handler answers: approved with its output, rejected with a reason, or the materials still missing. */
+export const DepartmentReply = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approved'), output: z.record(z.string(), z.unknown()) }),
+  z.object({ decision: z.literal('rejected'), reason: z.string().min(1).max(2000) }),
+  z.object({ decision: z.literal('supplement-required'), missingMaterials: z.array(z.string().min(1).max(200)).min(1).max(100), reason: z.string().max(2000).optional() }),
+]);
+export type DepartmentReply = z.infer<typeof DepartmentReply>;
 
 export interface DepartmentWorkerOptions {
   bus: Bus;
@@ -30,7 +45,11 @@ export async function createDepartmentWorker(o: DepartmentWorkerOptions): Promis
     async (message: BusMessage) => {
       const task = message.value as TaskMessage;
       const eventId = message.headers['event-id'] ?? `${task.taskId}:${task.attempt}`;
-      const reply = await o.handle(task, { eventId });
+      const answer = await o.handle(task, { eventId });
+      // A reply the engine would refuse is the handler's bug: it fails here, where the department sees it, not in the engine's dead letters.
+      const checked = DepartmentReply.safeParse(answer);
+      if (!checked.success) throw new TypeError(`task ${task.taskId}: the handler's reply is not a decision: ${z.prettifyError(checked.error)}`);
+      const reply = checked.data;
       const decision: DecisionMessage = {
         decisionId: `${o.department}:${eventId}`,
         taskId: task.taskId,

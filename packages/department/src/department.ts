@@ -1,5 +1,5 @@
-import { DEFAULT_TOPICS, type Bus, type BusMessage, type ConsumerStatus, type Subscription, type TaskMessage, type Topics } from '@onematter/engine';
-import { createDepartmentWorker, type DepartmentReply } from '../departments/worker.js';
+import { DEFAULT_TOPICS, type Bus, type BusMessage, type ConsumerStatus, type Subscription, type TaskMessage, type Topics } from './types.js';
+import { createDepartmentWorker, type DepartmentReply } from './worker.js';
 import { KafkaBus, type KafkaBusLogLevel, type KafkaBusLogger } from './kafkaBus.js';
 
 export interface DepartmentClientOptions {
