@@ -53,8 +53,13 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
   it('dead-letters poison messages with the reason and still handles the valid decision behind them on the same partition', async () => {
     const task = await taskOf('samr');
     const valid = { decisionId: 'samr-ok-1', taskId: task.taskId, caseId, department: 'samr', decision: 'approved', output: simulatedOutput(task) };
-    // One key, so one partition, in this order: three that can never succeed, then a good one.
+    // Bytes that are not UTF-8 inside an otherwise valid approval: JSON text must be UTF-8
+    // (RFC 8259), and decoding them loosely would record "\uFFFD" in the case.
+    const [head, tail] = JSON.stringify({ ...valid, decisionId: 'utf8-1', reason: '@@' }).split('@@') as [string, string];
+    const notUtf8 = Buffer.concat([Buffer.from(head), Buffer.from([0xc3, 0x28]), Buffer.from(tail)]);
+    // One key, so one partition, in this order: four that can never succeed, then a good one.
     const partitions = await produceRaw(topics.decisions, [
+      { key: caseId, value: notUtf8 },
       { key: caseId, value: '{"decisionId": "broken json' },
       { key: caseId, value: JSON.stringify({ ...valid, decisionId: 'unknown-1', taskId: 'no-such-case.samr' }) },
       { key: caseId, value: JSON.stringify({ ...valid, decisionId: 'bad-1', decision: 'maybe' }) },
@@ -66,10 +71,12 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
 
     const dlq = await eventually(async () => {
       const m = await readTopic(topics.decisionsDlq);
-      return m.length >= 3 ? m : undefined;
-    }, 20_000, 'three dead letters');
-    expect(dlq).toHaveLength(3);
-    const [invalidJson, unknownTask, schema] = dlq.sort((a, b) => Number(a.offset) - Number(b.offset));
+      return m.length >= 4 ? m : undefined;
+    }, 20_000, 'four dead letters');
+    expect(dlq).toHaveLength(4);
+    const [invalidUtf8, invalidJson, unknownTask, schema] = dlq.sort((a, b) => Number(a.offset) - Number(b.offset));
+    expect(invalidUtf8!.headers['dlq-reason']).toMatch(/not UTF-8/);
+    expect(invalidUtf8!.headers['value-encoding']).toBe('raw');
     // The unparsable bytes reach the dead-letter topic unchanged, marked as raw.
     expect(invalidJson!.value).toBe('{"decisionId": "broken json');
     expect(invalidJson!.headers['value-encoding']).toBe('raw');

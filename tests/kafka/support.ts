@@ -303,7 +303,7 @@ export async function caughtUp(group: string, topic: string, timeoutMs = 30_000)
 }
 
 /** Produces raw values (strings, sent as they are) with a plain kafkajs producer: a department with nothing of ours. A `partition` overrides the key's. */
-export async function produceRaw(topic: string, messages: { key: string; value: string; partition?: number }[]): Promise<number[]> {
+export async function produceRaw(topic: string, messages: { key: string; value: string | Buffer; partition?: number }[]): Promise<number[]> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {

@@ -363,6 +363,11 @@ function encode(m: BusMessage): Message {
   return { key: m.key, value: text === null ? null : Buffer.from(text, 'utf8'), headers: { ...m.headers } };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Header set beside `value-encoding: raw` when a consumed value's bytes are not UTF-8. */
+export const INVALID_UTF8_HEADER = 'value-invalid-utf8';
+
 function decode(topic: string, m: KafkaMessage): BusMessage {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) {
@@ -371,7 +376,15 @@ function decode(topic: string, m: KafkaMessage): BusMessage {
   }
   const key = m.key ? m.key.toString('utf8') : '';
   if (m.value === null) return { topic, key, headers, value: null };
-  const text = m.value.toString('utf8');
+  let text: string;
+  try {
+    text = strictUtf8.decode(m.value);
+  } catch {
+    // JSON text is UTF-8 (RFC 8259): bytes that are not are no JSON, never "\uFFFD" in a case.
+    text = m.value.toString('utf8');
+    headers[VALUE_ENCODING_HEADER] = 'raw';
+    headers[INVALID_UTF8_HEADER] = 'true';
+  }
   if (headers[VALUE_ENCODING_HEADER] !== 'raw') {
     try {
       return { topic, key, headers, value: JSON.parse(text) as unknown, raw: text };

@@ -64,7 +64,10 @@ export async function startDecisionConsumer(o: DecisionConsumerOptions): Promise
     [o.topics.decisions, ...ownTopics.keys()],
     async (message) => {
       // The Kafka bus hands over a value that is not JSON as raw text, marked so.
-      if (message.headers['value-encoding'] === 'raw') return deadLetter(message, 'invalid-json', 'invalid JSON');
+      if (message.headers['value-encoding'] === 'raw') {
+        const why = message.headers['value-invalid-utf8'] === 'true' ? 'invalid JSON: its bytes are not UTF-8' : 'invalid JSON';
+        return deadLetter(message, 'invalid-json', why);
+      }
       const parsed = DecisionMessage.safeParse(message.value);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
