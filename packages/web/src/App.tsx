@@ -94,7 +94,7 @@ export function App() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="om-header">
-        <Typography.Text strong style={{ color: '#fff', fontSize: 17 }}>
+        <Typography.Text strong className="om-title" style={{ color: '#fff', fontSize: 17 }}>
           高效办成一件事 · 工作台
         </Typography.Text>
         <Space>
@@ -114,7 +114,8 @@ export function App() {
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider width={180} theme="light">
+        {/* Below 768 px (a phone) the menu folds away behind antd's trigger tab. */}
+        <Layout.Sider width={180} theme="light" breakpoint="md" collapsedWidth={0}>
           <Menu mode="inline" selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []} onClick={(e) => navigate(`/${e.key}`)} items={allowed.map((p) => ({ key: p.key, label: p.label }))} style={{ height: '100%' }} />
         </Layout.Sider>
         <Layout.Content style={{ padding: 16, minWidth: 0 }}>
