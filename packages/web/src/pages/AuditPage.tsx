@@ -151,11 +151,11 @@ export function AuditPage() {
               columns={[
                 { title: '#', dataIndex: 'position', width: 50 },
                 { title: '时间', dataIndex: 'recordedAt', render: fmtTime, width: 170 },
-                // The note is the one column that wraps (at least 16 characters wide); the others keep their words whole.
-                { title: '事件', dataIndex: 'type', render: (t: string) => EVENT_NAMES[t] ?? t },
-                ...(notes.size ? [{ title: '说明', key: 'n', render: (_: unknown, e: StoredEvent) => <span className="om-muted om-note">{notes.get(e.position) ?? ''}</span> }] : []),
-                { title: '部门', key: 'd', render: (_: unknown, e) => (typeof e.data.department === 'string' ? departmentName(e.data.department) : '') },
-                { title: '操作方', key: 'a', render: (_: unknown, e) => <Typography.Text type="secondary">{actorLabel(String(e.metadata?.actor ?? ''))}</Typography.Text> },
+                // The note is the one column that wraps (at least 16 characters wide, three lines; the event replayed to shows all of it).
+                { title: '事件', dataIndex: 'type', className: 'om-nowrap', render: (t: string) => EVENT_NAMES[t] ?? t },
+                ...(notes.size ? [{ title: '说明', key: 'n', render: (_: unknown, e: StoredEvent) => <span className="om-muted om-note" title={notes.get(e.position)}>{notes.get(e.position) ?? ''}</span> }] : []),
+                { title: '部门', key: 'd', className: 'om-nowrap', render: (_: unknown, e) => (typeof e.data.department === 'string' ? departmentName(e.data.department) : '') },
+                { title: '操作方', key: 'a', className: 'om-nowrap', render: (_: unknown, e) => <Typography.Text type="secondary">{actorLabel(String(e.metadata?.actor ?? ''))}</Typography.Text> },
                 { title: '哈希', dataIndex: 'hash', render: (h: string) => <code title={h} style={{ whiteSpace: 'nowrap' }}>{h.slice(0, 12)}…</code> },
               ]}
             />
