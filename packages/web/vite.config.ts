@@ -1,15 +1,19 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 
 /**
  * The workbench builds to static files in dist/, which @onematter/api serves at `/`.
  * The field checks (USCC and ID check digits) are the catalogue's own validators,
  * compiled into the bundle, so the browser and the server can never disagree.
  * `npm run dev -w @onematter/web` proxies /api to a server on port 3000.
+ * Every text asset also gets a `.br` and a `.gz` beside it, made here once, which the
+ * API's static handler sends to browsers that accept them (packages/api/src/web.ts).
+ * Pages are separate chunks (React.lazy in App.tsx).
  */
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), compression({ algorithms: ['brotliCompress', 'gzip'], logLevel: 'silent' })],
   base: '/',
   resolve: {
     alias: {
@@ -20,7 +24,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: false,
-    chunkSizeWarningLimit: 1500,
+    chunkSizeWarningLimit: 700,
   },
   server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
 });

@@ -282,13 +282,14 @@ Speed: ${speed}.
 Date: ${new Date().toISOString().slice(0, 10)}.
 `;
 
-// Sections this run did not measure are kept from the previous file.
+// Sections this run did not measure are kept from the previous file (the workbench
+// first load is measured by tests/browser/firstload.spec.ts).
 let previous = existsSync(args.out) ? readFileSync(args.out, 'utf8') : '';
 const keep = previous
   .split(/^(?=## )/m)
   .filter((s) => s.startsWith('## ') && !sections.some((n) => n.split('\n')[0] === s.split('\n')[0]));
 // In the order a full run writes them, whichever were measured this time.
-const order = ['## Engine on SQLite', '## Engine over Kafka', '## Engine on PostgreSQL', '## Durable timers', '## Audit'];
+const order = ['## Engine on SQLite', '## Engine over Kafka', '## Engine on PostgreSQL', '## Durable timers', '## Audit', '## Workbench first load'];
 const rank = (section) => order.findIndex((title) => section.startsWith(title));
 const body = [...sections, ...keep].sort((a, b) => rank(a) - rank(b));
 writeFileSync(args.out, [header, ...body].map((s) => s.trimEnd() + '\n').join('\n'));

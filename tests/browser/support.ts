@@ -29,8 +29,8 @@ export interface Workbench {
   t: TestApp;
   url: string;
   browser: Browser;
-  /** A new browser context (its own cookies) signed in as the account. */
-  signIn(account: keyof typeof ACCOUNTS): Promise<Page>;
+  /** A new browser context (its own cookies) signed in as the account, at 1366×768 unless told. */
+  signIn(account: keyof typeof ACCOUNTS, viewport?: { width: number; height: number }): Promise<Page>;
   shot(page: Page, name: string, fullPage?: boolean): Promise<void>;
   close(): Promise<void>;
 }
@@ -64,8 +64,8 @@ export async function startWorkbench(config: Partial<RuntimeConfig> = {}): Promi
     t,
     url,
     browser,
-    async signIn(account) {
-      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    async signIn(account, viewport = { width: 1366, height: 768 }) {
+      const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
       const page = await context.newPage();
       await page.goto(`${url}/`);
       await page.fill('#signin_username', ACCOUNTS[account].username);

@@ -21,7 +21,10 @@ export function workbenchDir(): string | undefined {
 
 /**
  * The workbench (工作台) at `/`: static files, public (the data behind them is not).
- * Hashed assets are cached for a year, index.html never. Without a build, `/` shows
+ * Hashed assets are cached for a year, index.html is revalidated on every load. The
+ * build leaves a `.br` and a `.gz` beside each text file; a browser that accepts one
+ * gets it (brotli first) with its `Content-Encoding`, any other the file itself, and
+ * every answer says `Vary: Accept-Encoding` for caches in between. Without a build, `/` shows
  * the plain landing page with the catalogue and says how to build the workbench.
  */
 export async function serveWorkbench(app: FastifyInstance, runtime: Runtime): Promise<void> {
@@ -37,8 +40,10 @@ export async function serveWorkbench(app: FastifyInstance, runtime: Runtime): Pr
     prefix: '/',
     index: ['index.html'],
     cacheControl: false,
+    preCompressed: true,
     setHeaders: (res, path) => {
       res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader('vary', 'Accept-Encoding');
     },
   });
 }

@@ -1,17 +1,22 @@
 import { Alert, Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, get, post, setCsrfToken, UNAUTHORIZED_EVENT } from './api';
 import { navigate, usePoll, useRoute } from './hooks';
 import { departmentName } from './labels';
-import { AuditPage } from './pages/AuditPage';
-import { CaseDetailPage } from './pages/CaseDetailPage';
-import { CalendarPage } from './pages/CalendarPage';
-import { CaseListPage } from './pages/CaseListPage';
-import { QueuePage } from './pages/QueuePage';
 import { SignInPage } from './pages/SignInPage';
-import { SupervisionPage } from './pages/SupervisionPage';
-import { WindowPage } from './pages/WindowPage';
 import type { Me } from './types';
+
+/**
+ * Each page is its own chunk, loaded when first shown: the sign-in page and a clerk's
+ * 综合窗口 never download the audit or supervision code (see docs/benchmarks.md).
+ */
+const AuditPage = lazy(() => import('./pages/AuditPage').then((m) => ({ default: m.AuditPage })));
+const CaseDetailPage = lazy(() => import('./pages/CaseDetailPage').then((m) => ({ default: m.CaseDetailPage })));
+const CalendarPage = lazy(() => import('./pages/CalendarPage').then((m) => ({ default: m.CalendarPage })));
+const CaseListPage = lazy(() => import('./pages/CaseListPage').then((m) => ({ default: m.CaseListPage })));
+const QueuePage = lazy(() => import('./pages/QueuePage').then((m) => ({ default: m.QueuePage })));
+const SupervisionPage = lazy(() => import('./pages/SupervisionPage').then((m) => ({ default: m.SupervisionPage })));
+const WindowPage = lazy(() => import('./pages/WindowPage').then((m) => ({ default: m.WindowPage })));
 
 type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar';
 
@@ -89,7 +94,7 @@ export function App() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="om-header">
-        <Typography.Text strong style={{ color: '#fff', fontSize: 17 }}>
+        <Typography.Text strong className="om-title" style={{ color: '#fff', fontSize: 17 }}>
           高效办成一件事 · 工作台
         </Typography.Text>
         <Space>
@@ -109,12 +114,13 @@ export function App() {
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider width={180} theme="light">
+        {/* Below 768 px (a phone) the menu folds away behind antd's trigger tab. */}
+        <Layout.Sider width={180} theme="light" breakpoint="md" collapsedWidth={0}>
           <Menu mode="inline" selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []} onClick={(e) => navigate(`/${e.key}`)} items={allowed.map((p) => ({ key: p.key, label: p.label }))} style={{ height: '100%' }} />
         </Layout.Sider>
         <Layout.Content style={{ padding: 16, minWidth: 0 }}>
           {(me.authDisabled || me.role === 'admin' || me.role === 'supervisor') && <CalendarWarning />}
-          {page}
+          <Suspense fallback={<Spin />}>{page}</Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

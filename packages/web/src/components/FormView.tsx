@@ -15,6 +15,6 @@ export function FormView({ form, schema, columns = 2 }: { form: Record<string, u
     } else flat.push({ key: path, label, children: Array.isArray(v) ? v.join('、') : String(v) });
   };
   walk(form, '', '', schema);
-  return <Descriptions size="small" bordered column={columns} items={flat} />;
+  return <Descriptions size="small" bordered column={{ xs: 1, sm: columns }} items={flat} />;
 }
 

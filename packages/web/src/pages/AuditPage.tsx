@@ -88,7 +88,7 @@ export function AuditPage() {
           <span>办件</span>
           <Select
             showSearch
-            style={{ width: 420 }}
+            style={{ width: 420, maxWidth: 'calc(100vw - 96px)' }}
             placeholder="选择或输入办件编号"
             value={caseId}
             options={caseId && !options.some((o) => o.value === caseId) ? [{ value: caseId, label: caseId }, ...options] : options}
@@ -127,7 +127,7 @@ export function AuditPage() {
               <>
                 <Descriptions
                   size="small"
-                  column={3}
+                  column={{ xs: 1, sm: 2, lg: 3 }}
                   items={[
                     { key: 's', label: '当时状态', children: <CaseStatusTag status={replayed.view.status} /> },
                     { key: 'r', label: '版本', children: `第 ${position + 1} / ${events.length} 个事件` },
@@ -151,11 +151,12 @@ export function AuditPage() {
               columns={[
                 { title: '#', dataIndex: 'position', width: 50 },
                 { title: '时间', dataIndex: 'recordedAt', render: fmtTime, width: 170 },
-                { title: '事件', dataIndex: 'type', render: (t: string) => EVENT_NAMES[t] ?? t },
-                ...(notes.size ? [{ title: '说明', key: 'n', render: (_: unknown, e: StoredEvent) => <span className="om-muted">{notes.get(e.position) ?? ''}</span> }] : []),
-                { title: '部门', key: 'd', render: (_: unknown, e) => (typeof e.data.department === 'string' ? departmentName(e.data.department) : '') },
-                { title: '操作方', key: 'a', render: (_: unknown, e) => <Typography.Text type="secondary">{actorLabel(String(e.metadata?.actor ?? ''))}</Typography.Text> },
-                { title: '哈希', dataIndex: 'hash', render: (h: string) => <code title={h}>{h.slice(0, 12)}…</code> },
+                // The note is the one column that wraps (at least 16 characters wide, three lines; the event replayed to shows all of it).
+                { title: '事件', dataIndex: 'type', className: 'om-nowrap', render: (t: string) => EVENT_NAMES[t] ?? t },
+                ...(notes.size ? [{ title: '说明', key: 'n', render: (_: unknown, e: StoredEvent) => <span className="om-muted om-note" title={notes.get(e.position)}>{notes.get(e.position) ?? ''}</span> }] : []),
+                { title: '部门', key: 'd', className: 'om-nowrap', render: (_: unknown, e) => (typeof e.data.department === 'string' ? departmentName(e.data.department) : '') },
+                { title: '操作方', key: 'a', className: 'om-nowrap', render: (_: unknown, e) => <Typography.Text type="secondary">{actorLabel(String(e.metadata?.actor ?? ''))}</Typography.Text> },
+                { title: '哈希', dataIndex: 'hash', render: (h: string) => <code title={h} style={{ whiteSpace: 'nowrap' }}>{h.slice(0, 12)}…</code> },
               ]}
             />
           </Card>

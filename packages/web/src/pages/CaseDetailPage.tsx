@@ -81,7 +81,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
       >
         <Descriptions
           size="small"
-          column={3}
+          column={{ xs: 1, sm: 2, lg: 3 }}
           items={[
             { key: 'id', label: '办件编号', children: <Typography.Text copyable>{c.id}</Typography.Text> },
             { key: 'applicant', label: '申请人', children: c.applicant.name },
@@ -111,7 +111,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
         <StepDiagram tasks={c.tasks} caseStatus={c.status} />
       </Card>
       <Row gutter={12}>
-        <Col span={15}>
+        <Col xs={24} xl={15}>
           <Card size="small" title="部门办理情况">
             <Table<TaskView>
               size="small"
@@ -130,7 +130,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
             />
           </Card>
         </Col>
-        <Col span={9}>
+        <Col xs={24} xl={9}>
           <Card size="small" title="办理时间线" styles={{ body: { maxHeight: 420, overflow: 'auto' } }}>
             <CaseTimeline events={events} />
           </Card>

@@ -22,7 +22,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   };
   return (
     <div className="om-signin">
-      <Card style={{ width: 380 }}>
+      <Card style={{ width: 380, maxWidth: 'calc(100vw - 24px)' }}>
         <Typography.Title level={3} style={{ textAlign: 'center', marginBottom: 4 }}>
           高效办成一件事
         </Typography.Title>

@@ -74,36 +74,36 @@ export function SupervisionPage() {
   return (
     <Space orientation="vertical" size={12} style={{ width: '100%' }}>
       {!overview && <Alert type="info" showIcon title="时限督办接口暂未提供，以下仅显示办件状态统计。" />}
-      <Row gutter={12}>
+      <Row gutter={[12, 12]}>
         {(['green', 'yellow', 'red'] as const).map((l) => (
-          <Col span={4} key={l}>
+          <Col xs={12} sm={8} lg={4} key={l}>
             <Card size="small">
               <Statistic title={<Space size={4}><LightDot light={l} />{LIGHTS[l]!.text}</Space>} value={lights[l] ?? 0} suffix="件" valueStyle={{ color: LIGHTS[l]!.color }} data-testid={`count-${l}`} />
               <div className="om-muted">部门任务 {overview?.tasks?.byLight?.[l] ?? 0} 项</div>
             </Card>
           </Col>
         ))}
-        <Col span={4}>
+        <Col xs={12} sm={8} lg={4}>
           <Card size="small">
             <Statistic title="在办" value={overview?.cases?.open ?? byStatus['in-progress']! + byStatus['awaiting-supplement']!} suffix="件" />
             <div className="om-muted">待补正 {byStatus['awaiting-supplement']} 件</div>
           </Card>
         </Col>
-        <Col span={4}>
+        <Col xs={12} sm={8} lg={4}>
           <Card size="small">
             <Statistic title="已办结" value={byStatus.completed} suffix="件" />
             <div className="om-muted">不予许可 {byStatus.rejected} · 撤回 {byStatus.withdrawn}</div>
           </Card>
         </Col>
-        <Col span={4}>
+        <Col xs={12} sm={8} lg={4}>
           <Card size="small">
             <Statistic title="按时办结" value={stats?.overall?.onTime ?? '—'} suffix={stats?.overall ? `/ ${stats.overall.concluded ?? 0}` : ''} />
             <div className="om-muted">超期办结 {stats?.overall?.late ?? 0} 件</div>
           </Card>
         </Col>
       </Row>
-      <Row gutter={12}>
-        <Col span={6}>
+      <Row gutter={[12, 12]}>
+        <Col xs={24} lg={6}>
           <Card size="small" title="按时办结率" style={{ textAlign: 'center' }}>
             <Ring value={stats?.overall?.onTimeRate} label="按时办结率" color="#52c41a" />
             <div className="om-muted">目标 100%</div>
@@ -113,7 +113,7 @@ export function SupervisionPage() {
             <div className="om-muted">承诺压缩 {stats?.overall?.committedCompressionRatio != null ? pct(stats.overall.committedCompressionRatio) : '—'}</div>
           </Card>
         </Col>
-        <Col span={9}>
+        <Col xs={24} lg={9}>
           <Card size="small" title="在办任务时限（按部门）">
             {deps.length ? (
               <HBarChart
@@ -130,7 +130,7 @@ export function SupervisionPage() {
             )}
           </Card>
         </Col>
-        <Col span={9}>
+        <Col xs={24} lg={9}>
           <Card size="small" title={`按时办结率与压缩比率（按${matterStats.length ? '事项' : '部门'}，最低 ${WORST} 项）`}>
             {matterStats.length + depStats.length ? (
               <HBarChart

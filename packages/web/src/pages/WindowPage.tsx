@@ -94,8 +94,8 @@ export function WindowPage() {
   if (receipt && matter) return <Receipt c={receipt} matter={matter} onNew={startOver} />;
 
   return (
-    <Row gutter={16} wrap={false}>
-      <Col flex="auto" style={{ minWidth: 0 }}>
+    <Row gutter={[16, 16]}>
+      <Col xs={24} lg={{ flex: '1 1 0' }} style={{ minWidth: 0 }}>
         <Card
           title="综合窗口 · 一表申请"
           extra={
@@ -104,7 +104,7 @@ export function WindowPage() {
                 data-testid="matter-select"
                 showSearch={{ optionFilterProp: 'label' }}
                 placeholder="选择或搜索事项"
-                style={{ width: 260 }}
+                style={{ width: 260, maxWidth: '100%' }}
                 value={matterId}
                 onChange={setMatterId}
                 loading={!matters}
@@ -124,17 +124,17 @@ export function WindowPage() {
               <fieldset className="om-group">
                 <legend>申请人</legend>
                 <Row gutter={16}>
-                  <Col span={12}>
+                  <Col xs={24} sm={12}>
                     <Form.Item name={['applicant', 'name']} label="申请人姓名" rules={[{ required: true, message: '请填写申请人姓名' }, { max: 50 }]}>
                       <Input placeholder="请输入申请人姓名" />
                     </Form.Item>
                   </Col>
-                  <Col span={12}>
+                  <Col xs={24} sm={12}>
                     <Form.Item name={['applicant', 'idType']} label="证件类型" rules={[{ required: true, message: '请选择证件类型' }]}>
                       <Select options={ID_TYPES} />
                     </Form.Item>
                   </Col>
-                  <Col span={12}>
+                  <Col xs={24} sm={12}>
                     <Form.Item
                       name={['applicant', 'idNumber']}
                       label="证件号码"
@@ -153,7 +153,7 @@ export function WindowPage() {
                       <Input placeholder="例如 11010519491231002X" maxLength={30} />
                     </Form.Item>
                   </Col>
-                  <Col span={12}>
+                  <Col xs={24} sm={12}>
                     <Form.Item
                       name={['applicant', 'phone']}
                       label="手机号码"
@@ -181,7 +181,7 @@ export function WindowPage() {
           )}
         </Card>
       </Col>
-      <Col flex="340px">
+      <Col xs={24} lg={{ flex: '340px' }}>
         <Card title="材料清单（一次告知）" size="small" style={{ position: 'sticky', top: 0 }}>
           {!matter ? (
             <Empty />
