@@ -75,8 +75,8 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     await page.click('text=填入示例');
     await page.fill('#apply_form_enterpriseUscc', '91350100M000100Y44');
     const explain = page.locator('#apply_form_enterpriseUscc_help');
-    await expect.poll(() => explain.textContent(), { timeout: 15_000 }).toContain('统一社会信用代码校验位错误');
-    expect(await explain.textContent()).toMatch(/应为 3/);
+    await expect.poll(() => explain.textContent(), { timeout: 15_000 }).toContain('统一社会信用代码校验位不符，该代码无效，请对照营业执照或登记证书逐位核对');
+    expect(await explain.textContent()).not.toMatch(/应为/);
     await page.waitForTimeout(400); // the error's entrance animation, for the screenshot
     await w.shot(page, 'window-uscc-error');
     await page.fill('#apply_form_enterpriseUscc', '91350100M000100Y43');

@@ -179,6 +179,15 @@ describe('bad input is refused with the field and the reason, and nothing is app
     expect(JSON.stringify(p.errors)).toMatch(/校验/);
   });
 
+  it('a wrong check character says the number is invalid and to check it against the document, never which digit would pass', async () => {
+    const uscc = await expect400({ matter: 'utility-connection', applicant: utilityConnectionV1.exampleApplicant, form: { ...utilityConnectionV1.example, enterpriseUscc: '91350100M000100Y44' } }, 'form.enterpriseUscc');
+    const id = await expect400(startBody({ applicant: { ...enterpriseSetupV1.exampleApplicant, idNumber: '110105194912310021' } }), 'applicant.idNumber');
+    const message = (p: { errors: { path: string; message: string }[] }, path: string) => p.errors.find((e) => e.path === path)!.message;
+    expect(message(uscc, 'form.enterpriseUscc')).toContain('统一社会信用代码校验位不符，该代码无效，请对照营业执照或登记证书逐位核对');
+    expect(message(id, 'applicant.idNumber')).toContain('居民身份证号码校验码不符，该号码无效，请对照身份证件逐位核对');
+    for (const m of [message(uscc, 'form.enterpriseUscc'), message(id, 'applicant.idNumber')]) expect(m).not.toMatch(/应为|expected|[（(]?\b[0-9X]\b/);
+  });
+
   it('a resident ID with 19990230 as birth date', async () => {
     await expect400(startBody({ applicant: { ...enterpriseSetupV1.exampleApplicant, idNumber: '110105199902300011' } }), 'applicant.idNumber');
   });
