@@ -115,6 +115,20 @@ describe('a clerk starts a case and departments decide over HTTP', () => {
     expect(go.json().case.tasks.filter((x: { status: string }) => x.status === 'pending')).toHaveLength(6);
   });
 
+  it('refuses a 补正 with materials nobody asked for, naming what was asked, and records nothing', async () => {
+    const c = (await post('/api/v1/cases', startBody())).json();
+    await post(`/api/v1/tasks/${c.tasks[0].id}/decisions`, { decisionId: 'd0', decision: 'supplement-required', missingMaterials: ['address-proof'], reason: '住所证明不清晰' });
+    const before = await eventCount(c.id);
+    const wrong = await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['address-proof', 'articles-of-association'] });
+    expect(wrong.statusCode, wrong.body).toBe(400);
+    expect(wrong.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(wrong.json().errors).toEqual([{ path: 'materials.1', message: expect.stringMatching(/^未要求补正「公司章程」，要求补正的材料是：住所使用证明/) }]);
+    expect(await eventCount(c.id)).toBe(before);
+    expect((await get(`/api/v1/cases/${c.id}`)).json().status).toBe('awaiting-supplement');
+    const right = await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['address-proof'] });
+    expect(right.statusCode, right.body).toBe(200);
+  });
+
   it('withdraws a case at the applicant\'s request', async () => {
     const c = (await post('/api/v1/cases', startBody())).json();
     const w = await post(`/api/v1/cases/${c.id}/withdraw`, { reason: '申请人主动撤回' });
