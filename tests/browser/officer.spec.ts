@@ -81,4 +81,22 @@ describe.skipIf(!run)('the tax officer and the clerk in Chromium', () => {
     expect(text).not.toContain('供热公司');
     await page.context().close();
   });
+
+  it('a clerk finds a case again from the header by the applicant\'s phone', { timeout: 90_000 }, async () => {
+    const applicant = { ...enterpriseSetupV1.exampleApplicant!, name: '欧阳娜娜', phone: '13700137000' };
+    const r = await w.t.app.inject({ method: 'POST', url: '/api/v1/cases', headers: { authorization: `Bearer ${clerkKey}` }, payload: { matter: 'enterprise-setup', applicant, form: enterpriseSetupV1.example } });
+    expect(r.statusCode, r.body).toBe(201);
+    const page = await w.signIn('clerk');
+    const box = page.locator('[data-testid=header-search] input');
+    await box.fill('137 0013 7000');
+    await box.press('Enter');
+    await page.waitForSelector('[data-testid=search-term]');
+    await page.waitForSelector(`a[href="#/cases/${r.json().id}"]`, { timeout: 20_000 });
+    expect(await page.locator('.ant-table-tbody tr.ant-table-row').count()).toBe(1);
+    expect(await page.textContent('.ant-table-tbody')).toContain('欧阳娜娜');
+    await box.fill('1370013');
+    await box.press('Enter');
+    await page.waitForSelector('text=未找到匹配的办件', { timeout: 20_000 });
+    await page.context().close();
+  });
 });

@@ -1,4 +1,4 @@
-import { enterpriseSetupV1, utilityConnectionV1 } from '@onematter/workflows';
+import { enterpriseSetupV1, generateResidentId, utilityConnectionV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, testApp, type TestApp } from '../support/app.js';
 
@@ -146,6 +146,35 @@ describe('a clerk starts a case and departments decide over HTTP', () => {
     expect(b.json().id).toBe(a.json().id);
     const list = (await get('/api/v1/cases')).json();
     expect(list.items).toHaveLength(1);
+  });
+
+  it('finds a case again by its number, the applicant\'s name, ID number or phone, or a credit code — exact matches only', async () => {
+    const zhang = { name: '张三丰', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13800138000' };
+    const li = { name: '李四', idType: 'resident-id', idNumber: generateResidentId(7), phone: '13912345678' };
+    const a = (await post('/api/v1/cases', startBody({ applicant: zhang }))).json();
+    const b = (await post('/api/v1/cases', { matter: 'utility-connection', applicant: li, form: utilityConnectionV1.example })).json();
+    // Market regulation registers case a and issues its credit code.
+    const code = '91350100M000100Y43';
+    expect((await post(`/api/v1/tasks/${a.id}.samr/decisions`, { decisionId: 'r1', decision: 'approved', output: { unifiedSocialCreditCode: '911100001000019986', licenceNumber: 'L1' } })).statusCode).toBe(200);
+    const found = async (q: string) => {
+      const r = await get(`/api/v1/cases?q=${encodeURIComponent(q)}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().items.map((c: { id: string }) => c.id).sort();
+    };
+    expect(await found(a.id)).toEqual([a.id]);
+    expect(await found('张三丰')).toEqual([a.id]);
+    expect(await found('11010519491231002x')).toEqual([a.id]); // lower-case x
+    expect(await found('138 0013 8000')).toEqual([a.id]); // as read out, with spaces
+    expect(await found('911100001000019986')).toEqual([a.id]); // the code samr issued
+    expect(await found(li.idNumber)).toEqual([b.id]);
+    expect(await found(code)).toEqual([b.id]); // the enterprise's code in the form
+    // Exact only: part of a number, or of a name, finds nothing; the answer carries no index.
+    expect(await found('1101051949')).toEqual([]);
+    expect(await found('张三')).toEqual([]);
+    expect(JSON.stringify((await get(`/api/v1/cases?q=${a.id}`)).json())).not.toContain('"search"');
+    // Search combines with the other filters.
+    expect((await get(`/api/v1/cases?q=${encodeURIComponent('张三丰')}&matter=utility-connection`)).json().items).toEqual([]);
+    expect((await get(`/api/v1/cases?q=`)).statusCode).toBe(400);
   });
 
   it('lists cases filtered by status, matter and department, page by page', async () => {

@@ -99,6 +99,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...(q.department ? { department: q.department } : {}),
         ...(q.taskStatus ? { taskStatus: q.taskStatus } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.q ? { q: q.q } : {}),
       });
       return page;
     },

@@ -58,6 +58,9 @@ export const CaseListQuery = z.object({
   taskStatus: z.enum(TASK_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
+  q: z.string().trim().min(1).max(100).optional().meta({
+    description: 'Exact search: the case id, the applicant\'s name, ID number or phone, or a 统一社会信用代码 / ID number / mobile number in the form or a department\'s output. Exact match only (no partial or full-text search of personal data).',
+  }),
 });
 
 export const DecisionBody = z.object({
