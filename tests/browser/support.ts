@@ -37,10 +37,10 @@ export interface Workbench {
 
 /**
  * The real server (auth on) on a free port, with simulated departments answering
- * within a second — except the water company, which a person answers in the
- * browser — and headless Chromium from Debian's package.
+ * within a second — except the water company (or the departments in `manual`), which
+ * a person answers in the browser — and headless Chromium from Debian's package.
  */
-export async function startWorkbench(config: Partial<RuntimeConfig> = {}): Promise<Workbench> {
+export async function startWorkbench(config: Partial<RuntimeConfig> = {}, manual: readonly string[] = ['water']): Promise<Workbench> {
   if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}: run .ci/install-chromium.sh (apt-get install -y chromium)`);
   if (!workbenchDir()) throw new Error('the workbench is not built (packages/web/dist): run npm run build');
   mkdirSync(SHOTS, { recursive: true });
@@ -49,7 +49,7 @@ export async function startWorkbench(config: Partial<RuntimeConfig> = {}): Promi
       // The embedded default, as `npm start` runs it: a SQLite file a test can also edit.
       store: 'sqlite',
       simulateDepartments: true,
-      simulation: { delayMs: [200, 700], supplementRate: 0, rejectionRate: 0, departments: DEPARTMENTS.filter((d) => d !== 'water') },
+      simulation: { delayMs: [200, 700], supplementRate: 0, rejectionRate: 0, departments: DEPARTMENTS.filter((d) => !manual.includes(d)) },
       ...config,
     },
     { auth: { enabled: true, signInRateLimit: { max: 1000, timeWindowMs: 60_000 } } },
@@ -82,4 +82,22 @@ export async function startWorkbench(config: Partial<RuntimeConfig> = {}): Promi
       await t.close();
     },
   };
+}
+
+/** Picks a matter in the window's select by typing its name (the catalogue is longer than the dropdown). */
+export async function chooseMatter(page: Page, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.click('.ant-card-extra .ant-select');
+    await page.keyboard.type(name);
+    const option = page.locator(`.ant-select-dropdown .ant-select-item-option[title="${name}"]`);
+    try {
+      await option.waitFor({ state: 'visible', timeout: 3000 });
+      await option.click();
+      await page.locator('.ant-card-extra .ant-select', { hasText: name }).waitFor({ timeout: 5000 });
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+    }
+  }
+  throw new Error(`could not choose the matter ${name}`);
 }

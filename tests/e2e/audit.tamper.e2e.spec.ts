@@ -287,3 +287,24 @@ describe.concurrent('an auditor replays, reads and anchors from the command line
     expect(verified.stdout).toMatch(/2 daily anchors \(2 match\)/);
   });
 });
+
+// On its own, not beside the concurrent replays above: three more CLIs at once would crowd a loaded machine.
+describe('an auditor gives --as-of as a local time', () => {
+  it('reads an --as-of without an offset in Asia/Shanghai, not in the host\'s zone, and says so', async () => {
+    const dir = storeCopy();
+    // case-b's tax step was approved at 09:01 Beijing time on 03-03; the host runs on UTC.
+    const [local, day, nonsense] = await Promise.all([
+      cli(['audit', 'replay', SEEDED.b, '--as-of', '2026-03-03T08:30', '--data-dir', dir], { TZ: 'UTC' }),
+      cli(['audit', 'replay', SEEDED.b, '--as-of', '2026-03-03', '--data-dir', dir], { TZ: 'America/New_York' }),
+      cli(['audit', 'replay', SEEDED.b, '--as-of', '2026-02-30T08:30', '--data-dir', dir], { TZ: 'UTC' }),
+    ]);
+    expect(local.code, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout).tasks.find((t: { step: string }) => t.step === 'tax').status).toBe('pending');
+    expect(local.stderr).toContain('as of 2026-03-03T08:30:00+08:00 (2026-03-03T08:30 read in Asia/Shanghai)');
+    expect(day.code, day.stderr).toBe(0);
+    expect(day.stderr).toContain('as of 2026-03-03T00:00:00+08:00');
+    expect(JSON.parse(day.stdout).tasks.find((t: { step: string }) => t.step === 'samr').status).toBe('approved');
+    expect(nonsense.code).toBe(2);
+    expect(nonsense.stderr).toContain('is not an ISO 8601 time');
+  });
+});

@@ -1,4 +1,4 @@
-import { enterpriseSetupV1, utilityConnectionV1 } from '@onematter/workflows';
+import { enterpriseSetupV1, generateResidentId, utilityConnectionV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, testApp, type TestApp } from '../support/app.js';
 
@@ -115,6 +115,20 @@ describe('a clerk starts a case and departments decide over HTTP', () => {
     expect(go.json().case.tasks.filter((x: { status: string }) => x.status === 'pending')).toHaveLength(6);
   });
 
+  it('refuses a 补正 with materials nobody asked for, naming what was asked, and records nothing', async () => {
+    const c = (await post('/api/v1/cases', startBody())).json();
+    await post(`/api/v1/tasks/${c.tasks[0].id}/decisions`, { decisionId: 'd0', decision: 'supplement-required', missingMaterials: ['address-proof'], reason: '住所证明不清晰' });
+    const before = await eventCount(c.id);
+    const wrong = await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['address-proof', 'articles-of-association'] });
+    expect(wrong.statusCode, wrong.body).toBe(400);
+    expect(wrong.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(wrong.json().errors).toEqual([{ path: 'materials.1', message: expect.stringMatching(/^未要求补正「公司章程」，要求补正的材料是：住所使用证明/) }]);
+    expect(await eventCount(c.id)).toBe(before);
+    expect((await get(`/api/v1/cases/${c.id}`)).json().status).toBe('awaiting-supplement');
+    const right = await post(`/api/v1/cases/${c.id}/supplements`, { materials: ['address-proof'] });
+    expect(right.statusCode, right.body).toBe(200);
+  });
+
   it('withdraws a case at the applicant\'s request', async () => {
     const c = (await post('/api/v1/cases', startBody())).json();
     const w = await post(`/api/v1/cases/${c.id}/withdraw`, { reason: '申请人主动撤回' });
@@ -132,6 +146,35 @@ describe('a clerk starts a case and departments decide over HTTP', () => {
     expect(b.json().id).toBe(a.json().id);
     const list = (await get('/api/v1/cases')).json();
     expect(list.items).toHaveLength(1);
+  });
+
+  it('finds a case again by its number, the applicant\'s name, ID number or phone, or a credit code — exact matches only', async () => {
+    const zhang = { name: '张三丰', idType: 'resident-id', idNumber: '11010519491231002X', phone: '13800138000' };
+    const li = { name: '李四', idType: 'resident-id', idNumber: generateResidentId(7), phone: '13912345678' };
+    const a = (await post('/api/v1/cases', startBody({ applicant: zhang }))).json();
+    const b = (await post('/api/v1/cases', { matter: 'utility-connection', applicant: li, form: utilityConnectionV1.example })).json();
+    // Market regulation registers case a and issues its credit code.
+    const code = '91350100M000100Y43';
+    expect((await post(`/api/v1/tasks/${a.id}.samr/decisions`, { decisionId: 'r1', decision: 'approved', output: { unifiedSocialCreditCode: '911100001000019986', licenceNumber: 'L1' } })).statusCode).toBe(200);
+    const found = async (q: string) => {
+      const r = await get(`/api/v1/cases?q=${encodeURIComponent(q)}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json().items.map((c: { id: string }) => c.id).sort();
+    };
+    expect(await found(a.id)).toEqual([a.id]);
+    expect(await found('张三丰')).toEqual([a.id]);
+    expect(await found('11010519491231002x')).toEqual([a.id]); // lower-case x
+    expect(await found('138 0013 8000')).toEqual([a.id]); // as read out, with spaces
+    expect(await found('911100001000019986')).toEqual([a.id]); // the code samr issued
+    expect(await found(li.idNumber)).toEqual([b.id]);
+    expect(await found(code)).toEqual([b.id]); // the enterprise's code in the form
+    // Exact only: part of a number, or of a name, finds nothing; the answer carries no index.
+    expect(await found('1101051949')).toEqual([]);
+    expect(await found('张三')).toEqual([]);
+    expect(JSON.stringify((await get(`/api/v1/cases?q=${a.id}`)).json())).not.toContain('"search"');
+    // Search combines with the other filters.
+    expect((await get(`/api/v1/cases?q=${encodeURIComponent('张三丰')}&matter=utility-connection`)).json().items).toEqual([]);
+    expect((await get(`/api/v1/cases?q=`)).statusCode).toBe(400);
   });
 
   it('lists cases filtered by status, matter and department, page by page', async () => {
@@ -177,6 +220,15 @@ describe('bad input is refused with the field and the reason, and nothing is app
     const body = { matter: 'utility-connection', applicant: utilityConnectionV1.exampleApplicant, form: { ...utilityConnectionV1.example, enterpriseUscc: '91350100M000100Y44' } };
     const p = await expect400(body, 'form.enterpriseUscc');
     expect(JSON.stringify(p.errors)).toMatch(/校验/);
+  });
+
+  it('a wrong check character says the number is invalid and to check it against the document, never which digit would pass', async () => {
+    const uscc = await expect400({ matter: 'utility-connection', applicant: utilityConnectionV1.exampleApplicant, form: { ...utilityConnectionV1.example, enterpriseUscc: '91350100M000100Y44' } }, 'form.enterpriseUscc');
+    const id = await expect400(startBody({ applicant: { ...enterpriseSetupV1.exampleApplicant, idNumber: '110105194912310021' } }), 'applicant.idNumber');
+    const message = (p: { errors: { path: string; message: string }[] }, path: string) => p.errors.find((e) => e.path === path)!.message;
+    expect(message(uscc, 'form.enterpriseUscc')).toContain('统一社会信用代码校验位不符，该代码无效，请对照营业执照或登记证书逐位核对');
+    expect(message(id, 'applicant.idNumber')).toContain('居民身份证号码校验码不符，该号码无效，请对照身份证件逐位核对');
+    for (const m of [message(uscc, 'form.enterpriseUscc'), message(id, 'applicant.idNumber')]) expect(m).not.toMatch(/应为|expected|[（(]?\b[0-9X]\b/);
   });
 
   it('a resident ID with 19990230 as birth date', async () => {

@@ -15,11 +15,11 @@ export interface ServerProcess {
 export const liveServers = new Set<ChildProcess>();
 
 /**
- * Starts `onematter serve` (the built CLI, as a user runs it) on a free port and waits for its URL.
+ * Starts `onematter serve` (or `demo`; the built CLI, as a user runs it) on a free port and waits for its URL.
  * Auth is off (ONEMATTER_NO_AUTH=1) unless `env` sets ONEMATTER_NO_AUTH itself.
  */
-export async function startServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+export async function startServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, command: 'serve' | 'demo' = 'serve'): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [BIN, command, '--port', '0', '--log-level', 'warn', ...args], {
     cwd: ROOT,
     env: { ...process.env, ONEMATTER_NO_AUTH: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

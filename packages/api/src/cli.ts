@@ -1,10 +1,11 @@
-import { DEPARTMENTS, topicsWithPrefix } from '@onematter/engine';
+import { DEPARTMENT_NAMES, DEPARTMENTS, topicsWithPrefix } from '@onematter/engine';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { build, logRedaction } from './app.js';
-import { addAuthOptions, authOptionsFrom, demoSignInLines, ensureDemoAccounts, type AuthFlags } from './auth/cli.js';
+import { addAuthOptions, authOptionsFrom, DEMO_ACCOUNTS, demoSignInLines, ensureDemoAccounts, type AuthFlags } from './auth/cli.js';
 import { registerAccountsCommand } from './commands/accounts.js';
 import { addTimeOptions, registerCalendarCommand, timeConfigFrom, type TimeFlags } from './commands/calendar.js';
 import { addCommitmentsOption, commitmentsConfigFrom } from './commands/commitments.js';
@@ -58,7 +59,7 @@ function simulationOf(f: ServeFlags, defaults: { delayMs: [number, number]; supp
     supplementRate = Number(f.simulateSupplementRate);
     if (!(supplementRate >= 0 && supplementRate <= 1)) throw new UsageError('--simulate-supplement-rate is a share from 0 to 1');
   }
-  if (f.manualDepartments) {
+  if (f.manualDepartments && f.manualDepartments.trim() !== 'none') {
     const manual = f.manualDepartments.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = manual.filter((d) => !(DEPARTMENTS as readonly string[]).includes(d));
     if (unknown.length) throw new UsageError(`--manual-departments: unknown department ${unknown.join(', ')}; use ${DEPARTMENTS.join(', ')}`);
@@ -83,7 +84,7 @@ const serveOptions = (cmd: Command) =>
     .addOption(new Option('--simulate-departments', 'answer department tasks with simulated department systems').env('ONEMATTER_SIMULATE_DEPARTMENTS').default(false))
     .addOption(new Option('--simulate-delay-ms <min,max>', 'how long simulated departments take to answer, in ms').env('ONEMATTER_SIMULATE_DELAY_MS'))
     .addOption(new Option('--simulate-supplement-rate <share>', 'share of first answers that ask for a supplement (0..1)').env('ONEMATTER_SIMULATE_SUPPLEMENT_RATE'))
-    .addOption(new Option('--manual-departments <ids>', 'departments the simulator leaves to people in the workbench (部门待办) or their own systems, e.g. tax').env('ONEMATTER_MANUAL_DEPARTMENTS'))
+    .addOption(new Option('--manual-departments <ids>', 'departments the simulator leaves to people in the workbench (部门待办) or their own systems, e.g. tax (demo default: tax; none: simulate all)').env('ONEMATTER_MANUAL_DEPARTMENTS'))
     .addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,…').env('ONEMATTER_KAFKA_BROKERS'))
     .addOption(new Option('--topic-prefix <prefix>', 'prefix of the Kafka topic names (<prefix>.tasks.<department>, <prefix>.decisions, <prefix>.events)').env('ONEMATTER_TOPIC_PREFIX'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).env('ONEMATTER_LOG_LEVEL').default('info'));
@@ -104,6 +105,38 @@ function toConfig(f: ServeFlags, extra: Partial<RuntimeConfig> = {}): RuntimeCon
     ...commitmentsConfigFrom(f),
     ...extra,
   };
+}
+
+/** The departments the simulator leaves to people, and how to answer them (banner). */
+function manualLines(config: RuntimeConfig, demo: boolean): string[] {
+  const simulated = config.simulation?.departments;
+  if (!config.simulateDepartments || !simulated) return [];
+  const manual = DEPARTMENTS.filter((d) => !simulated.includes(d));
+  if (manual.length === 0) return [];
+  const lines = manual.map((d) => {
+    const account = demo ? DEMO_ACCOUNTS.find((a) => a.department === d) : undefined;
+    return `    ${DEPARTMENT_NAMES[d]} (${d})${account ? `: sign in as ${account.username} / ${account.password} and decide its tasks in 部门待办` : ': decided in 部门待办 or by its own system'}`;
+  });
+  return ['  Left to people 由人办理 (not simulated; choose with --manual-departments, "none" simulates all):', ...lines];
+}
+
+/** A first API call that works as printed: with auth on it signs in (demo) or creates a key. */
+function tryLines(url: string, f: ServeFlags, authEnabled: boolean, demo: boolean): string[] {
+  const matters = `${url}/api/v1/matters`;
+  if (!authEnabled) return [`  Try: curl -s ${matters}`];
+  if (demo) {
+    const clerk = DEMO_ACCOUNTS.find((a) => a.role === 'clerk')!;
+    const jar = join(tmpdir(), 'onematter-demo.cookies');
+    return [
+      `  Try (signed in as the demo clerk ${clerk.username}):`,
+      `    curl -s -c ${jar} -H 'content-type: application/json' -d '{"username":"${clerk.username}","password":"${clerk.password}"}' ${url}/api/v1/auth/sign-in >/dev/null && curl -s -b ${jar} ${matters}`,
+    ];
+  }
+  const where = f.store === 'sqlite' ? ` --data-dir '${resolve(f.dataDir).replaceAll("'", "'\\''")}'` : ` --store ${f.store}`;
+  return [
+    `  Try (with an access key it creates${f.store === 'sqlite' ? '' : '; give keys create the same store flags as serve'}):`,
+    `    KEY=$(npx onematter keys create --role clerk --name "curl"${where} | tail -1) && curl -s -H "Authorization: Bearer $KEY" ${matters}`,
+  ];
 }
 
 async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boolean, demo = false): Promise<void> {
@@ -138,7 +171,8 @@ async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boole
           : demo
             ? demoSignInLines()
             : ['  Sign in with an account, or call the API with a key from "onematter keys create".']),
-        `  Try: curl -s ${url}/api/v1/matters`,
+        ...manualLines(runtime.config, demo),
+        ...tryLines(url, f, auth.enabled, demo),
         '  Stop with Ctrl-C.',
         '',
       ].join('\n') + '\n',
@@ -157,6 +191,9 @@ async function serve(f: ServeFlags, extra: Partial<RuntimeConfig>, banner: boole
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** What `onematter demo` leaves to people unless --manual-departments says otherwise. */
+const DEMO_MANUAL_DEPARTMENTS = 'tax';
+
 export function createProgram(): Command {
   const program = new Command('onematter')
     .description('OneMatter 一件事: event-sourced orchestration of bundled government services')
@@ -168,7 +205,13 @@ export function createProgram(): Command {
 
   serveOptions(program.command('demo').description('serve on the embedded default (SQLite in ./data, in-process bus) with simulated departments that answer within seconds'))
     .action(async (f: ServeFlags) =>
-      serve({ ...f, simulateDepartments: true }, { simulateDepartments: true, simulation: simulationOf(f, { delayMs: [1000, 4000], supplementRate: 0.1 }) }, true, true),
+      // The tax office is left to a person by default, so tax / tax@demo has a queue to work.
+      serve(
+        { ...f, simulateDepartments: true },
+        { simulateDepartments: true, simulation: simulationOf({ ...f, manualDepartments: f.manualDepartments ?? DEMO_MANUAL_DEPARTMENTS }, { delayMs: [1000, 4000], supplementRate: 0.1 }) },
+        true,
+        true,
+      ),
     );
 
   for (const register of COMMAND_MODULES) register(program, { storeOptions, serveOptions });

@@ -1,4 +1,4 @@
-import { Alert, Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { Alert, Button, Input, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, get, post, setCsrfToken, UNAUTHORIZED_EVENT } from './api';
 import { navigate, usePoll, useRoute } from './hooks';
@@ -98,6 +98,16 @@ export function App() {
           高效办成一件事 · 工作台
         </Typography.Text>
         <Space>
+          {allowed.some((p) => p.key === 'cases') && (
+            <Input.Search
+              allowClear
+              size="small"
+              style={{ width: 300 }}
+              placeholder="查找办件：编号、申请人、证件号码、信用代码、电话"
+              data-testid="header-search"
+              onSearch={(v) => v.trim() && navigate(`/cases?q=${encodeURIComponent(v.trim())}`)}
+            />
+          )}
           {me.authDisabled && <Tag color="red">未启用认证（仅限开发）</Tag>}
           <span style={{ color: '#fff' }} data-testid="who">
             {me.name}

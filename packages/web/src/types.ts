@@ -42,6 +42,8 @@ export interface JsonSchema {
   default?: unknown;
   examples?: unknown[];
   anyOf?: JsonSchema[];
+  /** The case output a decision form starts from, 'step.field' (e.g. the USCC as taxpayer id). */
+  'x-prefill'?: string;
 }
 
 export interface Material {

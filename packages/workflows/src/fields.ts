@@ -68,6 +68,14 @@ export function yearsBetween(from: string, to: string): number {
  * A department's reference number: a fixed prefix and at least 6 digits (e.g. BG2026000123).
  * Output schemas use it so a department system knows the shape; simulators vary the digits.
  */
+/**
+ * 纳税人识别号 of an enterprise: its 统一社会信用代码, issued by the registration step
+ * `fromStep`. `x-prefill` names the case output a person's decision form starts from
+ * ('step.field'), so the officer confirms this case's code instead of typing it.
+ */
+export const TaxpayerId = (fromStep: string) =>
+  z.string().min(15).meta({ title: '纳税人识别号', description: '企业的纳税人识别号即其统一社会信用代码', 'x-prefill': `${fromStep}.unifiedSocialCreditCode` });
+
 export const RefNumber = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}\\d{6,}$`), `编号应为“${prefix}”加至少 6 位数字（reference must be ${prefix} and 6+ digits）`);
 

@@ -13,9 +13,12 @@
 import { z } from 'zod';
 
 interface Problem {
-  /** English reason, e.g. 'check digit mismatch: expected X'. */
+  /**
+   * English reason, e.g. 'birth date 19990230 is not a real date'. A wrong check character
+   * never names the expected one: that would invite changing the last digit until it passes.
+   */
   en: string;
-  /** Chinese reason, e.g. '校验码错误，应为 X'. */
+  /** Chinese reason, e.g. '校验码不符，该号码无效，请对照身份证件逐位核对'. */
   zh: string;
 }
 
@@ -118,8 +121,8 @@ function usccProblemOf(code: unknown): Problem | undefined {
   const expected = computeUsccCheckChar(code.slice(0, 17));
   if (code[17] !== expected) {
     return {
-      en: `check character mismatch: expected ${expected}`,
-      zh: `校验位错误，应为 ${expected}`,
+      en: 'check character does not match: the code is invalid, check it against the licence or registration certificate',
+      zh: '校验位不符，该代码无效，请对照营业执照或登记证书逐位核对',
     };
   }
   return undefined;
@@ -263,7 +266,7 @@ function residentIdProblemOf(id: unknown, today: Date | undefined): Problem | un
   }
   const expected = computeResidentIdCheckChar(id.slice(0, 17));
   if (id[17]!.toUpperCase() !== expected) {
-    return { en: `check digit mismatch: expected ${expected}`, zh: `校验码错误，应为 ${expected}` };
+    return { en: 'check digit does not match: the number is invalid, check it against the identity document', zh: '校验码不符，该号码无效，请对照身份证件逐位核对' };
   }
   return undefined;
 }

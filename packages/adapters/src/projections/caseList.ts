@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CASE_EVENT_TYPES, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
 import { ProjectionRunner, type Projection, type ProjectionDocuments } from './runner.js';
 import { pendingTag, workQueueProjection, type WorkQueueCase } from './workQueue.js';
@@ -16,6 +17,8 @@ export interface CaseSummary {
   tasks: Record<string, { department: string; status: TaskStatus }>;
   /** Global position of the case's first event: the list's stable order. */
   position: number;
+  /** Search tags (digests of the case's identifiers, see searchTag); never answered. */
+  search?: string[];
 }
 
 export interface CaseListQuery {
@@ -27,6 +30,11 @@ export interface CaseListQuery {
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
+  /**
+   * Exact search: the case id, the applicant's name, ID number or phone, or a 统一社会信用代码,
+   * ID number or mobile number in the form or in a department's output.
+   */
+  q?: string;
 }
 
 export interface CaseListPage {
@@ -35,6 +43,35 @@ export interface CaseListPage {
 }
 
 const CASE_EVENTS = new Set<string>(CASE_EVENT_TYPES);
+
+/**
+ * The tag a search term is found by: a digest of the term (spaces dropped, upper case),
+ * so the index answers exact matches and holds no ID number or phone in the clear.
+ */
+export const searchTag = (term: string): string =>
+  `q:${createHash('sha256').update(term.replace(/\s+/g, '').toUpperCase()).digest('base64url').slice(0, 22)}`;
+
+const IDENTIFIERS = [
+  /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/i, // 统一社会信用代码
+  /^\d{17}[\dX]$/i, // 居民身份证号码
+  /^1[3-9]\d{9}$/, // 手机号码
+];
+
+/** The identifiers in a form or an output (credit codes, ID numbers, mobiles), however deep. */
+function identifiersIn(value: unknown, found: string[] = [], depth = 0): string[] {
+  if (typeof value === 'string') {
+    if (IDENTIFIERS.some((r) => r.test(value.trim()))) found.push(value);
+  } else if (value && typeof value === 'object' && depth < 8) {
+    for (const v of Object.values(value)) identifiersIn(v, found, depth + 1);
+  }
+  return found;
+}
+
+const withSearch = (c: CaseSummary, terms: unknown[]): void => {
+  const tags = new Set(c.search ?? []);
+  for (const t of terms) if (typeof t === 'string' && t.trim()) tags.add(searchTag(t));
+  c.search = [...tags];
+};
 
 /**
  * The case list read model: one summary per case, tagged with what the list filters on
@@ -47,7 +84,8 @@ export const caseListProjection: Projection<CaseSummary> = {
     if (!CASE_EVENTS.has(e.type)) return;
     const d = e.data as Record<string, unknown> & { at: string };
     if (e.type === 'CaseStarted') {
-      put(docs, {
+      const applicant = d.applicant as { name: string; idNumber?: string; phone?: string };
+      const c: CaseSummary = {
         id: e.streamId,
         matter: d.matter as string,
         matterVersion: d.matterVersion as number,
@@ -58,7 +96,9 @@ export const caseListProjection: Projection<CaseSummary> = {
         departments: [],
         tasks: {},
         position: e.globalPosition,
-      });
+      };
+      withSearch(c, [e.streamId, applicant.name, applicant.idNumber, applicant.phone, ...identifiersIn(d.form)]);
+      put(docs, c);
       return;
     }
     const c = docs.get(e.streamId)?.doc;
@@ -74,6 +114,7 @@ export const caseListProjection: Projection<CaseSummary> = {
         break;
       case 'DecisionRecorded':
         setTask(d.step as string, d.department as string, d.decision as TaskStatus);
+        withSearch(c, identifiersIn(d.output)); // the credit code a registration issued
         if (d.decision === 'supplement-required') c.status = 'awaiting-supplement';
         break;
       case 'SupplementProvided':
@@ -108,6 +149,7 @@ function put(docs: ProjectionDocuments<CaseSummary>, c: CaseSummary): void {
   for (const dep of c.departments) tags.add(`department:${dep}`);
   tags.add(`matter:${c.matter}`);
   tags.add(`status:${c.status}`);
+  for (const t of c.search ?? []) tags.add(t);
   docs.put({ key: c.id, position: c.position, tags: [...tags], doc: c });
 }
 
@@ -174,7 +216,7 @@ export class CaseListProjection {
     const before = q.cursor ? decodeCursor(q.cursor) : undefined;
     const page = { limit: q.limit + 1, ...(before !== undefined ? { before } : {}) };
     let items: CaseSummary[];
-    if (q.department && q.taskStatus === 'pending' && !q.status && !q.matter) {
+    if (q.department && q.taskStatus === 'pending' && !q.status && !q.matter && !q.q) {
       // A department's work queue: its own index, then the summaries of those cases.
       const open = await this.o.readModels.queryDocuments(workQueueProjection.name, { ...page, tags: [pendingTag(q.department)] });
       const found = new Map(
@@ -187,9 +229,11 @@ export class CaseListProjection {
         ...(q.department ? [`department:${q.department}`] : []),
         ...(q.matter ? [`matter:${q.matter}`] : []),
         ...(q.status ? [`status:${q.status}`] : []),
+        ...(q.q ? [searchTag(q.q)] : []),
       ];
       items = (await this.o.readModels.queryDocuments(caseListProjection.name, { ...page, tags })).map((d) => d.doc as CaseSummary);
     }
+    items = items.map(({ search: _search, ...summary }) => summary);
     const more = items.length > q.limit;
     const shown = more ? items.slice(0, q.limit) : items;
     return { items: shown, nextCursor: more ? encodeCursor(shown[shown.length - 1]!.position) : null };

@@ -26,6 +26,31 @@ import { caseListNames } from '../audit/witnesses.js';
 import type { CommandKit } from '../cli.js';
 import { CheckFailed, UsageError, systemClock } from '../runtime.js';
 
+/** The zone of the deployment: the engine counts every working day and limit in it (UTC+8, no DST). */
+const DEPLOYMENT_TIME_ZONE = 'Asia/Shanghai';
+const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * An auditor's time as an instant: one with an offset is taken as given; a local time
+ * (2026-11-20T10:00, or a date, read as its start) is read in Asia/Shanghai, not in
+ * the zone of whatever host runs the command.
+ */
+function deploymentTime(text: string): string {
+  const bad = new UsageError(`--as-of ${text} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00+08:00, or 2026-11-20T10:00 in ${DEPLOYMENT_TIME_ZONE})`);
+  if (OFFSET.test(text) && /^\d{4}-\d{2}-\d{2}T/.test(text)) {
+    if (Number.isNaN(Date.parse(text))) throw bad;
+    return text;
+  }
+  const local = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?$/.exec(text);
+  if (!local) throw bad;
+  const time = local[2] ?? '00:00:00';
+  const withOffset = `${local[1]}T${time.length === 5 ? `${time}:00` : time}+08:00`;
+  const ms = Date.parse(withOffset);
+  // Date.parse rolls 02-30 over to 03-02; a date that does not exist is refused instead.
+  if (Number.isNaN(ms) || new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10) !== local[1]) throw bad;
+  return withOffset;
+}
+
 /** What to do about a case snapshot that does not match the events (they are a cache). */
 const SNAPSHOT_REMEDY = 'drop the snapshots with `onematter projections rebuild --only case-snapshots` (the events are intact; replays then fold them all)';
 
@@ -206,17 +231,18 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
         .command('replay')
         .description('print the state the engine had, as JSON (as GET /cases/:id): now, --as-of a moment, or at --position')
         .argument('<caseId>', 'the case')
-        .option('--as-of <time>', 'an ISO 8601 time, e.g. 2026-11-20T10:00:00+08:00')
+        .option('--as-of <time>', 'an ISO 8601 time, e.g. 2026-11-20T10:00:00+08:00; without an offset it is read in Asia/Shanghai, the zone every time limit is counted in')
         .addOption(new Option('--position <n>', 'the position of the last event to fold in').argParser(nonNegative)),
     ),
   ).action(async (caseId: string, f: StoreFlags & ReaderFlags & { asOf?: string; position?: number }) => {
     if (f.asOf !== undefined && f.position !== undefined) throw new UsageError('give --as-of or --position, not both');
-    if (f.asOf !== undefined && Number.isNaN(Date.parse(f.asOf))) throw new UsageError(`--as-of ${f.asOf} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00+08:00)`);
+    const asOf = f.asOf === undefined ? undefined : deploymentTime(f.asOf);
+    if (asOf !== undefined) process.stderr.write(`as of ${asOf}${asOf === f.asOf ? '' : ` (${f.asOf} read in ${DEPLOYMENT_TIME_ZONE})`}\n`);
     await withStore(f, async (store) => {
       await recordRead(store, readerOf(f), caseId, 'replay');
       const catalogue = defaultCatalogue();
       const snapshots = new CaseSnapshots(store.readModels);
-      const r = await replayFromStore({ store, catalogue, snapshots }, caseId, f.asOf !== undefined ? { asOf: f.asOf } : f.position !== undefined ? { position: f.position } : {});
+      const r = await replayFromStore({ store, catalogue, snapshots }, caseId, asOf !== undefined ? { asOf } : f.position !== undefined ? { position: f.position } : {});
       if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message);
       const state = r.value.state;
       // Clocks read at that moment, against the calendar known then (a later import not applied).

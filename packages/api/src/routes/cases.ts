@@ -99,6 +99,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...(q.department ? { department: q.department } : {}),
         ...(q.taskStatus ? { taskStatus: q.taskStatus } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.q ? { q: q.q } : {}),
       });
       return page;
     },
@@ -137,7 +138,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.post(
     '/cases/:id/supplements',
-    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented', params: CaseIdParams, body: SupplementBody }, config: { roles: WINDOW, responses: { 200: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } } },
+    { schema: { tags: ['cases'], summary: '补正: record the materials the applicant supplemented (only those a department asked for; any other is 400, naming what was asked)', params: CaseIdParams, body: SupplementBody }, config: { roles: WINDOW, responses: { 200: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } } },
     async (req, reply) => {
       const body = req.body;
       const r = await handler.execute(

@@ -1,5 +1,5 @@
 import { FIELD_SIZES, jsonObject } from '@onematter/engine';
-import { CnMobile, residentIdProblem } from '@onematter/workflows';
+import { CnMobile, ResidentId } from '@onematter/workflows';
 import { z } from 'zod';
 
 export const ID_TYPES = ['resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident-id'] as const;
@@ -25,8 +25,9 @@ export const Applicant = z
   })
   .superRefine((a, ctx) => {
     if (a.idType !== 'resident-id') return;
-    const reason = residentIdProblem(a.idNumber);
-    if (reason) ctx.addIssue({ code: 'custom', path: ['idNumber'], message: `居民身份证号码无效：${reason}` });
+    // The form's own check, so the applicant's ID is explained the same way (Chinese first).
+    const checked = ResidentId.safeParse(a.idNumber);
+    if (!checked.success) ctx.addIssue({ code: 'custom', path: ['idNumber'], message: checked.error.issues[0]!.message });
   });
 
 export const StartCaseBody = z.object({
@@ -57,6 +58,9 @@ export const CaseListQuery = z.object({
   taskStatus: z.enum(TASK_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
+  q: z.string().trim().min(1).max(100).optional().meta({
+    description: 'Exact search: the case id, the applicant\'s name, ID number or phone, or a 统一社会信用代码 / ID number / mobile number in the form or a department\'s output. Exact match only (no partial or full-text search of personal data).',
+  }),
 });
 
 export const DecisionBody = z.object({

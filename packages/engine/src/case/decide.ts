@@ -235,6 +235,16 @@ function provideSupplement(c: ProvideSupplement, s: StartedCase): Decided {
   if (c.data.materials.length === 0) {
     return fail('Invalid', 'a supplement names the materials it brings', [{ path: 'materials', message: 'at least one material' }]);
   }
+  // Only what a department asked for: a material nobody asked for would be filed as a 补正 it is not.
+  const asked = [...new Set(Object.values(s.tasks).flatMap((t) => (t.status === 'supplement-required' ? (t.missingMaterials ?? []) : [])))];
+  if (asked.length > 0) {
+    const nameOf = (code: string) => s.matter.definition.materials.find((m) => m.code === code)?.name ?? code;
+    const wanted = asked.map(nameOf).join('、');
+    const issues = c.data.materials.flatMap((code, i) =>
+      asked.includes(code) ? [] : [{ path: `materials.${i}`, message: `未要求补正「${nameOf(code)}」，要求补正的材料是：${wanted}（${code} was not asked for; asked: ${asked.join(', ')}）` }],
+    );
+    if (issues.length > 0) return fail('Invalid', `the supplement brings materials nobody asked for; asked: ${asked.join(', ')}`, issues);
+  }
   const provided: CaseEvent = {
     type: 'SupplementProvided',
     data: { materials: c.data.materials, ...(c.data.note ? { note: c.data.note } : {}), at: c.now },

@@ -6,7 +6,8 @@ import { navigate } from '../hooks';
 /** 受理回执: what the applicant takes home, with the case number to follow it by. */
 export function Receipt({ c, matter, onNew }: { c: CaseView; matter: MatterDetail; onNew: () => void }) {
   const received = matter.materials.filter((m) => c.materials.includes(m.code));
-  const departments = [...new Set(c.tasks.map((t) => t.department))];
+  // Only the steps that apply: a conditional step the form did not ask for (heating, gas) is skipped.
+  const departments = [...new Set(c.tasks.filter((t) => t.status !== 'skipped').map((t) => t.department))];
   const rows: [string, string][] = [
     ['办件编号', c.id],
     ['事项名称', `${c.matterName}（第 ${c.matterVersion} 版）`],

@@ -2,7 +2,7 @@ import { Alert, Button, Card, Select, Space, Table, Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { get, getIfPresent, messageOf } from '../api';
 import { CaseStatusTag, LightDot } from '../components/bits';
-import { navigate, usePoll } from '../hooks';
+import { navigate, usePoll, useRoute } from '../hooks';
 import { CASE_STATUS, DEPARTMENT_NAMES, departmentName, fmtTime, LIGHTS, shortId } from '../labels';
 import type { CaseSummary, CaseView, Light, Me, MatterSummary, Page } from '../types';
 
@@ -17,6 +17,8 @@ export function CaseListPage({ me }: { me: Me }) {
   const [light, setLight] = useState<Light>();
   const [limit, setLimit] = useState(20);
   const own = me.role === 'department' && !me.authDisabled ? (me.department ?? undefined) : undefined;
+  // Exact search (the header's box): case id, applicant, ID number, credit code or phone.
+  const search = useRoute().query.get('q') ?? undefined;
 
   useEffect(() => {
     void get<MatterSummary[]>('/api/v1/matters').then(setMatters).catch(() => undefined);
@@ -28,6 +30,7 @@ export function CaseListPage({ me }: { me: Me }) {
       if (status) q.set('status', status);
       if (matter) q.set('matter', matter);
       if (own ?? department) q.set('department', (own ?? department)!);
+      if (search) q.set('q', search);
       const page = await get<Page<Row>>(`/api/v1/cases?${q}`);
       if (!light) return page;
       // The list has no clocks: read each open case's light (supervision lists only open cases by light).
@@ -38,7 +41,7 @@ export function CaseListPage({ me }: { me: Me }) {
       return { items: withLight.filter((c) => c.light === light), nextCursor: null };
     },
     3000,
-    [status, matter, department, light, limit, own],
+    [status, matter, department, light, limit, own, search],
   );
   const matterName = (id: string) => matters.find((m) => m.id === id)?.name ?? id;
 
@@ -47,6 +50,11 @@ export function CaseListPage({ me }: { me: Me }) {
       title="办件列表"
       extra={
         <Space wrap>
+          {search && (
+            <Tag closable color="blue" onClose={() => navigate('/cases')} data-testid="search-term">
+              查找：{search}
+            </Tag>
+          )}
           <Select allowClear placeholder="办件状态" style={{ width: 120 }} value={status} onChange={setStatus} options={Object.entries(CASE_STATUS).map(([v, s]) => ({ value: v, label: s.text }))} />
           <Select allowClear placeholder="事项" style={{ width: 180 }} value={matter} onChange={setMatter} options={matters.map((m) => ({ value: m.id, label: m.name }))} />
           {!own && (
@@ -71,6 +79,7 @@ export function CaseListPage({ me }: { me: Me }) {
         loading={!data && !error}
         dataSource={data?.items ?? []}
         pagination={false}
+        {...(search ? { locale: { emptyText: '未找到匹配的办件：请输入完整的办件编号、申请人姓名、证件号码、统一社会信用代码或电话（精确查找）' } } : {})}
         onRow={(r) => ({ onClick: () => navigate(`/cases/${r.id}`), style: { cursor: 'pointer' } })}
         columns={[
           { title: '办件编号', dataIndex: 'id', render: (id: string) => <a href={`#/cases/${id}`}>{shortId(id)}</a> },

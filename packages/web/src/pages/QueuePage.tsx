@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Empty, Form, Input, Radio, Select, Space, Table, Typography, message } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Drawer, Empty, Form, Input, Radio, Select, Space, Table, Typography, message } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { get, messageOf, post } from '../api';
 import { LightDot, OutputList, ProvisionalTag } from '../components/bits';
@@ -6,6 +6,7 @@ import { FormView } from '../components/FormView';
 import { compact, SchemaFields } from '../components/SchemaForm';
 import { usePoll } from '../hooks';
 import { DEPARTMENT_NAMES, departmentName, fmtDate, fmtTime, shortId } from '../labels';
+import type { JsonSchema } from '../types';
 import type { CaseSummary, CaseView, Me, MatterDetail, Page, TaskView } from '../types';
 
 interface QueueRow {
@@ -90,21 +91,87 @@ export function QueuePage({ me }: { me: Me }) {
   );
 }
 
+/**
+ * The values of a step's output this case already knows: a field whose schema names a case
+ * output (`x-prefill: 'samr.unifiedSocialCreditCode'`), or one named like a field an upstream
+ * step gave (the same name, the same thing).
+ */
+export function prefilledOutput(schema: JsonSchema | null | undefined, outputs: Record<string, Record<string, unknown> | undefined>, dependsOn: string[]): Record<string, unknown> {
+  const known: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(schema?.properties ?? {})) {
+    const from = s['x-prefill'];
+    if (from) {
+      const dot = from.indexOf('.');
+      const v = outputs[from.slice(0, dot)]?.[from.slice(dot + 1)];
+      if (v !== undefined && v !== null && v !== '') known[key] = v;
+      continue;
+    }
+    for (const d of dependsOn) {
+      const v = outputs[d]?.[key];
+      if (v !== undefined && v !== null && v !== '' && typeof v !== 'object') known[key] = v;
+    }
+  }
+  return known;
+}
+
+const DECISION_NAMES = { approved: '准予', rejected: '不予许可', 'supplement-required': '要求补正' } as const;
+
 function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () => void; onDone: () => Promise<void> }) {
   const { task, c } = row;
   const [matter, setMatter] = useState<MatterDetail>();
   const [decision, setDecision] = useState<'approved' | 'rejected' | 'supplement-required'>('approved');
   const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
+  const { modal } = App.useApp();
   const decisionId = useRef(crypto.randomUUID());
   useEffect(() => {
     void matterOf(c).then(setMatter);
   }, [c]);
   const step = matter?.steps.find((s) => s.id === task.step);
   const upstream = Object.entries(c.outputs).filter(([d]) => d !== task.step && task.dependsOn.includes(d));
+  const known = prefilledOutput(step?.outputSchema, c.outputs, task.dependsOn);
+  // This case's own values (its credit code as taxpayer id) from the start, and over the example.
+  useEffect(() => {
+    if (step && Object.keys(known).length > 0) form.setFieldsValue({ output: { ...(form.getFieldValue('output') as object | undefined), ...known } });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [step, decision]);
+
+  /** What will be recorded, for the confirmation: a decision cannot be taken back. */
+  const summary = (v: { output?: Record<string, unknown>; reason?: string; missingMaterials?: string[] }) => {
+    const labelOf = (k: string) => step?.outputSchema?.properties?.[k]?.title ?? k;
+    const nameOf = (code: string) => matter?.materials.find((m) => m.code === code)?.name ?? code;
+    const rows: [string, string][] = [
+      ['办件', `${c.matterName} · ${c.applicant.name}`],
+      ['办理事项', task.service],
+      ['办理决定', DECISION_NAMES[decision]],
+      ...(decision === 'approved' ? Object.entries((compact(v.output ?? {}) ?? {}) as Record<string, unknown>).map(([k, x]): [string, string] => [labelOf(k), Array.isArray(x) ? x.join('、') : String(x)]) : []),
+      ...(decision === 'supplement-required' ? [['需补正的材料', (v.missingMaterials ?? []).map(nameOf).join('、')] as [string, string]] : []),
+      ...(v.reason ? [[decision === 'rejected' ? '不予许可理由' : '补正说明', v.reason] as [string, string]] : []),
+    ];
+    return (
+      <div data-testid="decision-confirm">
+        <Descriptions size="small" column={1} bordered items={rows.map(([k, x], i) => ({ key: String(i), label: k, children: x }))} />
+        <Typography.Paragraph type="warning" style={{ marginTop: 12, marginBottom: 0 }}>
+          决定提交后即记录在案，不可撤回或修改。
+        </Typography.Paragraph>
+      </div>
+    );
+  };
+
+  const confirmThenSubmit = async () => {
+    await form.validateFields();
+    const ok = await modal.confirm({
+      title: `确认提交「${DECISION_NAMES[decision]}」决定？`,
+      width: 560,
+      content: summary(form.getFieldsValue(true)),
+      okText: '确认提交',
+      cancelText: '返回修改',
+      okButtonProps: { danger: decision !== 'approved', ...{ 'data-testid': 'confirm-decision' } },
+    });
+    if (ok) await submit();
+  };
 
   const submit = async () => {
-    await form.validateFields();
     const v = form.getFieldsValue(true);
     setBusy(true);
     try {
@@ -132,7 +199,7 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
       title={`${task.service} · ${c.matterName}`}
       onClose={onClose}
       extra={
-        <Button type="primary" loading={busy} onClick={() => void submit()} data-testid="submit-decision">
+        <Button type="primary" loading={busy} onClick={() => void confirmThenSubmit().catch(() => undefined)} data-testid="submit-decision">
           提交决定
         </Button>
       }
@@ -173,7 +240,7 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
             <Space style={{ marginBottom: 8 }}>
               <span className="om-muted">办理结果（将交综合窗口统一出件）</span>
               {step.outputExample && (
-                <Button size="small" onClick={() => form.setFieldsValue({ output: step.outputExample })}>
+                <Button size="small" onClick={() => form.setFieldsValue({ output: { ...step.outputExample, ...known } })}>
                   填入示例
                 </Button>
               )}

@@ -1,6 +1,7 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
 import { CnMobile, ResidentId, Uscc } from '../validators.js';
+import { TaxpayerId } from '../fields.js';
 
 /**
  * 企业开办 (enterprise setup): 设立登记 first; its unified social credit code feeds
@@ -85,7 +86,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ taxpayerId: z.string().min(15) }).loose(),
+      output: z.object({ taxpayerId: TaxpayerId('samr') }).loose(),
       outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 },
     },
     {

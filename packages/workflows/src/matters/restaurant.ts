@@ -1,6 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
-import { Address, OrgName, Person, RefNumber } from '../fields.js';
+import { Address, OrgName, Person, RefNumber, TaxpayerId } from '../fields.js';
 import { Uscc } from '../validators.js';
 
 /**
@@ -70,7 +70,7 @@ export const restaurantV1 = defineMatter({
       outputExample: { unifiedSocialCreditCode: '91350100M000100Y43', licenceNumber: 'L350100202600004' },
     },
     { id: 'seal', department: 'psb', service: '公章刻制备案', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ sealFilingNumber: z.string().min(1) }).loose(), outputExample: { sealFilingNumber: 'YZ2026000003' } },
-    { id: 'tax', department: 'tax', service: '涉税事项确认及发票申领', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ taxpayerId: z.string().min(15) }).loose(), outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 } },
+    { id: 'tax', department: 'tax', service: '涉税事项确认及发票申领', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ taxpayerId: TaxpayerId('licence') }).loose(), outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 } },
     {
       id: 'food',
       department: 'samr',
