@@ -62,7 +62,8 @@ describe('a year without a notice is provisional, never blank', () => {
     try {
       const c = await startConstructionCase(server.url);
       expect(c.dueAt).not.toBeNull();
-      expect(c.statutoryDueAt).not.toBeNull();
+      // No law sets a limit for the bundled matter as a whole (无法定时限); the centre commits 90 working days.
+      expect(c.statutoryDueAt).toBeNull();
       expect(c.light).toBe('green');
       expect(c.provisional).toBe(true);
       const started = c.tasks.filter((t) => t.clockState === 'running');
@@ -113,15 +114,15 @@ describe('onematter calendar import', () => {
       const parsed = parseNotice(readFileSync(NOTICE_2027, 'utf8'));
       if (!parsed.ok) throw new Error(parsed.message);
       const published = WorkingCalendar.china().withYear(2027, parsed.value);
-      const statutoryDay = published.addWorkingDays('2026-12-05', 180);
-      expect(statutoryDay).not.toBe(toShanghaiDate(before.statutoryDueAt!));
+      const committedDay = published.addWorkingDays('2026-12-05', 90);
+      expect(committedDay).not.toBe(toShanghaiDate(before.dueAt!));
 
       await new Promise((r) => setTimeout(r, 20));
       const imported = await runCli(['calendar', 'import', NOTICE_2027, '--data-dir', dir]);
       expect(imported.code, imported.stderr).toBe(0);
       expect(imported.stdout).toMatch(/recorded 2027 \(notice\)/);
       // The command line answers from the store too: 2027 is known now.
-      expect(await runCli(['calendar', 'add', '2026-12-05', '180', '--data-dir', dir])).toMatchObject({ code: 0, stdout: `${statutoryDay}\n` });
+      expect(await runCli(['calendar', 'add', '2026-12-05', '90', '--data-dir', dir])).toMatchObject({ code: 0, stdout: `${committedDay}\n` });
 
       // The running server picks it up without a restart.
       const after = await waitFor(
@@ -129,8 +130,7 @@ describe('onematter calendar import', () => {
         (r) => r.body.provisional === false,
         'the server to pick up the 2027 notice',
       );
-      expect(toShanghaiDate(after.body.statutoryDueAt!)).toBe(statutoryDay);
-      expect(toShanghaiDate(after.body.dueAt!)).toBe(published.addWorkingDays('2026-12-05', 90));
+      expect(toShanghaiDate(after.body.dueAt!)).toBe(committedDay);
       expect((await http<{ provisionalYears: number[] }>(`${server.url}/api/v1/calendar`)).body.provisionalYears).not.toContain(2027);
 
       // Replay as of a moment before the import: the provisional dates the clerk saw.
@@ -139,12 +139,12 @@ describe('onematter calendar import', () => {
       expect(replayed.body).toMatchObject({ statutoryDueAt: before.statutoryDueAt, dueAt: before.dueAt, provisional: true });
       const cli = await runCli(['audit', 'replay', before.id, '--as-of', seenAt, '--data-dir', dir]);
       expect(cli.code, cli.stderr).toBe(0);
-      expect(JSON.parse(cli.stdout)).toMatchObject({ statutoryDueAt: before.statutoryDueAt, provisional: true });
+      expect(JSON.parse(cli.stdout)).toMatchObject({ dueAt: before.dueAt, provisional: true });
 
       // The timeline explains the move.
       const timeline = await fetch(`${server.url}/api/v1/cases/${before.id}/timeline?format=text`);
       expect(timeline.status).toBe(200);
-      const moved = `因2027年放假安排公布，法定时限调整为${statutoryDay}（原为${toShanghaiDate(before.statutoryDueAt!)}）`;
+      const moved = `因2027年放假安排公布，承诺时限调整为${committedDay}（原为${toShanghaiDate(before.dueAt!)}）`;
       expect(await timeline.text()).toContain(moved);
       const printed = await runCli(['audit', 'timeline', before.id, '--data-dir', dir]);
       expect(printed.stdout).toContain(moved);
