@@ -58,10 +58,11 @@ describe('an auditor verifies a PostgreSQL store', () => {
 
   it('names the case and position when one byte of one event\'s data was changed', async () => {
     const store = await schemaCopy((S) =>
-      admin.query(`UPDATE ${S}.events SET data = replace(data::text, '"approved"', '"approveD"')::json WHERE stream_id = $1 AND position = 2`, [SEEDED.a]),
+      admin.query(`UPDATE ${S}.events SET data = replace(data::text, '"approved"', '"approveD"')::json WHERE stream_id = $1 AND position = 3`, [SEEDED.a]),
     );
-    expect((await verifyAll({ store })).problems).toEqual([expect.objectContaining({ streamId: SEEDED.a, position: 2, reason: expect.stringMatching(/altered/) })]);
-    expect((await verifyCase(store, SEEDED.a)).problem).toMatchObject({ streamId: SEEDED.a, position: 2 });
+    // Position 3: the samr decision (after CaseStarted, CaseAccepted and its dispatch).
+    expect((await verifyAll({ store })).problems).toEqual([expect.objectContaining({ streamId: SEEDED.a, position: 3, reason: expect.stringMatching(/altered/) })]);
+    expect((await verifyCase(store, SEEDED.a)).problem).toMatchObject({ streamId: SEEDED.a, position: 3 });
   });
 
   it('names the case and position when an event was deleted', async () => {
