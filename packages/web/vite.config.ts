@@ -9,11 +9,12 @@ import { compression } from 'vite-plugin-compression2';
  * compiled into the bundle, so the browser and the server can never disagree.
  * `npm run dev -w @onematter/web` proxies /api to a server on port 3000.
  * Every text asset also gets a `.br` and a `.gz` beside it, made here once, which the
- * API's static handler sends to browsers that accept them (packages/api/src/web.ts).
+ * API's static handler sends to browsers that accept them (packages/api/src/web.ts); a
+ * tiny chunk gets them too, though they save nothing, so every script is sent one way.
  * Pages are separate chunks (React.lazy in App.tsx).
  */
 export default defineConfig({
-  plugins: [react(), compression({ algorithms: ['brotliCompress', 'gzip'], logLevel: 'silent' })],
+  plugins: [react(), compression({ algorithms: ['brotliCompress', 'gzip'], logLevel: 'silent', skipIfLargerOrEqual: false })],
   base: '/',
   resolve: {
     alias: {

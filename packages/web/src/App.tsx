@@ -102,6 +102,7 @@ export function App() {
             <Input.Search
               allowClear
               size="small"
+              className="om-search"
               style={{ width: 300 }}
               placeholder="查找办件：编号、申请人、证件号码、信用代码、电话"
               data-testid="header-search"
