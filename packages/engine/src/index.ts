@@ -5,6 +5,7 @@ export * from './definition/catalogue.js';
 export * from './definition/commitments.js';
 export * from './case/events.js';
 export * from './case/commands.js';
+export * from './case/decisionInput.js';
 export * from './case/state.js';
 export * from './case/snapshot.js';
 export * from './application/snapshots.js';

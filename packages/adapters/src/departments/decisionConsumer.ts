@@ -1,6 +1,5 @@
-import { DEPARTMENTS, parseTaskId, type Bus, type BusMessage, type CommandHandler, type Subscription, type Topics } from '@onematter/engine';
+import { DecisionMessage, DEPARTMENTS, parseTaskId, recordDecisionOf, type Bus, type BusMessage, type CommandHandler, type Subscription, type Topics } from '@onematter/engine';
 import { describeError } from '../errors.js';
-import { DecisionMessage } from './decisionMessage.js';
 
 /** Why a decision went to the dead-letter topic, for metrics (the `dlq-reason` header says it in words). */
 export type DeadLetterKind = 'invalid-json' | 'schema' | 'forged' | 'refused' | 'unprocessable';
@@ -88,19 +87,7 @@ export async function startDecisionConsumer(o: DecisionConsumerOptions): Promise
       try {
         result = await o.handler.execute(
           ids.caseId,
-          (now) => ({
-            type: 'RecordDecision',
-            data: {
-              taskId: d.taskId,
-              decisionId: d.decisionId,
-              decision: d.decision,
-              department,
-              ...(d.reason !== undefined ? { reason: d.reason } : {}),
-              ...(d.output !== undefined ? { output: d.output } : {}),
-              ...(d.missingMaterials !== undefined ? { missingMaterials: d.missingMaterials } : {}),
-            },
-            now,
-          }),
+          (now) => recordDecisionOf(d, { taskId: d.taskId, department }, now),
           `department:${department}`,
         );
       } catch (error) {

@@ -63,13 +63,8 @@ export const CaseListQuery = z.object({
   }),
 });
 
-export const DecisionBody = z.object({
-  decisionId: z.string().min(1).max(200),
-  decision: z.enum(['approved', 'rejected', 'supplement-required']),
-  reason: z.string().max(2000).optional(),
-  output: jsonObject(FIELD_SIZES.output).optional(),
-  missingMaterials: z.array(z.string().min(1).max(200)).max(100).optional(),
-});
+/** The decision body: the engine's one decision schema, shared with the bus (case/decisionInput.ts). */
+export { DecisionInput as DecisionBody } from '@onematter/engine';
 
 export const SupplementBody = z.object({
   materials: z.array(z.string().min(1).max(200)).min(1, '至少提交一项补正材料（at least one material）').max(100),
