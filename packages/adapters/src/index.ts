@@ -7,6 +7,7 @@ export * from './departments/decisionConsumer.js';
 export * from './departments/simulated.js';
 export * from './projections/caseList.js';
 export * from './projections/runner.js';
+export * from './projections/logFollower.js';
 export * from './projections/workQueue.js';
 export * from './projections/readModels.js';
 export * from './kafka/kafkaBus.js';

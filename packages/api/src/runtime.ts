@@ -1,6 +1,7 @@
 import {
   CaseListProjection,
   EventFeed,
+  LogFollower,
   InProcessBus,
   KafkaBus,
   OutboxRelay,
@@ -100,7 +101,9 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     throw error;
   });
 
-  const timeLimits = createTimeLimits({ store, catalogue, clock, ...(config.calendar ? { calendar: config.calendar } : {}), ...(config.timeLimits ? { config: config.timeLimits } : {}) }, log);
+  // One log follower: reads each batch once for the event feed, the case list and the clocks (logFollower.ts).
+  const follower = new LogFollower({ store, pollIntervalMs: 100, onError: (error, name) => log.error({ err: error, follower: name }, 'log follower: will retry') });
+  const timeLimits = createTimeLimits({ store, catalogue, clock, follower, ...(config.calendar ? { calendar: config.calendar } : {}), ...(config.timeLimits ? { config: config.timeLimits } : {}) }, log);
   // The handler's appends are tracked: the case list catches up to them before a query.
   const appends = trackAppends(store);
   const snapshots = new CaseSnapshots(store.readModels, config.snapshotEvery);
@@ -131,7 +134,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     store,
     bus,
     topics,
-    pollIntervalMs: 100,
+    follower,
     // Kafka is shared by every engine process on the store: one of them publishes the feed.
     leaderElection: config.bus === 'kafka',
     ...(bus instanceof InProcessBus ? { hasListeners: () => bus.hasSubscribers(topics.events) } : {}),
@@ -141,6 +144,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     store,
     readModels: store.readModels,
     lastAppended: appends.lastAppended,
+    follower,
     onError: (error) => log.error({ err: error }, 'case list projection: catch-up failed, will retry'),
   });
   const consumers = (): ConsumerHealth[] => [
@@ -174,6 +178,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   relay.start();
   await eventFeed.start();
   caseList.start();
+  follower.start();
   await timeLimits.start(handler);
   const anchorJob = config.dailyAnchors ? startAnchorJob({ store, clock, log }) : undefined;
   let started = true;
@@ -204,6 +209,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       await relay.stop();
       await eventFeed.stop();
       await caseList.stop();
+      await follower.stop();
       await simulation?.close();
       for (const s of subscriptions) await s.close();
       await bus.close();

@@ -1,4 +1,4 @@
-import { CalendarBook, CaseClockProjection, Supervision, TimeLimitScheduler } from '@onematter/adapters';
+import { CalendarBook, CaseClockProjection, Supervision, TimeLimitScheduler, type LogFollower } from '@onematter/adapters';
 import {
   DEFAULT_TIME_LIMIT_POLICY,
   type WorkingCalendar,
@@ -65,12 +65,12 @@ export interface CalendarStatus {
 const DAY_MS = 86_400_000;
 
 export function createTimeLimits(
-  o: { store: EventStore; catalogue: MatterCatalogue; clock: Clock; calendar?: WorkingCalendar; config?: TimeLimitsConfig },
+  o: { store: EventStore; catalogue: MatterCatalogue; clock: Clock; calendar?: WorkingCalendar; config?: TimeLimitsConfig; follower?: LogFollower },
   log: Logger,
 ): TimeLimits {
   const book = new CalendarBook(o.store, { ...(o.calendar ? { base: o.calendar } : {}), now: () => o.clock.now() });
   const policy: TimeLimitPolicy = { ...DEFAULT_TIME_LIMIT_POLICY, ...(o.config?.warningDaysBefore !== undefined ? { warningDaysBefore: o.config.warningDaysBefore } : {}) };
-  const projection = new CaseClockProjection(o.store, o.catalogue);
+  const projection = new CaseClockProjection(o.store, o.catalogue, 1000, o.follower);
   // Supervision and the scheduler read the calendar through a getter: an import swaps it.
   const supervision = new Supervision({ projection, catalogue: o.catalogue, get calendar() { return book.calendar; }, clock: o.clock, policy });
   let scheduler: TimeLimitScheduler | undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CASE_EVENT_TYPES, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
+import type { LogFollower } from './logFollower.js';
 import { ProjectionRunner, type Projection, type ProjectionDocuments } from './runner.js';
 import { pendingTag, workQueueProjection, type WorkQueueCase } from './workQueue.js';
 
@@ -162,8 +163,10 @@ export interface CaseListOptions {
    * a query first catches up to it, so a clerk sees the case they just started.
    */
   lastAppended?: () => number;
-  /** How often the background follows the store. Default 30 s. */
+  /** How often the background follows the store (with a shared follower: how long new events may wait). Default 30 s. */
   pollIntervalMs?: number;
+  /** The process's log follower; without one each runner reads the store on its own. */
+  follower?: LogFollower;
   onError?: (error: unknown) => void;
 }
 
@@ -182,7 +185,14 @@ export class CaseListProjection {
     // Followed lazily in the background: every query catches up first anyway, and on
     // PostgreSQL a read-model commit, like any write transaction, holds back what the outbox
     // relay and the event feed see while it runs (postgres.ts), so commits are few and big.
-    const common = { store: o.store, readModels: o.readModels, batchSize: 5_000, pollIntervalMs: o.pollIntervalMs ?? 30_000, ...(o.onError ? { onError: o.onError } : {}) };
+    const common = {
+      store: o.store,
+      readModels: o.readModels,
+      batchSize: 5_000,
+      pollIntervalMs: o.pollIntervalMs ?? 30_000,
+      ...(o.follower ? { follower: o.follower } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
+    };
     this.cases = new ProjectionRunner({ ...common, projection: caseListProjection });
     this.workQueue = new ProjectionRunner({ ...common, projection: workQueueProjection });
   }

@@ -4,7 +4,8 @@
  * A projection is a name and a fold: `apply(event, docs)` reads and writes documents
  * (one per case, say), deterministically, from the event alone. The runner does the rest,
  * the same way on every store:
- *  1. reads events after the projection's checkpoint (`readAll`), a batch at a time;
+ *  1. takes the events after the projection's checkpoint from the process's log follower
+ *     (logFollower.ts: one read for every projection, the feed and the clocks), a batch at a time;
  *  2. loads the documents the batch touches (`keysOf`, one query), applies the events
  *     to copies of them;
  *  3. commits the changed documents and the new checkpoint in ONE transaction
@@ -31,6 +32,7 @@
  * event's fault: the pass fails and the next one tries again from the checkpoint.
  */
 import { storableText as storable, type EventStore, type ReadModelDocument, type ReadModelStore, type StoredEvent } from '@onematter/engine';
+import { LogFollower, type LogSubscriber } from './logFollower.js';
 
 /** Thrown by a read-model store for a document it cannot hold, however often it is tried (bad text, too large). */
 export class UnstorableDocumentError extends Error {
@@ -81,22 +83,32 @@ export interface ProjectionRunnerOptions<Doc> {
   batchSize?: number;
   /** Documents kept in memory between batches (valid while this runner is the only writer). Default 20,000. */
   cacheSize?: number;
-  /** How often `start()` looks for new events. Default 500 ms. */
+  /**
+   * With its own follower: how often `start()` looks for new events (default 500 ms). With a
+   * shared `follower`: how long new events may wait before they are applied (default 0), so
+   * commits are few and big; a `catchUp` applies them at once.
+   */
   pollIntervalMs?: number;
+  /** The process's log follower; without one the runner reads the store on its own. */
+  follower?: LogFollower;
   onError?: (error: unknown) => void;
 }
 
-export class ProjectionRunner<Doc = unknown> {
+export class ProjectionRunner<Doc = unknown> implements LogSubscriber {
   private checkpoint = 0;
   private loaded = false;
-  private pass?: Promise<void>;
   private readonly cache = new Map<string, ReadModelDocument<Doc> | null>();
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private following = false;
   private failed = 0;
+  private readonly follower: LogFollower;
+  private readonly ownFollower: boolean;
 
-  constructor(private readonly o: ProjectionRunnerOptions<Doc>) {}
+  constructor(private readonly o: ProjectionRunnerOptions<Doc>) {
+    this.ownFollower = !o.follower;
+    this.follower =
+      o.follower ??
+      new LogFollower({ store: o.store, batchSize: o.batchSize ?? 2_000, pollIntervalMs: o.pollIntervalMs ?? 500, ...(o.onError ? { onError: o.onError } : {}) });
+  }
 
   get name(): string {
     return this.o.projection.name;
@@ -125,54 +137,38 @@ export class ProjectionRunner<Doc = unknown> {
    * Concurrent callers share one pass.
    */
   async catchUp(target = 0, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await (this.pass ??= this.runPass().finally(() => {
-        this.pass = undefined;
-      }));
-      if (this.checkpoint >= target || Date.now() >= deadline) return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    this.follow();
+    await this.follower.catchUp(this, target, timeoutMs);
   }
 
   /** Follows the store in the background until `stop()`. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.catchUp();
-        } catch (error) {
-          this.o.onError?.(error);
-        }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, this.o.pollIntervalMs ?? 500);
-          function done() {
-            clearTimeout(t);
-            resolve();
-          }
-          this.wake = done;
-        });
-      }
-    })();
+    this.follow();
+    if (this.ownFollower) this.follower.start();
+  }
+
+  private follow(): void {
+    if (this.following) return;
+    this.following = true;
+    this.follower.add(this, { batchSize: this.o.batchSize ?? 2_000, delayMs: this.ownFollower ? 0 : (this.o.pollIntervalMs ?? 0) });
   }
 
   /** Looks for new events now instead of at the next poll. */
   notify(): void {
-    this.wake?.();
+    this.follower.notify();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    await this.pass?.catch(() => {});
+    this.following = false;
+    await this.follower.remove(this);
+    if (this.ownFollower) await this.follower.stop();
   }
 
   /** Drops the read model and applies every event from the start, up to the head as of now. */
   async rebuild(): Promise<{ position: number; documents: number }> {
-    await this.pass?.catch(() => {});
+    const wasFollowing = this.following;
+    this.following = false;
+    await this.follower.remove(this);
     await this.o.readModels.resetReadModel(this.name);
     await this.clearFailures();
     this.cache.clear();
@@ -180,22 +176,22 @@ export class ProjectionRunner<Doc = unknown> {
     this.failed = 0;
     this.loaded = true;
     await this.catchUp(await this.o.store.headPosition(), 60_000);
+    if (!wasFollowing && this.ownFollower) await this.stop();
     return { position: this.checkpoint, documents: await this.o.readModels.countDocuments(this.name) };
   }
 
-  private async runPass(): Promise<void> {
-    const batchSize = this.o.batchSize ?? 2_000;
+  /** For the follower: loads the checkpoint before the first batch. */
+  async open(): Promise<void> {
     if (!this.loaded) await this.reload();
-    for (;;) {
-      const events = await this.o.store.readAll({ after: this.checkpoint, limit: batchSize });
-      if (events.length === 0) return;
-      try {
-        await this.applyBatch(events);
-      } catch (error) {
-        if (!isTheEventsFault(error)) throw error;
-        await this.applyOneByOne(events);
-      }
-      if (events.length < batchSize) return;
+  }
+
+  /** For the follower: applies a batch (frozen events after the checkpoint). */
+  async handle(events: readonly StoredEvent[]): Promise<void> {
+    try {
+      await this.applyBatch(events);
+    } catch (error) {
+      if (!isTheEventsFault(error)) throw error;
+      await this.applyOneByOne(events);
     }
   }
 
@@ -207,7 +203,7 @@ export class ProjectionRunner<Doc = unknown> {
   }
 
   /** A batch failed because of an event in it: each event on its own, setting aside those that fail alone. */
-  private async applyOneByOne(events: StoredEvent[]): Promise<void> {
+  private async applyOneByOne(events: readonly StoredEvent[]): Promise<void> {
     for (const e of events) {
       if (e.globalPosition <= this.checkpoint) continue;
       try {
@@ -265,7 +261,7 @@ export class ProjectionRunner<Doc = unknown> {
     }
   }
 
-  private async applyBatch(events: StoredEvent[]): Promise<void> {
+  private async applyBatch(events: readonly StoredEvent[]): Promise<void> {
     const { projection, readModels } = this.o;
     const keysOf = projection.keysOf ?? ((e: StoredEvent) => [e.streamId]);
     const keys = new Set(events.flatMap((e) => keysOf(e)));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { PreparedEvent, StoredEvent } from '@onematter/engine';
+import type { StoredEvent } from '@onematter/engine';
 import { MemoryEventStore } from '../stores/memory.js';
+import { write } from './noted.test.js';
 import { ProjectionRunner, type Projection } from './runner.js';
 
 /** Counts each stream's events, and tags streams by parity of the count. */
@@ -13,21 +14,6 @@ const counter: Projection<{ stream: string; count: number; seen: number[] }> = {
     docs.put({ key: e.streamId, position: current.seen[0]!, tags: [current.count % 2 ? 'odd' : 'even'], doc: current });
   },
 };
-
-const event = (position: number): PreparedEvent => ({
-  position,
-  type: 'Noted',
-  data: { position },
-  metadata: { v: 1 },
-  recordedAt: '2025-03-03T09:00:00.000Z',
-  prevHash: '',
-  hash: `h${position}`,
-});
-
-async function write(store: MemoryEventStore, stream: string, from: number, count: number) {
-  const r = await store.append({ streamId: stream, events: Array.from({ length: count }, (_, i) => event(from + i)), expectedRevision: from - 1 });
-  if (!r.ok) throw new Error(r.error.message);
-}
 
 const counts = async (store: MemoryEventStore) =>
   Object.fromEntries((await store.readModels.queryDocuments('counter', { limit: 100 })).map((d) => [d.key, (d.doc as { count: number }).count]));

@@ -1,4 +1,5 @@
 import { eventIdOf, eventMessageOf, isCaseStream, type Bus, type EventStore, type StoredEvent, type Topics } from '@onematter/engine';
+import { LogFollower, type LogSubscriber } from '../projections/logFollower.js';
 
 export interface EventFeedOptions {
   store: EventStore;
@@ -18,6 +19,8 @@ export interface EventFeedOptions {
   leaderElection?: boolean;
   /** How often a process that does not lead tries again (ms). Default 3,000. */
   leaderRetryMs?: number;
+  /** The process's log follower (started by its owner); without one the feed reads the store on its own. */
+  follower?: LogFollower;
 }
 
 /**
@@ -33,19 +36,27 @@ export interface EventFeedOptions {
  * resume from the saved checkpoint, so at most the leader's last unsaved batch is
  * published again.
  */
-export class EventFeed {
+export class EventFeed implements LogSubscriber {
   private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
-  private position = 0;
+  private saved = 0;
   private readonly matterOf = new Map<string, string>();
   private leading = false;
   private leadCheckedAt = 0;
+  private readonly follower: LogFollower;
 
-  constructor(private readonly o: EventFeedOptions) {}
+  constructor(private readonly o: EventFeedOptions) {
+    this.follower =
+      o.follower ??
+      new LogFollower({ store: o.store, batchSize: o.batchSize ?? 1000, pollIntervalMs: o.pollIntervalMs ?? 200, ...(o.onError ? { onError: o.onError } : {}) });
+  }
 
   get checkpoint(): number {
-    return this.position;
+    return this.saved;
+  }
+
+  /** For the follower: the global position published and saved. */
+  get position(): number {
+    return this.saved;
   }
 
   /** Whether this process publishes the feed (always, on a store without leader election). */
@@ -59,56 +70,41 @@ export class EventFeed {
 
   async start(): Promise<void> {
     if (this.running) return;
-    this.position = await this.o.store.readCheckpoint(this.name);
+    this.saved = await this.o.store.readCheckpoint(this.name);
     this.running = true;
-    this.loop = this.run();
+    this.follower.add(this, { batchSize: this.o.batchSize ?? 1000 });
+    if (!this.o.follower) this.follower.start();
   }
 
   notify(): void {
-    this.wake?.();
+    this.follower.notify();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.follower.remove(this);
+    if (!this.o.follower) await this.follower.stop();
   }
 
-  private get name(): string {
+  get name(): string {
     return this.o.name ?? 'event-feed';
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      if (this.elects && !(await this.lead())) {
-        await this.sleep(this.o.pollIntervalMs ?? 200);
-        continue;
-      }
-      if (this.o.hasListeners && !this.o.hasListeners()) {
-        await this.sleep(this.o.pollIntervalMs ?? 200);
-        continue;
-      }
-      let events: StoredEvent[] = [];
-      try {
-        events = await this.o.store.readAll({ after: this.position, limit: this.o.batchSize ?? 1000 });
-      } catch (error) {
-        this.o.onError?.(error);
-      }
-      if (events.length === 0) {
-        await this.sleep(this.o.pollIntervalMs ?? 200);
-        continue;
-      }
-      // Only case events: the system's own streams ($anchors, $access-log-…, $auth-…) are not published.
-      const messages = await this.messagesOf(events.filter((e) => isCaseStream(e.streamId)));
-      try {
-        if (messages.length > 0) await this.o.bus.publish(messages);
-        this.position = events[events.length - 1]!.globalPosition;
-        await this.o.store.saveCheckpoint(this.name, this.position);
-      } catch (error) {
-        this.o.onError?.(error);
-        await this.sleep(1000);
-      }
-    }
+  /** For the follower: publishes only while it leads and somebody listens; otherwise its checkpoint waits. */
+  async ready(): Promise<boolean> {
+    if (!this.running) return false;
+    if (this.elects && !(await this.lead())) return false;
+    return !this.o.hasListeners || this.o.hasListeners();
+  }
+
+  /** For the follower: publishes a batch, then saves the checkpoint (a crash in between publishes it again). */
+  async handle(events: readonly StoredEvent[]): Promise<void> {
+    // Only case events: the system's own streams ($anchors, $access-log-…, $auth-…) are not published.
+    const messages = await this.messagesOf(events.filter((e) => isCaseStream(e.streamId)));
+    if (messages.length > 0) await this.o.bus.publish(messages);
+    const last = events[events.length - 1]!.globalPosition;
+    await this.o.store.saveCheckpoint(this.name, last);
+    this.saved = last;
   }
 
   /** Asks for (or re-checks) the leader lock, at most every few seconds. */
@@ -120,7 +116,7 @@ export class EventFeed {
     try {
       this.leading = await this.o.store.tryLead!(this.name);
       // Taking over: continue where the previous leader saved its checkpoint.
-      if (this.leading && !was) this.position = await this.o.store.readCheckpoint(this.name);
+      if (this.leading && !was) this.saved = await this.o.store.readCheckpoint(this.name);
     } catch (error) {
       this.leading = false;
       this.o.onError?.(error);
@@ -157,19 +153,5 @@ export class EventFeed {
   private remember(caseId: string, matter: string): void {
     this.matterOf.set(caseId, matter);
     if (this.matterOf.size > 50_000) this.matterOf.delete(this.matterOf.keys().next().value!);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = undefined;
-        resolve();
-      };
-    });
   }
 }
