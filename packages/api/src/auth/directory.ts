@@ -1,4 +1,4 @@
-import { contentHash, DEPARTMENTS, eventHash, genesisHash, type ChainProblem, type Clock, type EventStore, type PreparedEvent, type StoredEvent } from '@onematter/engine';
+import { contentHash, DEPARTMENTS, genesisHash, prepareChained, type ChainProblem, type Clock, type EventStore, type StoredEvent } from '@onematter/engine';
 import { isRole, type Role } from './roles.js';
 import { accessKeyId, dummyPasswordHash, generateAccessKey, hashAccessKey, hashPassword, sameHash, verifyPassword } from './secrets.js';
 
@@ -192,14 +192,7 @@ class FoldedStream<T, E extends { type: string; data: unknown }> {
       await this.catchUp();
       const events = decide(this.items);
       if (events.length === 0) return;
-      const at = now.toISOString();
-      let prevHash = this.head.hash;
-      const prepared: PreparedEvent[] = events.map((e, i) => {
-        const fields = { streamId: this.streamId, position: this.head.revision + 1 + i, type: e.type, data: e.data, metadata: { v: 1, actor }, recordedAt: at, prevHash };
-        const hash = eventHash(fields);
-        prevHash = hash;
-        return { position: fields.position, type: e.type, data: e.data, metadata: fields.metadata, recordedAt: at, prevHash: fields.prevHash, hash };
-      });
+      const prepared = prepareChained(this.streamId, this.head, events, actor, now.toISOString());
       const r = await this.store.append({ streamId: this.streamId, events: prepared, expectedRevision: this.head.revision });
       if (r.ok) {
         await this.catchUp();

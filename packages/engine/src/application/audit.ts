@@ -1,4 +1,4 @@
-import { prepareChained } from '../audit/accessLog.js';
+import { prepareChained } from '../audit/prepare.js';
 import {
   ANCHOR_GRACE_MS,
   HeadSet,

@@ -1,12 +1,12 @@
-import { eventHash, genesisHash } from '../audit/hashChain.js';
+import { prepareChained } from '../audit/prepare.js';
 import type { CaseCommand } from '../case/commands.js';
 import { decide } from '../case/decide.js';
-import { EVENT_SCHEMA_VERSION, type CaseEvent } from '../case/events.js';
+import type { CaseEvent } from '../case/events.js';
 import { evolve } from '../case/evolve.js';
 import { initialCaseState, type CaseState, type StartedCase } from '../case/state.js';
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import { outboxFor, type Topics } from '../messaging/topics.js';
-import type { Clock, EventStore, PreparedEvent, StoredEvent } from '../ports.js';
+import type { Clock, EventStore, StoredEvent } from '../ports.js';
 import { fail, ok, type DomainError, type Result } from '../result.js';
 import { CaseCache } from './caseCache.js';
 import type { CaseSnapshots } from './snapshots.js';
@@ -150,17 +150,10 @@ export class CommandHandler {
   }
 
   private prepare(caseId: string, state: CaseState, events: CaseEvent[], now: string, actor?: string) {
-    let prevHash = state.kind === 'started' ? state.lastHash : genesisHash(caseId);
+    const head = state.kind === 'started' ? { revision: state.revision, hash: state.lastHash } : undefined;
+    const prepared = prepareChained(caseId, head, events, actor, now);
     let next: CaseState = state;
-    const prepared: PreparedEvent[] = events.map((event, i) => {
-      const position = state.revision + 1 + i;
-      const metadata = actor ? { v: EVENT_SCHEMA_VERSION, actor } : { v: EVENT_SCHEMA_VERSION };
-      const hash = eventHash({ streamId: caseId, position, type: event.type, data: event.data, metadata, recordedAt: now, prevHash });
-      const p: PreparedEvent = { position, type: event.type, data: event.data, metadata, recordedAt: now, prevHash, hash };
-      prevHash = hash;
-      next = evolve(this.deps.catalogue, next, event, { revision: position, hash });
-      return p;
-    });
+    for (let i = 0; i < events.length; i++) next = evolve(this.deps.catalogue, next, events[i]!, { revision: prepared[i]!.position, hash: prepared[i]!.hash });
     return { prepared, next: next as StartedCase };
   }
 }

@@ -1,7 +1,6 @@
-import type { Clock, EventStore, PreparedEvent } from '../ports.js';
-import { EVENT_SCHEMA_VERSION } from '../case/events.js';
+import type { Clock, EventStore } from '../ports.js';
 import { anchorDayOf } from './anchors.js';
-import { eventHash, genesisHash } from './hashChain.js';
+import { prepareChained } from './prepare.js';
 import { accessLogStream } from './streams.js';
 
 /**
@@ -52,26 +51,6 @@ export type AccessLogEvent = CaseRead | TamperedRecordRefused;
 export interface Reader {
   actor: string;
   reason?: string;
-}
-
-/** Events with positions and the hash chain, continuing a stream at `head` (undefined: a new stream). */
-export function prepareChained(
-  streamId: string,
-  head: { revision: number; hash: string } | undefined,
-  events: readonly { type: string; data: unknown }[],
-  actor: string,
-  recordedAt: string,
-): PreparedEvent[] {
-  let prevHash = head?.hash ?? genesisHash(streamId);
-  const first = (head?.revision ?? -1) + 1;
-  return events.map((e, i) => {
-    const metadata = { v: EVENT_SCHEMA_VERSION, actor };
-    const position = first + i;
-    const hash = eventHash({ streamId, position, type: e.type, data: e.data, metadata, recordedAt, prevHash });
-    const p: PreparedEvent = { position, type: e.type, data: e.data, metadata, recordedAt, prevHash, hash };
-    prevHash = hash;
-    return p;
-  });
 }
 
 export class AccessLog {

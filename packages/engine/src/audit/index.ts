@@ -5,5 +5,6 @@ export * from './anchors.js';
 export * from './verifier.js';
 export * from './replay.js';
 export * from './accessLog.js';
+export * from './prepare.js';
 export * from '../application/audit.js';
 export * from '../view/timeline.js';
