@@ -86,9 +86,11 @@ export interface AppendRequest {
   outbox?: OutboxMessage[];
 }
 
-export interface EventStore {
-  /** Creates or migrates the schema; safe to call twice and from two processes. */
-  init(): Promise<void>;
+/**
+ * The event log: append with an expected revision, read a stream, read everything in
+ * global order from a position. What the command handler and every follower need.
+ */
+export interface EventLog {
   /**
    * Appends atomically with the outbox rows: all or nothing. Resolves only when the
    * events are durable. A stale expected revision resolves to a Concurrency error
@@ -102,34 +104,12 @@ export interface EventStore {
    * event that a concurrent transaction commits later with a lower position.
    */
   readAll(options: { after: number; limit: number }): Promise<StoredEvent[]>;
-  /**
-   * Optional: `readAll` with data and metadata as the JSON text the store holds,
-   * unparsed. `audit verify --all` hashes that text directly, several times faster
-   * than parsing and canonicalising millions of events.
-   */
-  readAllText?(options: { after: number; limit: number }): Promise<StoredEventText[]>;
   /** The highest global position a subscriber can safely read up to. */
   headPosition(): Promise<number>;
-  /**
-   * Every stream's head: its event with the highest position, among those recorded
-   * (recordedAt, compared as ISO text) before `before` when given. Streams without
-   * such an event are left out; order is unspecified. The daily anchors use it.
-   */
-  readStreamHeads(options?: { before?: string }): Promise<StreamHead[]>;
-  /**
-   * Optional: the store's own index of streams and their revisions (SQLite and
-   * PostgreSQL keep one beside the events, for the revision check of appends), or
-   * the one entry of `streamId`. Verification takes it as a witness: a stream it
-   * lists whose events are gone, or end before its revision, was deleted or cut
-   * off, even on a day no daily anchor covers yet.
-   */
-  readStreamIndex?(options?: { streamId?: string }): Promise<StreamRevision[]>;
-  /**
-   * Optional: true when global positions have no gaps by construction (SQLite: one
-   * writer at a time, AUTOINCREMENT undone with a rolled-back append). A gap is then
-   * a deletion, and verification reports it even when nothing else names the stream.
-   */
-  readonly gaplessGlobalOrder?: boolean;
+}
+
+/** The outbox: messages written with their events, published by the relay, and (several processes) its claims. */
+export interface Outbox {
   /** Unpublished outbox rows with id greater than `after`, in id order. */
   readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]>;
   /** Marks rows as published (the relay calls this only after the bus acknowledged). */
@@ -150,16 +130,62 @@ export interface EventStore {
    * after the lease ran out is not taken back.
    */
   extendOutboxClaim?(options: { owner: string; ids: readonly number[]; leaseMs: number }): Promise<number>;
+}
+
+/**
+ * What followers of the log keep in the store: their checkpoints, and leadership among
+ * processes. Their read models are the store's `ReadModelStore` (`Store.readModels`).
+ */
+export interface Followers {
+  /** A follower's saved global position (projections, the event feed); 0 if none. */
+  readCheckpoint(name: string): Promise<number>;
+  /** Saves a follower's global position; durable enough that a loss only means re-reading. */
+  saveCheckpoint(name: string, position: number): Promise<void>;
   /**
    * Optional, for several engine processes on one store: tries to make this process the
    * one that runs `name` (e.g. the event feed). True while this process holds it; the hold
    * ends with `close()` or when the process dies. Call again to check it is still held.
    */
   tryLead?(name: string): Promise<boolean>;
-  /** A follower's saved global position (projections, the event feed); 0 if none. */
-  readCheckpoint(name: string): Promise<number>;
-  /** Saves a follower's global position; durable enough that a loss only means re-reading. */
-  saveCheckpoint(name: string, position: number): Promise<void>;
+}
+
+/** What an auditor takes as witnesses besides the hash chain: stream heads, the stream index, the raw text. */
+export interface Witnesses {
+  /**
+   * Every stream's head: its event with the highest position, among those recorded
+   * (recordedAt, compared as ISO text) before `before` when given. Streams without
+   * such an event are left out; order is unspecified. The daily anchors use it.
+   */
+  readStreamHeads(options?: { before?: string }): Promise<StreamHead[]>;
+  /**
+   * Optional: the store's own index of streams and their revisions (SQLite and
+   * PostgreSQL keep one beside the events, for the revision check of appends), or
+   * the one entry of `streamId`. Verification takes it as a witness: a stream it
+   * lists whose events are gone, or end before its revision, was deleted or cut
+   * off, even on a day no daily anchor covers yet.
+   */
+  readStreamIndex?(options?: { streamId?: string }): Promise<StreamRevision[]>;
+  /**
+   * Optional: true when global positions have no gaps by construction (SQLite: one
+   * writer at a time, AUTOINCREMENT undone with a rolled-back append). A gap is then
+   * a deletion, and verification reports it even when nothing else names the stream.
+   */
+  readonly gaplessGlobalOrder?: boolean;
+  /**
+   * Optional: `readAll` with data and metadata as the JSON text the store holds,
+   * unparsed. `audit verify --all` hashes that text directly, several times faster
+   * than parsing and canonicalising millions of events.
+   */
+  readAllText?(options: { after: number; limit: number }): Promise<StoredEventText[]>;
+}
+
+/**
+ * A store: every role on one database, so an append and its outbox rows commit together.
+ * A new store can be written and tested one role at a time (tests/contract/<role>.contract.ts).
+ */
+export interface EventStore extends EventLog, Outbox, Followers, Witnesses {
+  /** Creates or migrates the schema; safe to call twice and from two processes. */
+  init(): Promise<void>;
   close(): Promise<void>;
 }
 
