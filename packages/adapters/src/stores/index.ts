@@ -1,9 +1,9 @@
 /** Event stores: every one implements the engine's `EventStore` port and passes tests/contract. */
 
-export { MemoryEventStore } from './memory.js';
+export { MemoryEventStore } from './memory/index.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.js';
-export { MemoryReadModels } from './memoryReadModels.js';
+export { MemoryReadModels } from './memory/index.js';
 export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.js';
 
 export { openStore, type Store, type StoreConfig } from './open.js';

@@ -46,7 +46,7 @@
  * so old values are scavenged); the latest event holds the position.
  *
  * Read models. KurrentDB has no tables to query by tag, so the projections' read models
- * are kept in memory (memoryReadModels.ts) with their checkpoints: after a restart they
+ * are kept in memory (memory/readModels.ts) with their checkpoints: after a restart they
  * start from 0 and are rebuilt from $all, which is what KurrentDB deployments usually do
  * (or they keep read models in a database of their own).
  */
@@ -76,7 +76,7 @@ import type {
   StreamHead,
 } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, toJsonText } from './appendRules.js';
-import { MemoryReadModels } from './memoryReadModels.js';
+import { MemoryReadModels } from './memory/readModels.js';
 
 export interface KurrentDbEventStoreOptions {
   /** e.g. `kurrentdb://127.0.0.1:2113?tls=false` (esdb:// works too). */

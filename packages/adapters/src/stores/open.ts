@@ -35,7 +35,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
 async function create(config: StoreConfig): Promise<Store> {
   switch (config.kind) {
     case 'memory':
-      return new (await import('./memory.js')).MemoryEventStore();
+      return new (await import('./memory/index.js')).MemoryEventStore();
     case 'sqlite':
       mkdirSync(config.dataDir, { recursive: true });
       return new (await import('./sqlite.js')).SqliteEventStore({ file: join(config.dataDir, 'onematter.db') });

@@ -5,7 +5,7 @@
  * so the owner's `readCheckpoint(projection)` reports them.
  */
 import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
-import { toJsonText } from './appendRules.js';
+import { toJsonText } from '../appendRules.js';
 
 interface Row {
   key: string;
