@@ -24,6 +24,7 @@ export * from './docs.js';
 export * from './authoring/jsonSchema.js';
 export * from './authoring/fileFormat.js';
 export * from './authoring/load.js';
+export * from './authoring/diff.js';
 export { SATISFACTION_LEVELS } from './matters/complaint.js';
 export {
   bankruptcyCheckV1,

@@ -120,10 +120,11 @@ export function checkMatterFile(value: unknown, locate: Locate = () => undefined
   return { file, ...(definition ? { definition } : {}), problems };
 }
 
-/** Compiles a file that checks (e.g. one read back from the store); throws listing its problems. */
-export function compileMatterFile(value: unknown, version?: number): MatterDefinition {
-  const withVersion = version === undefined ? value : { ...(value as object), version };
-  const r = checkMatterFile(withVersion);
+/** Compiles a file's text that checks (e.g. one read back from the store) as `version`; throws listing its problems. */
+export function compileMatterText(text: string, version?: number): MatterDefinition {
+  const parsed = parseMatterText(text);
+  const value = parsed.value;
+  const r = parsed.problems.length > 0 ? { problems: parsed.problems } : checkMatterFile(version === undefined || typeof value !== 'object' || value === null ? value : { ...value, version }, parsed.locate);
   if (!r.definition) throw new Error(`matter file is invalid:\n  ${problemLines(r.problems).join('\n  ')}`);
   return r.definition;
 }
