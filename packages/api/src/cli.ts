@@ -198,6 +198,8 @@ export function createProgram(): Command {
   const program = new Command('onematter')
     .description('OneMatter 一件事: event-sourced orchestration of bundled government services')
     .showHelpAfterError('(run with --help for usage)')
+    // A command's options stop at its subcommand (`matters --data-dir d` lists, `matters deploy f --data-dir d` deploys).
+    .enablePositionalOptions()
     .exitOverride();
 
   serveOptions(program.command('serve').description('run the API server'))

@@ -30,6 +30,7 @@ import type { Logger } from 'pino';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { ConsumerHealth } from './health.js';
 import { startAnchorJob } from './audit/anchorJob.js';
+import { MatterBook } from './matters/book.js';
 import { createTimeLimits, type TimeLimits, type TimeLimitsConfig } from './timeLimits.js';
 
 export interface RuntimeConfig {
@@ -62,7 +63,10 @@ export interface Runtime {
   /** The event store, with its read models. */
   store: Store;
   bus: Bus;
+  /** The live catalogue: built-in matters and those deployed in `$matters`. */
   catalogue: MatterCatalogue;
+  /** Deploys, retires and reads the matters recorded in the store. */
+  matters: MatterBook;
   topics: Topics;
   clock: Clock;
   handler: CommandHandler;
@@ -90,10 +94,25 @@ export const systemClock: Clock = { now: () => new Date() };
  */
 export async function createRuntime(config: RuntimeConfig, log: Logger): Promise<Runtime> {
   const base = config.catalogue ?? defaultCatalogue();
-  const catalogue = config.commitments ? withCommitments(base, config.commitments) : base;
+  // Commitments that do not apply to the built-in matters stop the start (the CLI checked them first).
+  if (config.commitments) withCommitments(base, config.commitments);
   const topics = config.topics ?? DEFAULT_TOPICS;
   const clock = config.clock ?? systemClock;
   const store = await openConfiguredStore(config);
+  // The built-in matters and those deployed into the store ($matters), read again every poll.
+  const matters = new MatterBook(store, {
+    base,
+    ...(config.commitments ? { commitments: config.commitments } : {}),
+    now: () => clock.now(),
+    onProblem: (message) => log.error(message),
+  });
+  try {
+    await matters.refresh();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  const catalogue = matters.catalogue;
   const metrics = createMetrics();
   const bus = await openConfiguredBus(config, log).catch(async (error: unknown) => {
     // A store left open (a PostgreSQL pool) would keep a process that failed to start alive.
@@ -175,6 +194,13 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       ...(config.simulation?.departments ? { departments: config.simulation.departments } : {}),
     });
   }
+  const mattersPoll = setInterval(() => {
+    matters.refresh().then(
+      (changed) => changed && log.info({ matters: catalogue.list().length }, 'matters deployed or retired in the store: now served'),
+      (error: unknown) => log.error({ err: error }, 'matters: could not read $matters, will retry'),
+    );
+  }, config.timeLimits?.pollIntervalMs ?? 1000);
+  mattersPoll.unref();
   relay.start();
   await eventFeed.start();
   caseList.start();
@@ -188,6 +214,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     store,
     bus,
     catalogue,
+    matters,
     topics,
     clock,
     handler,
@@ -203,6 +230,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     },
     close: async () => {
       started = false;
+      clearInterval(mattersPoll);
       await timeLimits.stop();
       await anchorJob?.stop();
       abort.abort();

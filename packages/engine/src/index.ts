@@ -3,6 +3,7 @@ export * from './ports.js';
 export * from './definition/definition.js';
 export * from './definition/catalogue.js';
 export * from './definition/commitments.js';
+export * from './definition/deployments.js';
 export * from './case/events.js';
 export * from './case/commands.js';
 export * from './case/decisionInput.js';

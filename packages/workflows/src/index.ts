@@ -21,6 +21,10 @@ export * from './validators.js';
 export * from './fields.js';
 export * from './diagram.js';
 export * from './docs.js';
+export * from './authoring/jsonSchema.js';
+export * from './authoring/fileFormat.js';
+export * from './authoring/load.js';
+export * from './authoring/diff.js';
 export { SATISFACTION_LEVELS } from './matters/complaint.js';
 export {
   bankruptcyCheckV1,

@@ -17,7 +17,7 @@ import {
   type Reader,
   type StoreVerification,
 } from '@onematter/engine';
-import { defaultCatalogue } from '@onematter/workflows';
+import { deployedOf, storeMatters } from '../matters/book.js';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { buildDossier } from '../audit/dossier.js';
@@ -35,7 +35,7 @@ const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
  * (2026-11-20T10:00, or a date, read as its start) is read in Asia/Shanghai, not in
  * the zone of whatever host runs the command.
  */
-function deploymentTime(text: string): string {
+export function deploymentTime(text: string): string {
   const bad = new UsageError(`--as-of ${text} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00+08:00, or 2026-11-20T10:00 in ${DEPLOYMENT_TIME_ZONE})`);
   if (OFFSET.test(text) && /^\d{4}-\d{2}-\d{2}T/.test(text)) {
     if (Number.isNaN(Date.parse(text))) throw bad;
@@ -211,7 +211,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
         return;
       }
       await recordRead(store, reader, caseId!, 'verify');
-      const v = await verifyCase(store, caseId!, { catalogue: defaultCatalogue(), snapshots: new CaseSnapshots(store.readModels), namedBy: await caseListNames(store.readModels, caseId!) });
+      const v = await verifyCase(store, caseId!, { catalogue: (await storeMatters(store)).catalogue, snapshots: new CaseSnapshots(store.readModels), namedBy: await caseListNames(store.readModels, caseId!) });
       if (f.json) out(JSON.stringify(v, null, 2) + '\n');
       if (v.unknown) throw new CheckFailed(`case ${caseId} is not in the store, and no anchor names it`);
       if (!f.json) {
@@ -240,7 +240,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
     if (asOf !== undefined) process.stderr.write(`as of ${asOf}${asOf === f.asOf ? '' : ` (${f.asOf} read in ${DEPLOYMENT_TIME_ZONE})`}\n`);
     await withStore(f, async (store) => {
       await recordRead(store, readerOf(f), caseId, 'replay');
-      const catalogue = defaultCatalogue();
+      const catalogue = (await storeMatters(store)).catalogue;
       const snapshots = new CaseSnapshots(store.readModels);
       const r = await replayFromStore({ store, catalogue, snapshots }, caseId, asOf !== undefined ? { asOf } : f.position !== undefined ? { position: f.position } : {});
       if (!r.ok) throw r.error.kind === 'Invalid' ? new UsageError(r.error.message) : new CheckFailed(r.error.message);
@@ -271,10 +271,11 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       await recordRead(store, readerOf(f), caseId, 'timeline');
       const events = await store.readStream(caseId);
       if (events.length === 0) throw new CheckFailed(`case ${caseId} not found`);
-      const catalogue = defaultCatalogue();
+      const matters = await storeMatters(store);
+      const catalogue = matters.catalogue;
       const book = new CalendarBook(store, { now: () => systemClock.now() });
       await book.refresh();
-      const t = await withCalendarNotes({ store, catalogue, book }, caseId, caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name));
+      const t = await withCalendarNotes({ store, catalogue, book }, caseId, caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name, deployedOf(matters)));
       for (const e of t.entries) out(`#${e.position} ${e.text}\n`);
     });
   });
@@ -291,7 +292,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
     const reader = readerOf(f);
     await withStore(f, async (store) => {
       await recordRead(store, reader, caseId, 'export');
-      const d = await buildDossier({ store, catalogue: defaultCatalogue(), caseId, exportedBy: reader.actor, ...(reader.reason ? { reason: reader.reason } : {}), now: new Date() });
+      const d = await buildDossier({ store, catalogue: (await storeMatters(store)).catalogue, caseId, exportedBy: reader.actor, ...(reader.reason ? { reason: reader.reason } : {}), now: new Date() });
       if (!d.ok) throw new CheckFailed(d.message);
       const file = resolve(f.out);
       mkdirSync(dirname(file), { recursive: true });

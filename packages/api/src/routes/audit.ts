@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withCalendarNotes } from '../audit/calendarNotes.js';
+import { deployedOf } from '../matters/book.js';
 import { auditReaderOf } from '../audit/reader.js';
 import { caseListNames } from '../audit/witnesses.js';
 import { AUDIT } from '../auth/roles.js';
@@ -83,7 +84,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
       const notes = { store: runtime.store, catalogue: runtime.catalogue, book: runtime.timeLimits.book, policy: runtime.timeLimits.policy };
-      const timeline = await withCalendarNotes(notes, req.params.id, caseTimeline(req.params.id, events, nameOf));
+      const timeline = await withCalendarNotes(notes, req.params.id, caseTimeline(req.params.id, events, nameOf, deployedOf(runtime.matters)));
       if (req.query.format === 'text') {
         return reply.type('text/plain; charset=utf-8').send(timeline.entries.map((e) => `#${e.position} ${e.text}`).join('\n') + '\n');
       }

@@ -1,9 +1,9 @@
 import { DEPARTMENT_NAMES, effectiveSteps, type DepartmentId, type MatterDefinition } from '@onematter/engine';
-import { matterMermaid, stepCondition } from '@onematter/workflows';
+import { checkMatterText, matterFileJsonSchema, matterMermaid, problemLines, stepCondition, type MatterCheck, type MatterProblem } from '@onematter/workflows';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problem, sendProblem } from '../problem.js';
-import { ANY_ROLE } from '../auth/roles.js';
+import { actorOf, ANY_ROLE, type Role } from '../auth/roles.js';
 import type { Runtime } from '../runtime.js';
 import { MatterSummaryDoc } from './responses.js';
 
@@ -69,9 +69,105 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
   };
 }
 
+const ADMIN: readonly Role[] = ['admin'];
+
+/** A body sent as YAML, kept as text. */
+class YamlBody {
+  constructor(readonly text: string) {}
+}
+
+/** Problems as RFC 9457 `errors` (path with its line, message in Chinese and English) and as they are. */
+const problemErrors = (problems: readonly MatterProblem[]) =>
+  problems.map((p) => ({ path: p.path, message: `${p.line !== undefined ? `第 ${p.line} 行 (line ${p.line}) ` : ''}${p.zh} / ${p.en}` }));
+
+const DeployQuery = z.object({ dryRun: z.enum(['true', 'false']).optional().meta({ description: 'true: check the definition and answer its preview (diagram, form, steps); record nothing' }) });
+
 export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
-  app.get('/matters', { schema: { tags: ['matters'], summary: '事项目录: every matter, newest version' }, config: { roles: ANY_ROLE, responses: { 200: z.array(MatterSummaryDoc) } } }, async () =>
-    runtime.catalogue.list().map(matterSummary),
+  // A definition may be sent as YAML, as it is written (lines in problems then count in the YAML).
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string', bodyLimit: 1_048_576 }, (_req, body, done) => done(null, new YamlBody(String(body))));
+
+  const versionHistory = (id: string) => runtime.catalogue.versions(id).map((v) => runtime.matters.versionInfo(id, v));
+  const summaryOf = (m: MatterDefinition) => {
+    const info = runtime.matters.versionInfo(m.id, m.version);
+    const retired = runtime.catalogue.retired?.(m.id);
+    return {
+      ...matterSummary(m),
+      source: info.source,
+      ...(info.deployedBy ? { deployedBy: info.deployedBy, deployedAt: info.deployedAt } : {}),
+      retired: retired ? { by: retired.by, at: retired.at } : null,
+    };
+  };
+
+  app.get(
+    '/matters',
+    {
+      schema: {
+        tags: ['matters'],
+        summary: '事项目录: every matter, newest version (retired ones only with includeRetired=true)',
+        querystring: z.object({ includeRetired: z.enum(['true', 'false']).optional() }),
+      },
+      config: { roles: ANY_ROLE, responses: { 200: z.array(MatterSummaryDoc) } },
+    },
+    async (req) =>
+      runtime.catalogue
+        .list()
+        .filter((m) => req.query.includeRetired === 'true' || !runtime.catalogue.retired?.(m.id))
+        .map(summaryOf),
+  );
+
+  app.get(
+    '/matters/schema',
+    { schema: { tags: ['matters'], summary: 'The JSON Schema (draft 2020-12) of a matter definition file (docs/authoring.md)' }, config: { roles: 'public' } },
+    async (_req, reply) => reply.type('application/schema+json; charset=utf-8').send(matterFileJsonSchema()),
+  );
+
+  app.post(
+    '/matters',
+    {
+      schema: {
+        tags: ['matters'],
+        summary: '部署事项: check a matter definition and record it as the next version of its matter (admin)',
+        description:
+          'Body: the definition as JSON (`content-type: application/json`) or YAML (`application/yaml`), in the format of `GET /api/v1/matters/schema` (docs/authoring.md). ' +
+          'Recorded in `$matters` with who deployed it; every server on the store serves it within seconds; running cases keep their version. ' +
+          'A definition equal to the newest version records nothing (200, status unchanged). 400 lists every problem, each with its path and line, in Chinese and English. ' +
+          '`?dryRun=true` checks and previews it (diagram, form JSON Schema) without recording.',
+        querystring: DeployQuery,
+      },
+      config: { roles: ADMIN },
+    },
+    async (req, reply) => {
+      const body = req.body as unknown;
+      // JSON is recorded as received (its keys in the author's order: the form's field order).
+      const source = body instanceof YamlBody ? body.text : JSON.stringify(body, null, 2);
+      const check: MatterCheck = checkMatterText(source);
+      if (check.problems.length > 0) {
+        const p = problem(400, `the matter definition has ${check.problems.length} problem(s): ${problemLines(check.problems).slice(0, 3).join('; ')}`, problemErrors(check.problems), req.url);
+        return sendProblem(reply, { ...p, problems: check.problems } as typeof p);
+      }
+      if (req.query.dryRun === 'true') return { ok: true, recorded: false, preview: matterDetail(check.definition!, []) };
+      const r = await runtime.matters.deploy(source, actorOf(req.principal, 'admin'));
+      if (!r.ok) return sendProblem(reply, problem(400, 'the matter definition has problems', problemErrors(r.problems), req.url));
+      const { ok: _ok, ...result } = r;
+      return reply.code(r.status === 'deployed' ? 201 : 200).send({ ...result, versions: versionHistory(r.id) });
+    },
+  );
+
+  app.post(
+    '/matters/:id/retirement',
+    {
+      schema: {
+        tags: ['matters'],
+        summary: '停办事项: retire a matter (admin): no new cases from now; running cases go on under their version',
+        params: z.object({ id: z.string().min(1).max(100) }),
+      },
+      config: { roles: ADMIN },
+    },
+    async (req, reply) => {
+      const r = await runtime.matters.retire(req.params.id, actorOf(req.principal, 'admin'));
+      if (!r) return sendProblem(reply, problem(404, `matter ${req.params.id} not found`, undefined, req.url));
+      return reply.code(r.already ? 200 : 201).send(r);
+    },
   );
 
   app.get(
@@ -81,17 +177,26 @@ export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
         tags: ['matters'],
         summary: 'A matter definition: form JSON Schema, materials, steps with dependencies and limits, and an example form',
         params: z.object({ id: z.string().min(1).max(100) }),
-        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+        querystring: z.object({
+          version: z.coerce.number().int().min(1).optional(),
+          asOf: z.iso.datetime({ offset: true }).optional().meta({ description: 'The catalogue as it stood at this moment: deploys and retirements after it not applied.' }),
+        }),
       },
       config: { roles: ANY_ROLE },
     },
     async (req, reply) => {
-      const m = runtime.catalogue.get(req.params.id, req.query.version);
+      const catalogue = req.query.asOf ? runtime.matters.asOf(req.query.asOf) : runtime.catalogue;
+      const m = catalogue.get(req.params.id, req.query.version);
       if (!m) {
         const what = req.query.version ? `matter ${req.params.id} version ${req.query.version}` : `matter ${req.params.id}`;
-        return sendProblem(reply, problem(404, `${what} not found`, undefined, req.url));
+        return sendProblem(reply, problem(404, `${what} not found${req.query.asOf ? ` as of ${req.query.asOf}` : ''}`, undefined, req.url));
       }
-      return matterDetail(m.definition, runtime.catalogue.versions(req.params.id));
+      const retired = catalogue.retired?.(req.params.id);
+      return {
+        ...matterDetail(m.definition, catalogue.versions(req.params.id)),
+        versionHistory: catalogue.versions(req.params.id).map((v) => runtime.matters.versionInfo(req.params.id, v)),
+        retired: retired ? { by: retired.by, at: retired.at } : null,
+      };
     },
   );
 };

@@ -56,6 +56,12 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
   const matter = catalogue.get(c.data.matter);
   if (!matter) return fail('Invalid', `matter ${c.data.matter} not found`, [{ path: 'matter', message: `未知事项 ${c.data.matter}（unknown matter）` }]);
   const def = matter.definition;
+  const retired = catalogue.retired?.(def.id);
+  if (retired) {
+    return fail('Invalid', `matter ${def.id} is retired: it takes no new cases`, [
+      { path: 'matter', message: `事项“${def.name}”已于 ${retired.at} 停办，不再受理新的申请（matter ${def.id} is retired: no new cases）` },
+    ]);
+  }
 
   const form = def.form.safeParse(c.data.form);
   if (!form.success) {

@@ -17,6 +17,8 @@ export function isSameStart(catalogue: MatterCatalogue, started: CaseStarted['da
   const pinned: MatterCatalogue = {
     ...catalogue,
     get: (id, version) => catalogue.get(id, version ?? (id === started.matter ? started.matterVersion : undefined)),
+    // The case already started: a retirement since then does not make its retry another application.
+    retired: () => undefined,
   };
   const again = decide(pinned, { type: 'StartCase', data: { ...request, caseId: started.caseId }, now: started.at }, initialCaseState());
   const event = again.ok ? again.value.find((e): e is CaseStarted => e.type === 'CaseStarted') : undefined;

@@ -11,6 +11,17 @@ export interface MatterCatalogue {
   /** The newest version of each matter. */
   list(): MatterDefinition[];
   versions(id: string): number[];
+  /**
+   * Whether the matter is retired (停办): no new case starts; running ones go on under
+   * their version. Absent: nothing is retired (a catalogue built from code).
+   */
+  retired?(id: string): MatterRetirement | undefined;
+}
+
+/** A matter's retirement as recorded (`MatterRetired` in `$matters`). */
+export interface MatterRetirement {
+  by: string;
+  at: string;
 }
 
 export function createCatalogue(definitions: readonly MatterDefinition[]): MatterCatalogue {

@@ -100,11 +100,15 @@ const brief = (v: unknown): string => {
     .join('，');
 };
 
-/** @param nameOf the matter's name for its id and version (from the catalogue), when known. */
+/**
+ * @param nameOf the matter's name for its id and version (from the catalogue), when known.
+ * @param deployedOf who deployed that version and when (`$matters`); undefined for a built-in one.
+ */
 export function caseTimeline(
   caseId: string,
   events: readonly TimelineEvent[],
   nameOf: (matter: string, version: number) => string | undefined = () => undefined,
+  deployedOf: (matter: string, version: number) => { by: string; at: string } | undefined = () => undefined,
 ): Timeline {
   let matter: string | null = null;
   let matterName: string | null = null;
@@ -159,7 +163,9 @@ export function caseTimeline(
         matterName = matter !== null && matterVersion !== null ? (nameOf(matter, matterVersion) ?? null) : null;
         const applicant = (d.applicant ?? {}) as Record<string, unknown>;
         const pending = d.acceptance === 'pending';
-        what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（事项版本 v${matterVersion ?? '?'}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}`;
+        const deployed = matter !== null && matterVersion !== null ? deployedOf(matter, matterVersion) : undefined;
+        const version = `事项版本 v${matterVersion ?? '?'}${deployed ? `，${deployed.by} 于 ${deployed.at} 部署` : ''}`;
+        what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（${version}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}`;
         // Older streams have no CaseAccepted: the clock ran from the application.
         if (!pending) clocks.case = 'running';
         break;
