@@ -23,6 +23,7 @@ export {
 } from '@onematter/department';
 export * from './projections/caseClocks.js';
 export * from './projections/supervision.js';
+export * from './projections/modeStats.js';
 export * from './scheduler/index.js';
 export * from './clock/clocks.js';
 export * from './calendar/predict.js';

@@ -9,6 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { aftercareRoutes } from './routes/aftercare.js';
+import { modeRoutes } from './routes/modes.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { caseRoutes } from './routes/cases.js';
 import { matterRoutes } from './routes/matters.js';
@@ -199,6 +200,7 @@ Bounds on input (the same for a decision on Kafka): a body is JSON (\`applicatio
   await app.register(specialProcedureRoutes, { prefix: API_PREFIX, runtime });
   await app.register(extensionRoutes, { prefix: API_PREFIX, runtime });
   await app.register(aftercareRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(modeRoutes, { prefix: API_PREFIX, runtime });
   await app.register(calendarRoutes, { prefix: API_PREFIX, runtime });
   await app.register(authRoutes, { prefix: API_PREFIX, auth });
   await serveWorkbench(app, runtime);

@@ -28,3 +28,7 @@ export * from './aftercare/events.js';
 export * from './aftercare/commands.js';
 export * from './aftercare/facts.js';
 export * from './input/jsonInput.js';
+export * from './modes/events.js';
+export * from './modes/commands.js';
+export * from './modes/facts.js';
+export * from './modes/trigger.js';

@@ -16,6 +16,7 @@ import { socialSecurityCardV1 } from './matters/socialSecurityCard.js';
 import { transportCompanyV1 } from './matters/transportCompany.js';
 import { utilityConnectionV1, utilityConnectionV2 } from './matters/utilityConnection.js';
 import { veteranServicesV1 } from './matters/veteranServices.js';
+import { seniorCardV1 } from './matters/seniorCard.js';
 
 export * from './validators.js';
 export * from './fields.js';
@@ -45,6 +46,7 @@ export {
   utilityConnectionV1,
   utilityConnectionV2,
   veteranServicesV1,
+  seniorCardV1,
 };
 
 /** Every version of every matter; running cases keep the version they started with. */
@@ -72,11 +74,14 @@ export const MATTER_DEFINITIONS: readonly MatterDefinition[] = [
   constructionProjectV1,
   // the service centre's own loop
   complaintV1,
+  // 免申即办 (国发〔2024〕3号: 政策服务免申办; 兰考's 老年证)
+  seniorCardV1,
 ];
 
 /** Where each matter comes from, for the catalogue table (shared/MATTERS.md §1 on what is verified). */
 export const MATTER_BATCHES: Readonly<Record<string, string>> = {
   'enterprise-setup': '企业开办（国办发〔2018〕32号）',
+  'senior-card': '免申即办（国发〔2024〕3号；兰考老年证）',
   'enterprise-change': '2024 第一批 · 企业',
   'transport-company': '2024 第一批 · 企业',
   restaurant: '2024 第一批 · 企业',

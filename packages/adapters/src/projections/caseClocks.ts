@@ -4,7 +4,9 @@ import {
   emptyAftercare,
   evolveAftercare,
   evolveClockFacts,
+  evolveModes,
   startClockFacts,
+  startModes,
   type AftercareFacts,
   type CaseEvent,
   type CaseStarted,
@@ -12,6 +14,7 @@ import {
   type ClockPlan,
   type EventStore,
   type MatterCatalogue,
+  type ModeFacts,
   type StoredEvent,
 } from '@onematter/engine';
 import { LogFollower, type LogSubscriber } from './logFollower.js';
@@ -27,6 +30,8 @@ export interface TrackedCase {
   aftercare?: AftercareFacts;
   /** A 有诉即办 case ({@link COMPLAINT_LOOP}): whose it is and what the 回访 answered. */
   complaint?: { responsibleDepartment: string | null; satisfaction?: string };
+  /** 即办, 容缺, 告知承诺, 帮办代办, 免申即办, 跑动 and 出件方式 (the case state's mode facts). */
+  modes: ModeFacts;
 }
 
 /**
@@ -97,7 +102,13 @@ export class CaseClockProjection implements LogSubscriber {
     if (event.type === 'CaseStarted') {
       const matter = this.catalogue.get(event.data.matter, event.data.matterVersion);
       if (!matter) return;
-      c = { caseId: e.streamId, position: e.globalPosition, plan: clockPlanOf(matter.definition), facts: startClockFacts(event as CaseStarted) };
+      c = {
+        caseId: e.streamId,
+        position: e.globalPosition,
+        plan: clockPlanOf(matter.definition),
+        facts: startClockFacts(event as CaseStarted),
+        modes: startModes(event as CaseStarted),
+      };
       if (event.data.matter === COMPLAINT_LOOP.matter) {
         const responsible = event.data.form[COMPLAINT_LOOP.responsibleField];
         c.complaint = { responsibleDepartment: typeof responsible === 'string' ? responsible : null };
@@ -106,6 +117,7 @@ export class CaseClockProjection implements LogSubscriber {
     } else {
       c = this.cases.get(e.streamId);
       if (!c) return;
+      c.modes = evolveModes(c.modes, event);
       // After completion: no clock moves (listeners, such as the scheduler, are not told).
       if (AFTERCARE.has(event.type)) {
         c.aftercare = evolveAftercare(c.aftercare ?? emptyAftercare(), event);

@@ -16,6 +16,7 @@ import {
   type WorkingCalendar,
 } from '@onematter/engine';
 import { decodeCursor } from './caseList.js';
+import { modeNumbers, type ModeNumbers } from './modeStats.js';
 import { COMPLAINT_LOOP, type CaseClockProjection, type TrackedCase } from './caseClocks.js';
 
 export interface LightCounts {
@@ -40,6 +41,8 @@ export interface SupervisionOverview {
   rectifications: RectificationNumbers & { overdueItems: OverdueRectification[] };
   /** 有诉即办: every complaint case so far, and per responsible department. */
   complaints: ComplaintNumbers;
+  /** Service modes over every case so far (即办, 跑动, 容缺, 告知承诺, 帮办代办, 免申即办, 出件方式). */
+  modes: ModeNumbers;
 }
 
 /** 好差评 counts over the five levels of 国办发〔2019〕51号. */
@@ -165,6 +168,8 @@ export interface SupervisionStats {
    * followUps = 回访 answered in it; `department` is the responsible department.
    */
   complaints: ComplaintNumbers;
+  /** Service modes of the cases submitted in the range (docs/supervision.md). */
+  modes: ModeNumbers;
 }
 
 export interface SupervisionStatsQuery {
@@ -262,6 +267,7 @@ export class Supervision {
       reviews: loops.reviewNumbers(),
       rectifications: { ...loops.rectificationNumbers(), overdueItems: loops.overdueItems() },
       complaints: loops.complaintNumbers(),
+      modes: modeNumbers(this.o.projection.cases.values(), {}, this.o.calendar, this.o.clock),
     };
   }
 
@@ -378,6 +384,7 @@ export class Supervision {
       reviews: loops.reviewNumbers(),
       rectifications: loops.rectificationNumbers(),
       complaints: loops.complaintNumbers(),
+      modes: modeNumbers(this.o.projection.cases.values(), q, this.o.calendar, this.o.clock),
     };
   }
 }

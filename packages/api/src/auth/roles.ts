@@ -5,7 +5,7 @@
  */
 import type { DocumentedResponses } from '../routes/responses.js';
 
-export const ROLES = ['clerk', 'department', 'supervisor', 'auditor', 'admin'] as const;
+export const ROLES = ['clerk', 'department', 'supervisor', 'auditor', 'admin', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Chinese names, for everything a user sees. */
@@ -15,6 +15,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   supervisor: '督办',
   auditor: '审计',
   admin: '系统管理员',
+  agent: '帮办代办员',
 };
 
 /** What a route admits: roles, or `'public'` (no credentials needed). */

@@ -1,4 +1,4 @@
-import { ISSUE_CHANNELS, RATINGS, toCaseView } from '@onematter/engine';
+import { DELIVERY_CHANNELS, ISSUE_CHANNELS, RATINGS, revokedSteps, toCaseView } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,6 +12,18 @@ const IssueBody = z.object({
   recipient: z.string().trim().min(1).max(300).optional().meta({ description: 'name and address, required for post' }),
   trackingNumber: z.string().trim().min(1).max(100).optional(),
   note: z.string().max(2000).optional(),
+  deliveries: z
+    .array(
+      z.object({
+        step: z.string().min(1).max(100),
+        channel: z.enum(DELIVERY_CHANNELS).meta({ description: 'window (窗口领取), post (邮寄), e-licence (电子证照)' }),
+        post: z.object({ address: z.string().trim().min(1).max(300), carrier: z.string().trim().min(1).max(100), trackingNumber: z.string().trim().min(1).max(100) }).optional(),
+        licence: z.object({ number: z.string().trim().min(1).max(100), issuer: z.string().trim().min(1).max(200), reference: z.string().trim().min(1).max(500) }).optional(),
+      }),
+    )
+    .max(50)
+    .optional()
+    .meta({ description: 'How each result reaches the applicant: 窗口领取, 邮寄 (address, carrier, tracking number), 电子证照 (licence number, issuer, verifiable reference)' }),
 });
 
 const ReviewBody = z.object({
@@ -41,6 +53,7 @@ export const aftercareRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     async (req, reply) => {
       const s = await handler.loadLatest(req.params.id);
       if (s.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
+      const revoked = revokedSteps(s.modes);
       return {
         caseId: s.caseId,
         matter: s.matter.definition.id,
@@ -49,7 +62,18 @@ export const aftercareRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
         status: s.status,
         results: Object.values(s.tasks)
           .filter((t) => t.status === 'approved')
-          .map((t) => ({ step: t.step, department: t.department, service: t.service, output: t.output ?? {}, decidedAt: t.decidedAt })),
+          .map((t) => ({
+            step: t.step,
+            department: t.department,
+            service: t.service,
+            output: t.output ?? {},
+            decidedAt: t.decidedAt,
+            // 撤销: a result whose approval on commitment was revoked after a failed check.
+            withdrawn: revoked.has(t.step),
+            delivery: s.modes.deliveries.find((d) => d.step === t.step) ?? null,
+          })),
+        /** 容缺: results are held until the promised materials arrive. */
+        held: s.modes.deferred !== undefined && s.modes.deferred.outstanding.length > 0,
         issued: s.aftercare.resultsIssued ?? null,
       };
     },
@@ -72,6 +96,7 @@ export const aftercareRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
             ...(b.recipient ? { recipient: b.recipient } : {}),
             ...(b.trackingNumber ? { trackingNumber: b.trackingNumber } : {}),
             ...(b.note ? { note: b.note } : {}),
+            ...(b.deliveries ? { deliveries: b.deliveries } : {}),
           },
           now,
         }),

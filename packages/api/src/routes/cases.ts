@@ -38,12 +38,17 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         body: StartCaseBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
       },
-      config: { roles: WINDOW, responses: { 201: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } },
+      config: { roles: [...WINDOW, 'agent'], responses: { 201: CaseViewDoc, 409: ProblemDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key'];
       const caseId = key ? uuidv5(`${key}`, IDEMPOTENCY_NAMESPACE) : uuidv7();
       const body = req.body;
+      // 帮办代办: an agent applies only on an applicant's authorisation, recorded with the case.
+      const agentCaller = req.principal?.role === 'agent';
+      if (agentCaller && !body.agent) {
+        return sendProblem(reply, problem(400, 'an agent applies on the applicant\'s authorisation', [{ path: 'agent.authorisation', message: '代办须提交申请人的授权委托书（authorisation required）' }], req.url));
+      }
       const data: StartCase['data'] = {
         caseId,
         matter: body.matter,
@@ -52,6 +57,10 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...(body.materials ? { materials: body.materials } : {}),
         ...(key ? { idempotencyKey: key } : {}),
         ...(body.acceptance ? { acceptance: body.acceptance } : {}),
+        ...(body.channel ? { channel: body.channel } : {}),
+        ...(body.onTheSpot ? { onTheSpot: { officer: body.onTheSpot.officer, ...(body.onTheSpot.outputs ? { outputs: body.onTheSpot.outputs } : {}) } } : {}),
+        ...(body.deferred ? { deferred: body.deferred } : {}),
+        ...(body.agent ? { agent: { id: req.principal?.id ?? 'agent', name: body.agent.name, authorisation: body.agent.authorisation } } : {}),
       };
       const r = await handler.execute(caseId, (now) => ({ type: 'StartCase', data, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) {

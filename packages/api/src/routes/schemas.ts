@@ -1,4 +1,4 @@
-import { FIELD_SIZES, jsonObject } from '@onematter/engine';
+import { APPLICATION_CHANNELS, FIELD_SIZES, jsonObject } from '@onematter/engine';
 import { CnMobile, ResidentId } from '@onematter/workflows';
 import { z } from 'zod';
 
@@ -41,6 +41,46 @@ export const StartCaseBody = z.object({
     description:
       '受理. at-window (default): the clerk checked the materials and accepts at once (a missing required material is a 400, told on the spot). pending: record the submission (e.g. online) and accept it later (POST /cases/{id}/acceptance) or name every missing material once (POST /cases/{id}/material-notices) within 5 working days (行政许可法 Art. 32); the case clocks start at acceptance.',
   }),
+  channel: z.enum(APPLICATION_CHANNELS.filter((c) => c !== 'none') as ['window', 'online', 'self-service', 'home-visit', 'video']).optional().meta({
+    description: '办理渠道: window (窗口; records the applicant\'s visit, 跑动), online (网办), self-service (自助), home-visit (上门), video (视频帮办).',
+  }),
+  onTheSpot: z
+    .object({
+      officer: z.string().trim().min(1, '请填写当场办结的窗口人员（officer required）').max(100),
+      outputs: z.record(z.string().max(100), jsonObject(FIELD_SIZES.output)).optional(),
+    })
+    .optional()
+    .meta({ description: '即办件: the window decides on the spot every step the matter allows for this form (outputs by step, e.g. a licence number); the others are dispatched. 400 when no step is eligible.' }),
+  deferred: z
+    .object({
+      materials: z.array(z.string().min(1).max(100)).min(1).max(20),
+      signedBy: z.string().trim().min(1, '容缺受理须由申请人签署承诺书（signedBy required）').max(100),
+      statement: z.string().trim().min(1, '请填写承诺内容（statement required）').max(2000),
+    })
+    .optional()
+    .meta({ description: '容缺受理: the 容缺 (deferrable) materials missing, on the applicant\'s signed commitment to bring them within the matter\'s promise limit; results are held until they arrive.' }),
+  agent: z
+    .object({
+      name: z.string().trim().min(1).max(100).meta({ description: 'the 代办员\'s name' }),
+      authorisation: z.string().trim().min(1, '代办须提交申请人的授权委托书（authorisation required）').max(200).meta({ description: 'reference of the applicant\'s 授权委托书' }),
+    })
+    .optional()
+    .meta({ description: '帮办代办: required when the caller is an agent (代办员); the case records who applied on whose authority.' }),
+});
+
+export const VisitBody = z.object({
+  purpose: z.enum(['apply', 'supplement', 'collect', 'enquiry', 'other']).meta({ description: 'apply, supplement (补交材料), collect (领取结果), enquiry (咨询), other' }),
+  note: z.string().max(2000).optional(),
+});
+
+export const DeferredMaterialsBody = z.object({
+  materials: z.array(z.string().min(1).max(100)).min(1, '至少提交一项容缺材料（at least one material）').max(20),
+});
+
+export const ComplianceCheckBody = z.object({
+  outcome: z.enum(['passed', 'failed']).meta({ description: 'passed (核查通过) or failed (承诺不实: the approval is revoked, 撤销)' }),
+  findings: z.string().trim().min(1, '请填写核查情况（findings required）').max(4000),
+  checkedBy: z.string().trim().min(1, '请填写核查人（checkedBy required）').max(200),
 });
 
 export const MaterialsNoticeBody = z.object({

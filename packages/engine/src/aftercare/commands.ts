@@ -1,8 +1,9 @@
 import type { IssueChannel, Rating } from './events.js';
+import type { DeliveryRequest } from '../modes/commands.js';
 
 export interface IssueResults {
   type: 'IssueResults';
-  data: { channel: IssueChannel; recipient?: string; trackingNumber?: string; note?: string };
+  data: { channel: IssueChannel; recipient?: string; trackingNumber?: string; note?: string; /** per result: 窗口领取, 邮寄, 电子证照 */ deliveries?: DeliveryRequest[] };
   now: string;
 }
 

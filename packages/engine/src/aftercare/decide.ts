@@ -1,4 +1,6 @@
-import { fail, ok, type DomainError, type Result } from '../result.js';
+import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
+import type { Delivery } from '../modes/events.js';
+import { resultsHeld, revokedSteps } from '../modes/facts.js';
 import type { StartedCase } from '../case/state.js';
 import type { CloseRectification, IssueResults, SubmitReview } from './commands.js';
 import { DEFAULT_RECTIFICATION_DAYS, isBadRating, type AftercareEvent } from './events.js';
@@ -9,12 +11,23 @@ type Decided = Result<AftercareEvent[], DomainError>;
 export function issueResults(c: IssueResults, s: StartedCase): Decided {
   if (s.status !== 'completed') return fail('Conflict', `case ${s.caseId} is ${s.status}; results are handed out once it is completed`);
   if (s.aftercare.resultsIssued) return fail('Conflict', `the results of case ${s.caseId} were already issued on ${s.aftercare.resultsIssued.at}`);
-  if (c.data.channel === 'post' && !c.data.recipient?.trim()) {
+  // 容缺: results are held until every deferred material is in; a revoked approval's result is withdrawn.
+  if (resultsHeld(s.modes)) {
+    const owed = s.modes.deferred!.outstanding;
+    return fail('Conflict', `results of case ${s.caseId} are held until the 容缺 materials are brought: ${owed.join(', ')}`);
+  }
+  if (s.modes.deferred?.revokedAt) return fail('Conflict', `the acceptance of case ${s.caseId} was revoked on ${s.modes.deferred.revokedAt}; no results are issued`);
+  if (c.data.channel === 'post' && !c.data.recipient?.trim() && !c.data.deliveries) {
     return fail('Invalid', 'posting results needs a recipient address', [{ path: 'recipient', message: '邮寄出件须填写收件人及地址（recipient required for post）' }]);
   }
-  const results = Object.values(s.tasks)
-    .filter((t) => t.status === 'approved')
-    .map((t) => ({ step: t.step, department: t.department, service: t.service, output: t.output ?? {} }));
+  const revoked = revokedSteps(s.modes);
+  const approved = Object.values(s.tasks).filter((t) => t.status === 'approved' && !revoked.has(t.step));
+  const deliveries = checkDeliveries(c.data.deliveries, approved.map((t) => t.step));
+  if (!deliveries.ok) return deliveries;
+  const results = approved.map((t) => {
+    const delivery = deliveries.value.get(t.step);
+    return { step: t.step, department: t.department, service: t.service, output: t.output ?? {}, ...(delivery ? { delivery } : {}) };
+  });
   return ok([
     {
       type: 'ResultsIssued',
@@ -28,6 +41,31 @@ export function issueResults(c: IssueResults, s: StartedCase): Decided {
       },
     },
   ]);
+}
+
+/** Per result: 窗口领取, 邮寄 (address, carrier, tracking number), 电子证照 (number, issuer, verifiable reference). */
+function checkDeliveries(requested: IssueResults['data']['deliveries'], steps: string[]): Result<Map<string, Delivery>, DomainError> {
+  const out = new Map<string, Delivery>();
+  if (!requested) return ok(out);
+  const issues: FieldIssue[] = [];
+  requested.forEach((r, i) => {
+    const at = `deliveries.${i}`;
+    if (!steps.includes(r.step)) issues.push({ path: `${at}.step`, message: `no result of step ${r.step} to hand out; results: ${steps.join(', ')}` });
+    else if (out.has(r.step)) issues.push({ path: `${at}.step`, message: `step ${r.step} is listed twice` });
+    if (r.channel === 'post' && !(r.post?.address.trim() && r.post.carrier.trim() && r.post.trackingNumber.trim())) {
+      issues.push({ path: `${at}.post`, message: '邮寄须填写地址、寄递企业和运单号（address, carrier and tracking number required）' });
+    }
+    if (r.channel === 'e-licence' && !(r.licence?.number.trim() && r.licence.issuer.trim() && r.licence.reference.trim())) {
+      issues.push({ path: `${at}.licence`, message: '电子证照须填写证照编号、发证机关和核验标识（number, issuer and reference required）' });
+    }
+    out.set(r.step, {
+      channel: r.channel,
+      ...(r.channel === 'post' && r.post ? { post: { ...r.post } } : {}),
+      ...(r.channel === 'e-licence' && r.licence ? { licence: { ...r.licence } } : {}),
+    });
+  });
+  if (issues.length > 0) return fail('Invalid', 'the deliveries are incomplete', issues);
+  return ok(out);
 }
 
 /**

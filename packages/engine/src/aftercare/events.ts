@@ -3,6 +3,7 @@
  * 统一出件 rule): results handed out once, the applicant's review, and the
  * rectification (整改) of every bad review, verified and fed back.
  */
+import type { Delivery } from '../modes/events.js';
 
 /** 统一出件: every department's results handed out at one window, or by post. */
 export const ISSUE_CHANNELS = ['window', 'post', 'online'] as const;
@@ -13,7 +14,7 @@ export interface ResultsIssued {
   data: {
     channel: IssueChannel;
     /** Every result handed out: one per approved step, with its output. */
-    results: { step: string; department: string; service: string; output: Record<string, unknown> }[];
+    results: { step: string; department: string; service: string; output: Record<string, unknown>; delivery?: Delivery }[];
     recipient?: string;
     trackingNumber?: string;
     note?: string;

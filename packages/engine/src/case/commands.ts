@@ -1,5 +1,7 @@
 import type { AftercareCommand } from '../aftercare/commands.js';
 import type { Applicant, Decision, SpecialProcedureKind, TimeLimitKind, TimeLimitScope } from './events.js';
+import type { ModeCommand } from '../modes/commands.js';
+import type { AgentOnCase, ApplicationChannel, TriggerOnCase } from '../modes/events.js';
 
 /** Commands carry `now`: decide reads no clock. */
 
@@ -19,6 +21,16 @@ export interface StartCase {
      * as submitted, to be accepted (AcceptCase) or answered with a 一次告知 (IssueMaterialsNotice).
      */
     acceptance?: 'at-window' | 'pending';
+    /** How the application came in; 'window' also records the applicant's visit (跑动). */
+    channel?: ApplicationChannel;
+    /** 帮办代办: the helper applying on the applicant's authority. */
+    agent?: AgentOnCase;
+    /** 免申即办: the data event that starts the case. */
+    trigger?: TriggerOnCase;
+    /** 即办: the window decides the steps it may on the spot (outputs by step, where a step returns some). */
+    onTheSpot?: { officer: string; outputs?: Record<string, Record<string, unknown>> };
+    /** 容缺受理: required 容缺 materials missing, on the applicant's signed commitment. */
+    deferred?: { materials: string[]; signedBy: string; statement: string };
   };
   now: string;
 }
@@ -48,6 +60,8 @@ export interface RecordDecision {
     missingMaterials?: string[];
     /** When set, the decision must come from this department (the caller's identity). */
     department?: string;
+    /** 告知承诺制: approve on the applicant's written commitment (only where the step allows it). */
+    onCommitment?: boolean;
   };
   now: string;
 }
@@ -114,4 +128,5 @@ export type CaseCommand =
   | EndSpecialProcedure
   | ExtendTimeLimit
   | RecordTimeLimit
-  | AftercareCommand;
+  | AftercareCommand
+  | ModeCommand;

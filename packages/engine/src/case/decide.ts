@@ -4,6 +4,8 @@ import { machineState, startMachine, stepMachine, type CompiledMatter, type Step
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
 import type { AcceptCase, CaseCommand, IssueMaterialsNotice, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
 import { endSpecialProcedure, extendTimeLimit, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
+import { effectiveSteps, mayDecideOnTheSpot } from '../definition/definition.js';
+import { confirmDelivery, deferredGrant, provideDeferredMaterials, recordComplianceCheck, recordVisit } from '../modes/decide.js';
 import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
 import { rememberSnapshot } from './evolve.js';
 import { OPEN_TASK_STATUSES, isClosed, parseTaskId, taskIdOf, type CaseState, type StartedCase } from './state.js';
@@ -44,6 +46,15 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
       return state.kind === 'started' ? submitReview(command, state) : fail('NotFound', 'case not found');
     case 'CloseRectification':
       return state.kind === 'started' ? closeRectification(command, state) : fail('NotFound', 'case not found');
+    // Service modes (modes/decide.ts): 跑动, 容缺, 告知承诺 checks, 邮寄.
+    case 'RecordVisit':
+      return state.kind === 'started' ? recordVisit(command, state) : fail('NotFound', 'case not found');
+    case 'ProvideDeferredMaterials':
+      return state.kind === 'started' ? provideDeferredMaterials(command, state) : fail('NotFound', 'case not found');
+    case 'RecordComplianceCheck':
+      return state.kind === 'started' ? recordComplianceCheck(command, state) : fail('NotFound', 'case not found');
+    case 'ConfirmDelivery':
+      return state.kind === 'started' ? confirmDelivery(command, state) : fail('NotFound', 'case not found');
     default: {
       const unknown: never = command;
       return fail('Invalid', `unknown command ${(unknown as { type: string }).type}`);
@@ -80,7 +91,13 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
   for (const code of materials) {
     if (!known.has(code)) issues.push({ path: 'materials', message: `unknown material ${code}` });
   }
-  if (!pending) issues.push(...missingMaterials(def, materials));
+  if (pending && (c.data.deferred || c.data.onTheSpot)) {
+    issues.push({ path: c.data.deferred ? 'deferred' : 'onTheSpot', message: '容缺受理和即办须在窗口当场受理（needs acceptance at the window, not pending）' });
+  }
+  const deferred = deferredGrant(def, c.data.deferred, materials, c.now);
+  if (!deferred.ok) return deferred;
+  const owed = deferred.value?.type === 'DeferredAcceptanceGranted' ? deferred.value.data.materials : [];
+  if (!pending) issues.push(...missingMaterials(def, [...materials, ...owed]));
   if (issues.length > 0) return fail('Invalid', 'materials are incomplete', issues);
 
   const started: CaseEvent = {
@@ -94,13 +111,88 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
       materials: [...new Set(materials)],
       ...(c.data.idempotencyKey ? { idempotencyKey: c.data.idempotencyKey } : {}),
       ...(pending ? { acceptance: 'pending' as const } : {}),
+      ...(c.data.channel ? { channel: c.data.channel } : {}),
+      ...(c.data.agent ? { agent: c.data.agent } : {}),
+      ...(c.data.trigger ? { trigger: c.data.trigger } : {}),
       at: c.now,
     },
   };
   const step = startMachine(matter, form.data as Record<string, unknown>);
   rememberSnapshot(started, step.snapshot);
-  if (pending) return ok([started]);
-  return ok([started, ...accepted(matter, c.data.caseId, step, [...new Set(materials)], c.now)]);
+  // 跑动: an application handed in at the window is a visit.
+  const visit: CaseEvent[] = c.data.channel === 'window' ? [{ type: 'ApplicantVisited', data: { purpose: 'apply', at: c.now } }] : [];
+  if (pending) return ok([started, ...visit]);
+  const handedIn = [...new Set(materials)];
+  const grant = deferred.value ? [deferred.value] : [];
+  if (c.data.onTheSpot) {
+    const spot = onTheSpot(matter, c.data.caseId, step, handedIn, c.now, c.data.onTheSpot, form.data as Record<string, unknown>);
+    return spot.ok ? ok([started, ...visit, ...grant, ...spot.value]) : spot;
+  }
+  return ok([started, ...visit, ...grant, ...accepted(matter, c.data.caseId, step, handedIn, c.now)]);
+}
+
+/**
+ * 即办件: accepted, and every step the window may decide for this form is approved on
+ * the spot, in dependency order, without a dispatch; the others go out as usual. A
+ * matter whose steps are all 即办 completes in the same moment: it never leaves the window.
+ */
+function onTheSpot(
+  matter: CompiledMatter,
+  caseId: string,
+  first: Step,
+  materials: string[],
+  now: string,
+  spot: NonNullable<StartCase['data']['onTheSpot']>,
+  form: Record<string, unknown>,
+): Decided {
+  const def = matter.definition;
+  if (!spot.officer.trim()) return fail('Invalid', '即办 names the officer who decided', [{ path: 'onTheSpot.officer', message: '请填写当场办结的窗口人员（officer required）' }]);
+  const steps = new Map(effectiveSteps(def).map((x) => [x.id, x]));
+  const outputs: Record<string, Record<string, unknown>> = {};
+  const decisions: CaseEvent[] = [];
+  const dispatches: CaseEvent[] = [];
+  const issues: FieldIssue[] = [];
+  let step = first;
+  const queue = [...first.dispatched];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    const spec = steps.get(id)!;
+    if (!mayDecideOnTheSpot(def, id, form)) {
+      const inputs = Object.fromEntries(spec.dependsOn.map((dep) => [dep, outputs[dep] ?? {}]));
+      dispatches.push(dispatch(matter, caseId, id, 1, inputs, materials, now));
+      continue;
+    }
+    const output = spot.outputs?.[id] ?? {};
+    if (spec.output) {
+      const r = spec.output.safeParse(output);
+      if (!r.success) {
+        issues.push(...r.error.issues.map((i) => ({ path: ['onTheSpot', 'outputs', id, ...i.path.map(String)].join('.'), message: i.message })));
+        continue;
+      }
+    }
+    const recorded: DecisionRecorded = {
+      type: 'DecisionRecorded',
+      data: { taskId: taskIdOf(caseId, id), step: id, department: spec.department, decisionId: `on-the-spot:${id}`, decision: 'approved', output, onTheSpot: true, at: now },
+    };
+    step = stepMachine(matter, step.snapshot, { type: 'DECISION', step: id, decision: 'approved', output });
+    rememberSnapshot(recorded, step.snapshot);
+    decisions.push(recorded);
+    outputs[id] = output;
+    queue.push(...step.dispatched);
+  }
+  if (issues.length > 0) return fail('Invalid', 'the on-the-spot results are invalid', issues);
+  if (decisions.length === 0) {
+    return fail('Invalid', `no step of ${def.id} may be decided on the spot for this form`, [{ path: 'onTheSpot', message: '本事项（按所填表单）不符合即办条件，请按承诺件受理（not eligible for 即办）' }]);
+  }
+  const decided = decisions.map((e) => (e as DecisionRecorded).data.step);
+  const done: CaseEvent[] = machineState(step.snapshot) === 'completed' ? [{ type: 'CaseCompleted', data: { outputs, at: now } }] : [];
+  return ok([
+    { type: 'CaseAccepted', data: { at: now } },
+    { type: 'HandledOnTheSpot', data: { steps: decided, officer: spot.officer.trim(), at: now } },
+    ...decisions,
+    ...dispatches,
+    ...done,
+  ]);
 }
 
 /** Required materials not handed in, one issue each (the content of a 一次告知). */
@@ -171,6 +263,7 @@ function recordDecision(c: RecordDecision, s: StartedCase): Decided {
       ...(d.reason !== undefined ? { reason: d.reason } : {}),
       ...(d.output !== undefined ? { output: d.output } : {}),
       ...(d.missingMaterials !== undefined ? { missingMaterials: d.missingMaterials } : {}),
+      ...(d.onCommitment && d.decision === 'approved' ? { onCommitment: true as const } : {}),
       at: c.now,
     },
   };
@@ -182,6 +275,14 @@ function recordDecision(c: RecordDecision, s: StartedCase): Decided {
   });
   rememberSnapshot(recorded, step.snapshot);
   const events: CaseEvent[] = [recorded];
+  const commitment = s.matter.definition.steps.find((x) => x.id === task.step)?.commitment;
+  if (recorded.data.onCommitment && commitment) {
+    // 告知承诺制: the 事中事后核查 is its own task with its own limit.
+    events.push({
+      type: 'ComplianceCheckScheduled',
+      data: { checkId: `${task.step}-check`, step: task.step, department: task.department, service: task.service, limitDays: commitment.checkDays, basis: commitment.basis, at: c.now },
+    });
+  }
   if (d.decision === 'supplement-required') {
     events.push({
       type: 'SupplementRequested',
@@ -220,6 +321,11 @@ function checkDecision(matter: CompiledMatter, stepId: string, c: RecordDecision
     return fail('Invalid', 'a supplement request must name what is missing', [
       { path: 'missingMaterials', message: '补正通知须一次告知所需补正的全部材料（name the missing materials）' },
     ]);
+  }
+  if (d.onCommitment) {
+    const spec = matter.definition.steps.find((x) => x.id === stepId);
+    if (!spec?.commitment) return fail('Invalid', `step ${stepId} does not allow approval on commitment`, [{ path: 'onCommitment', message: '该事项不适用告知承诺制（the law does not allow approval on commitment here）' }]);
+    if (d.decision !== 'approved') return fail('Invalid', 'only an approval is given on commitment', [{ path: 'onCommitment', message: '告知承诺仅适用于准予许可（only with decision approved）' }]);
   }
   if (d.decision === 'approved') {
     const spec = matter.definition.steps.find((x) => x.id === stepId);

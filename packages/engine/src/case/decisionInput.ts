@@ -15,6 +15,8 @@ export const DecisionInput = z.object({
   reason: z.string().max(2000).optional(),
   output: jsonObject(FIELD_SIZES.output).optional(),
   missingMaterials: z.array(z.string().min(1).max(200)).max(100).optional(),
+  /** 告知承诺制: approve on the applicant's written commitment (only steps that allow it); schedules a 事中事后核查 with its own limit. */
+  onCommitment: z.boolean().optional(),
 });
 export type DecisionInput = z.infer<typeof DecisionInput>;
 
@@ -46,6 +48,7 @@ export function recordDecisionOf(d: DecisionInput, to: { taskId: string; departm
       ...(d.output !== undefined ? { output: d.output } : {}),
       ...(d.missingMaterials !== undefined ? { missingMaterials: d.missingMaterials } : {}),
       ...(to.department ? { department: to.department } : {}),
+      ...(d.onCommitment ? { onCommitment: true } : {}),
     },
     now,
   };

@@ -1,4 +1,5 @@
 import type { AftercareEvent } from '../aftercare/events.js';
+import { MODE_EVENT_TYPES, type AgentOnCase, type ApplicationChannel, type ModeEvent, type TriggerOnCase } from '../modes/events.js';
 /**
  * Case events: the only record of what happened. Every event carries `at`, the
  * time of the command that caused it (from the clock port, never the wall clock in
@@ -37,6 +38,12 @@ export interface CaseStarted {
      * (CaseAccepted follows in the same append; older streams have no CaseAccepted).
      */
     acceptance?: 'pending';
+    /** How the application came in (窗口, 网办, …; 'none' for 免申即办); absent on older streams. */
+    channel?: ApplicationChannel;
+    /** 帮办代办: the helper who applied on the applicant's authority. */
+    agent?: AgentOnCase;
+    /** 免申即办: the data event that started the case. */
+    trigger?: TriggerOnCase;
     at: string;
   };
 }
@@ -84,6 +91,10 @@ export interface DecisionRecorded {
     reason?: string;
     output?: Record<string, unknown>;
     missingMaterials?: string[];
+    /** 即办: the window decided it on the spot; it was never dispatched. */
+    onTheSpot?: true;
+    /** 告知承诺制: approved on the applicant's written commitment; a check follows. */
+    onCommitment?: true;
     at: string;
   };
 }
@@ -157,9 +168,11 @@ export interface SpecialProcedureEnded {
 
 /**
  * Which clock a time-limit event is about: the whole case, one department's task, or
- * the 5 working days to accept or notify an application (`acceptance`, Art. 32).
+ * the 5 working days to accept or notify an application (`acceptance`, Art. 32), a
+ * 容缺 promise to bring materials (`promise`), or a 告知承诺 follow-up check (`check`,
+ * with the check's id as `step`).
  */
-export type TimeLimitScope = 'case' | 'task' | 'acceptance';
+export type TimeLimitScope = 'case' | 'task' | 'acceptance' | 'promise' | 'check';
 /** 承诺时限 (committed) or 法定时限 (statutory). */
 export type TimeLimitKind = 'committed' | 'statutory';
 
@@ -232,7 +245,8 @@ export type CaseEvent =
   | TimeLimitWarning
   | TimeLimitExceeded
   | CaseEscalated
-  | AftercareEvent;
+  | AftercareEvent
+  | ModeEvent;
 
 export type CaseEventType = CaseEvent['type'];
 
@@ -258,6 +272,7 @@ export const CASE_EVENT_TYPES = [
   'ReviewSubmitted',
   'RectificationOpened',
   'RectificationClosed',
+  ...MODE_EVENT_TYPES,
 ] as const satisfies readonly CaseEventType[];
 
 export const EVENT_SCHEMA_VERSION = 1;

@@ -3,6 +3,7 @@ import type { MatterCatalogue } from '../definition/catalogue.js';
 import { effectiveSteps } from '../definition/definition.js';
 import { machineState, skippedSteps, startMachine, stepMachine, stepStates, type MachineEvent, type MachineSnapshot } from '../machine/compile.js';
 import { evolveClockFacts, startClockFacts } from '../clock/facts.js';
+import { evolveModes, startModes } from '../modes/facts.js';
 import type { CaseEvent } from './events.js';
 import { taskIdOf, type CaseState, type CaseStatus, type StartedCase, type TaskState } from './state.js';
 import { appended, type Owned } from '../util/transient.js';
@@ -30,6 +31,7 @@ export function machineEventOf(event: CaseEvent): MachineEvent | undefined {
     case 'SupplementProvided':
       return { type: 'SUPPLEMENT' };
     case 'CaseWithdrawn':
+    case 'DeferredAcceptanceRevoked':
       return { type: 'WITHDRAW' };
     default:
       return undefined;
@@ -89,6 +91,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
       outputs: {},
       clock: startClockFacts(event),
       aftercare: emptyAftercare(),
+      modes: startModes(event),
     };
   }
   if (state.kind !== 'started') throw new Error(`${event.type} before CaseStarted`);
@@ -99,6 +102,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     : state.snapshot;
   const clock = evolveClockFacts(state.clock, event, at.owned);
   const aftercare = evolveAftercare(state.aftercare, event);
+  const modes = evolveModes(state.modes, event);
   // The new state is built once, as a literal, at the end: spreading a case state
   // (16 members) several times per event was most of the cost of a long replay.
   let tasks = state.tasks;
@@ -186,6 +190,23 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     case 'ReviewSubmitted':
     case 'RectificationOpened':
     case 'RectificationClosed':
+    // Service modes touch their own facts (and, for the promise and the check, the clock facts).
+    case 'ApplicantVisited':
+    case 'HandledOnTheSpot':
+    case 'DeferredAcceptanceGranted':
+    case 'DeferredMaterialsProvided':
+    case 'ComplianceCheckScheduled':
+    case 'ComplianceCheckRecorded':
+    case 'ApprovalRevoked':
+    case 'DeliveryConfirmed':
+      break;
+    // 撤销受理: an open case ends as withdrawn by the centre; a completed one keeps its status, its results never issued.
+    case 'DeferredAcceptanceRevoked':
+      if (status !== 'completed' && status !== 'rejected' && status !== 'withdrawn') {
+        status = 'withdrawn';
+        completedAt = event.data.at;
+        closedReason = event.data.reason;
+      }
       break;
     default: {
       const unknown: never = event;
@@ -209,6 +230,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     outputs,
     clock,
     aftercare,
+    modes,
   };
   // Optional members stay absent rather than undefined, as the first state has them.
   if (state.idempotencyKey !== undefined) next.idempotencyKey = state.idempotencyKey;

@@ -1,6 +1,7 @@
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import { persistMachine, restoreMachine } from '../machine/compile.js';
 import type { StartedCase } from './state.js';
+import { emptyModes } from '../modes/facts.js';
 
 /**
  * A case state as JSON: what a fold of the case's first `revision + 1` events
@@ -48,6 +49,8 @@ export function restoreCase(catalogue: MatterCatalogue, doc: CaseSnapshot): Star
   if (!matter) return undefined;
   return {
     ...doc.state,
+    // Snapshots taken before the service modes existed fold on with empty mode facts.
+    modes: doc.state.modes ?? emptyModes(),
     kind: 'started',
     caseId: doc.caseId,
     revision: doc.revision,

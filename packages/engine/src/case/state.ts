@@ -1,6 +1,7 @@
 import type { AftercareFacts } from '../aftercare/facts.js';
 import type { CompiledMatter, MachineSnapshot } from '../machine/compile.js';
 import type { ClockFacts } from '../clock/facts.js';
+import type { ModeFacts } from '../modes/facts.js';
 import type { Applicant, Decision } from './events.js';
 
 export type CaseStatus = 'in-progress' | 'awaiting-supplement' | 'completed' | 'rejected' | 'withdrawn';
@@ -49,6 +50,8 @@ export interface StartedCase {
   clock: ClockFacts;
   /** 统一出件, 好差评 and rectifications after the case closed (see aftercare/facts.ts). */
   aftercare: AftercareFacts;
+  /** 即办, 容缺, 告知承诺, 帮办代办, 免申即办, visits and deliveries (see modes/facts.ts). */
+  modes: ModeFacts;
 }
 
 export interface NewCase {

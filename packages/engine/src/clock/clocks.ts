@@ -1,7 +1,7 @@
 import { CalendarRangeError, type WorkingCalendar } from '../calendar/index.js';
 import type { TimeLimitKind, TimeLimitScope } from '../case/events.js';
 import type { MatterDefinition } from '../definition/definition.js';
-import { pausesLimit, pausesTask, timeLimitKey, type ClockFacts, type PauseFact } from './facts.js';
+import { pausesLimit, pausesTask, timeLimitKey, type ClockFacts, type ModeClockFacts, type PauseFact } from './facts.js';
 
 /**
  * Time-limit clocks (法定时限 and 承诺时限), computed from the events alone: pure,
@@ -157,6 +157,27 @@ export function readTaskClock(
   policy = DEFAULT_TIME_LIMIT_POLICY,
 ): ClockReading | undefined {
   return plan.steps[step] ? toReading(taskInput(plan, facts, step), calendar, now.getTime(), policy) : undefined;
+}
+
+/**
+ * A 容缺 promise or a 告知承诺 check: a committed limit of `days` working days from its
+ * start, with a reminder (黄灯) and an escalation (红灯, 督办); no pauses. A promise also
+ * stops when the case ends without completing (rejected, withdrawn).
+ */
+const modeClockInput = (facts: ClockFacts, m: ModeClockFacts): ClockInput => ({
+  startedAt: m.startedAt,
+  stoppedAt: m.closedAt ?? (m.scope === 'promise' && facts.outcome !== undefined && facts.outcome !== 'completed' ? facts.closedAt : undefined),
+  pauses: [],
+  committedDays: m.days,
+  statutoryDays: null,
+  extendedDays: 0,
+  supplementPausesStatutory: false,
+});
+
+/** The clock of a 容缺 promise or a 告知承诺 check (`id`: 'promise' or the check id), if the case has it. */
+export function readModeClock(facts: ClockFacts, id: string, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading | undefined {
+  const m = facts.modeClocks?.[id];
+  return m ? toReading(modeClockInput(facts, m), calendar, now.getTime(), policy) : undefined;
 }
 
 interface ClockInput {
@@ -496,6 +517,10 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
     }
   };
   if (facts.deferredAcceptance) add('acceptance', undefined, acceptanceInput(facts));
+  for (const id in facts.modeClocks) {
+    const m = facts.modeClocks[id]!;
+    add(m.scope, id, modeClockInput(facts, m));
+  }
   add('case', undefined, caseInput(plan, facts));
   for (const step in facts.tasks) if (plan.steps[step] && facts.tasks[step]!.startedAt) add('task', step, taskInput(plan, facts, step));
 }

@@ -3,6 +3,7 @@ import { SPECIAL_PROCEDURE_NAMES, type CaseEvent } from '../case/events.js';
 import { isClosed, parseTaskId, type StartedCase, type TaskState } from '../case/state.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
 import { isPaused, openProcedures, timeLimitKey } from './facts.js';
+import { recordModeTimeLimit } from '../modes/decide.js';
 
 type Decided = Result<CaseEvent[], DomainError>;
 
@@ -131,6 +132,7 @@ export function extendTimeLimit(c: ExtendTimeLimit, s: StartedCase): Decided {
  */
 export function recordTimeLimit(c: RecordTimeLimit, s: StartedCase): Decided {
   const d = c.data;
+  if (d.scope === 'promise' || d.scope === 'check') return recordModeTimeLimit(c, s);
   let task: TaskState | undefined;
   if (d.scope === 'task') {
     task = d.taskId !== undefined ? taskOf(s, d.taskId) : undefined;

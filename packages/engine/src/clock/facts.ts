@@ -34,6 +34,18 @@ export interface ClockFacts {
   recorded: readonly string[];
   /** TimeLimitExtended for the case clock: working days added (once). */
   extendedDays?: number;
+  /**
+   * Clocks of the service modes, by id: the 容缺 promise (`promise`) and each 告知承诺
+   * follow-up check (its check id). They run in working days from their start, never pause.
+   */
+  modeClocks?: Readonly<Record<string, ModeClockFacts>>;
+}
+
+export interface ModeClockFacts {
+  scope: 'promise' | 'check';
+  days: number;
+  startedAt: string;
+  closedAt?: string;
 }
 
 export interface TaskClockFacts {
@@ -57,7 +69,10 @@ export interface PauseFact {
 
 /** The idempotency key of a time-limit record: one warning and one exceedance per scope, limit and due date. */
 export const timeLimitKey = (k: { kind: 'warning' | 'exceeded'; scope: TimeLimitScope; step?: string | undefined; limit: TimeLimitKind; dueAt: string }): string =>
-  `${k.kind}:${k.scope}:${k.scope === 'task' ? (k.step ?? '') : ''}:${k.limit}:${k.dueAt}`;
+  `${k.kind}:${k.scope}:${k.scope === 'case' || k.scope === 'acceptance' ? '' : k.scope === 'promise' ? 'promise' : (k.step ?? '')}:${k.limit}:${k.dueAt}`;
+
+/** The id of the 容缺 promise's clock (a case has one promise). */
+export const PROMISE_CLOCK = 'promise';
 
 /** Shared by every case without pauses or records yet (most of them): folds never mutate it. */
 const NONE_YET: readonly never[] = Object.freeze([]);
@@ -116,6 +131,11 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
     return { pauses, openPauses: f.openPauses - hits.length };
   };
   const addPause = (p: PauseFact): readonly PauseFact[] => appended(f.pauses, p, owned);
+  const setModeClock = (id: string, patch: Partial<ModeClockFacts>): ClockFacts => {
+    const current = f.modeClocks?.[id];
+    if (!current && patch.startedAt === undefined) return f;
+    return { ...f, modeClocks: { ...f.modeClocks, [id]: { ...current, ...patch } as ModeClockFacts } };
+  };
   switch (e.type) {
     case 'TaskDispatched':
       return f.tasks[e.data.step]?.startedAt ? f : setTask(e.data.step, { startedAt: e.data.at });
@@ -182,6 +202,23 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
       if (e.data.scope === 'case') return { ...f, extendedDays: e.data.workingDays };
       return step === undefined ? f : setTask(step, { extendedDays: e.data.workingDays });
     }
+    case 'DeferredAcceptanceGranted':
+      return setModeClock(PROMISE_CLOCK, { scope: 'promise', days: e.data.promiseDays, startedAt: e.data.at });
+    case 'DeferredMaterialsProvided':
+      return e.data.outstanding.length === 0 ? setModeClock(PROMISE_CLOCK, { closedAt: e.data.at }) : f;
+    case 'DeferredAcceptanceRevoked': {
+      const stopped = setModeClock(PROMISE_CLOCK, { closedAt: e.data.at });
+      // An open case ends here (the centre revoked its acceptance); a completed one has stopped already.
+      return f.closedAt !== undefined ? stopped : { ...stopped, closedAt: e.data.at, outcome: 'withdrawn', ...closePauses(() => true, e.data.at) };
+    }
+    case 'ComplianceCheckScheduled':
+      return setModeClock(e.data.checkId, { scope: 'check', days: e.data.limitDays, startedAt: e.data.at });
+    case 'ComplianceCheckRecorded':
+      return setModeClock(e.data.checkId, { closedAt: e.data.at });
+    case 'ApplicantVisited':
+    case 'HandledOnTheSpot':
+    case 'ApprovalRevoked':
+    case 'DeliveryConfirmed':
     case 'CaseStarted':
     case 'CaseEscalated':
     // After completion: the case clocks have stopped (a rectification keeps its own limit).

@@ -44,6 +44,12 @@ export const MaterialSpec = z.object({
   name: z.string().min(1),
   required: z.boolean().default(true),
   description: z.string().optional(),
+  /**
+   * 容缺: a required but non-essential material the window may accept without, on the
+   * applicant's signed commitment to bring it within `promiseDays` working days.
+   */
+  deferrable: z.boolean().default(false),
+  promiseDays: WorkingDays.min(1).optional(),
 });
 export type MaterialSpec = z.infer<typeof MaterialSpec>;
 
@@ -116,6 +122,31 @@ export const StageSpec = z.object({
 });
 export type StageSpec = z.infer<typeof StageSpec>;
 
+/** 即办 under a condition (data, like `when`), or always. */
+const OnTheSpot = z.union([z.literal(true), Condition]);
+
+/** 告知承诺制: the 事中事后核查 due within `checkDays` working days of the approval, and the rule that allows it. */
+export const CommitmentSpec = z.object({
+  checkDays: WorkingDays.min(1),
+  basis: z.string().trim().min(1),
+});
+export type CommitmentSpec = z.infer<typeof CommitmentSpec>;
+
+/**
+ * 免申即办: a data event on a Kafka topic starts a case without an application. `when`
+ * is tested on the event's JSON; `eventId` is the path of the event's own id (one case per
+ * event, however often it is delivered); `applicant` and `form` map paths of the event
+ * to the applicant's fields and to form fields.
+ */
+export const TriggerSpec = z.object({
+  topic: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'a Kafka topic name'),
+  when: Condition,
+  eventId: z.string().min(1),
+  applicant: z.object({ name: z.string().min(1), idType: z.string().min(1).optional(), idNumber: z.string().min(1), phone: z.string().min(1) }),
+  form: z.record(z.string(), z.string().min(1)).default({}),
+});
+export type TriggerSpec = z.infer<typeof TriggerSpec>;
+
 export const StepSpec = z.object({
   id: Slug,
   department: DepartmentId,
@@ -134,6 +165,10 @@ export const StepSpec = z.object({
   /** Output fields the department returns, as a zod object, documented for integrators. */
   output: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema').optional(),
   outputExample: z.record(z.string(), z.unknown()).optional(),
+  /** 即办: the window may decide this step on the spot: always (true), or when the form meets the condition. */
+  onTheSpot: OnTheSpot.optional(),
+  /** 告知承诺制: the law allows approval on the applicant's written commitment, with a follow-up check. */
+  commitment: CommitmentSpec.optional(),
 });
 export type StepSpec = z.infer<typeof StepSpec>;
 
@@ -152,6 +187,10 @@ export const MatterDefinitionSchema = z
      */
     supplementPausesStatutory: z.boolean().default(false),
     supplementPauseBasis: Basis,
+    /** 即办 for the whole matter: every step may be decided on the spot (always, or under the condition). */
+    onTheSpot: OnTheSpot.optional(),
+    /** 免申即办: the data event that starts a case by itself. */
+    trigger: TriggerSpec.optional(),
     form: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema'),
     materials: z.array(MaterialSpec),
     stages: z.array(StageSpec).default([]),
@@ -172,6 +211,23 @@ export const MatterDefinitionSchema = z
 
 export type MatterDefinitionInput = z.input<typeof MatterDefinitionSchema>;
 export type MatterDefinition = z.output<typeof MatterDefinitionSchema>;
+
+interface MaterialLike {
+  code: string;
+  required?: boolean | undefined;
+  deferrable?: boolean | undefined;
+  promiseDays?: number | undefined;
+}
+
+/** Reads a dotted path from any JSON value (a form, a trigger event). */
+export const valueAtPath = (v: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((x, k) => (x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), v);
+
+/** Whether the window may decide a step on the spot for this form (the step's or the matter's 即办 rule). */
+export function mayDecideOnTheSpot(d: { onTheSpot?: true | Condition | undefined; steps: readonly { id: string; onTheSpot?: true | Condition | undefined }[] }, step: string, form: Record<string, unknown>): boolean {
+  const rule = d.steps.find((s) => s.id === step)?.onTheSpot ?? d.onTheSpot;
+  return rule === true || (rule !== undefined && evaluateCondition(rule, form));
+}
 
 interface LintIssue {
   path: (string | number)[];
@@ -239,6 +295,10 @@ export function lintDefinition(d: Lintable): LintIssue[] {
       }
     }
   });
+  for (const [i, m] of ((d as { materials?: readonly MaterialLike[] }).materials ?? []).entries()) {
+    if (m.deferrable && m.promiseDays === undefined) issues.push({ path: ['materials', i, 'promiseDays'], message: `material ${m.code}: a 容缺 material names the working days to bring it (promiseDays)` });
+    if (m.deferrable && !m.required) issues.push({ path: ['materials', i, 'deferrable'], message: `material ${m.code}: only a required material can be accepted as 容缺` });
+  }
   const cycle = findCycle(effectiveSteps(d));
   if (cycle) issues.push({ path: ['steps'], message: `steps form a cycle: ${cycle.join(' -> ')}` });
   return issues;

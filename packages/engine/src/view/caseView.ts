@@ -2,7 +2,9 @@ import { CalendarRangeError, shanghaiDayEnd, toShanghaiDate, type WorkingCalenda
 import type { AftercareFacts } from '../aftercare/facts.js';
 import type { SpecialProcedureKind } from '../case/events.js';
 import { taskIdOf, type CaseStatus, type StartedCase, type TaskStatus } from '../case/state.js';
-import { clockPlanOf, readAcceptanceClock, readClocks, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
+import { clockPlanOf, readAcceptanceClock, readClocks, readModeClock, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
+import { PROMISE_CLOCK } from '../clock/facts.js';
+import { resultsHeld, type ModeFacts } from '../modes/facts.js';
 
 /** `GET /cases/:id`: the contract in DESIGN.md. */
 export interface TaskView extends Partial<ClockFields> {
@@ -69,6 +71,57 @@ export interface CaseView extends Partial<ClockFields> {
   /** 好差评 and the rectification of each 差评 (with a clock context: its due date and light). */
   reviews: AftercareFacts['reviews'];
   rectifications: RectificationView[];
+  /** The service modes of the case (即办, 容缺, 告知承诺, 帮办代办, 免申即办, 跑动, 出件方式). */
+  modes: ModesView;
+}
+
+/** A mode clock with a clock context: its due date and light. */
+interface ModeClockView {
+  dueAt?: string | null;
+  light?: 'green' | 'yellow' | 'red' | null;
+  clockState?: ClockReading['clockState'];
+}
+
+export interface ModesView {
+  /** 即办件: decided at the window on the spot, every step (the case never left the window). */
+  onTheSpot: boolean;
+  onTheSpotSteps: string[];
+  channel: ModeFacts['channel'] | null;
+  agent: ModeFacts['agent'] | null;
+  trigger: ModeFacts['trigger'] | null;
+  /** 跑动次数 */
+  visits: ModeFacts['visits'];
+  /** 容缺受理: the promise, with its state: open, kept or revoked. */
+  deferred: (NonNullable<ModeFacts['deferred']> & ModeClockView & { state: 'open' | 'kept' | 'revoked' }) | null;
+  /** Results held until the 容缺 materials arrive. */
+  resultsHeld: boolean;
+  /** 告知承诺制: each follow-up check: due, passed, failed (and revoked). */
+  checks: (ModeFacts['checks'][number] & ModeClockView & { state: 'due' | 'passed' | 'failed' })[];
+  deliveries: ModeFacts['deliveries'];
+}
+
+function modesView(s: StartedCase, clock?: ClockContext): ModesView {
+  const m = s.modes;
+  const read = (id: string): ModeClockView => {
+    if (!clock) return {};
+    const r = readModeClock(s.clock, id, clock.calendar, clock.now, clock.policy);
+    return r ? { dueAt: r.dueAt, light: r.light, clockState: r.clockState } : {};
+  };
+  const dispatched = Object.values(s.tasks).some((t) => t.attempts > 0);
+  return {
+    onTheSpot: m.onTheSpot !== undefined && !dispatched,
+    onTheSpotSteps: m.onTheSpot?.steps ?? [],
+    channel: m.channel ?? null,
+    agent: m.agent ?? null,
+    trigger: m.trigger ?? null,
+    visits: m.visits.map((v) => ({ ...v })),
+    deferred: m.deferred
+      ? { ...m.deferred, ...read(PROMISE_CLOCK), state: m.deferred.revokedAt ? 'revoked' : m.deferred.outstanding.length === 0 ? 'kept' : 'open' }
+      : null,
+    resultsHeld: resultsHeld(m),
+    checks: m.checks.map((c) => ({ ...c, ...read(c.checkId), state: c.outcome === undefined ? 'due' : c.outcome })),
+    deliveries: m.deliveries.map((d) => ({ ...d })),
+  };
 }
 
 export interface AcceptanceView {
@@ -140,6 +193,7 @@ export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
     specialProcedures,
     acceptance: art32 ? { ...view.acceptance!, dueAt: art32.dueAt, light: art32.light, clockState: art32.clockState } : view.acceptance,
     rectifications: s.aftercare.rectifications.map((r) => ({ ...r, ...rectificationClock(r, clock) })),
+    modes: modesView(s, clock),
     tasks: view.tasks.map((t) => ({ ...t, ...(clocks.tasks[t.step] ? fields(clocks.tasks[t.step]!) : {}) })),
   };
 }
@@ -183,5 +237,6 @@ function baseView(s: StartedCase): CaseView {
     ...(s.aftercare.resultsIssued ? { resultsIssued: { ...s.aftercare.resultsIssued } } : {}),
     reviews: s.aftercare.reviews.map((r) => ({ ...r })),
     rectifications: s.aftercare.rectifications.map((r) => ({ ...r })),
+    modes: modesView(s),
   };
 }

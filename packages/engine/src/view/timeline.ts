@@ -1,5 +1,6 @@
 import { SPECIAL_PROCEDURE_NAMES, isArt45Procedure, type SpecialProcedureKind } from '../case/events.js';
 import { DEPARTMENT_NAMES } from '../definition/definition.js';
+import { APPLICATION_CHANNEL_NAMES, DELIVERY_CHANNEL_NAMES, VISIT_PURPOSE_NAMES, type VisitPurpose } from '../modes/events.js';
 
 /**
  * A case's history as an auditor reads it, in Chinese: when (Beijing time), who,
@@ -64,7 +65,7 @@ const PROCEDURE_NAMES: Record<string, string> = SPECIAL_PROCEDURE_NAMES;
 const LIMIT_NAMES: Record<string, string> = { committed: '承诺时限', statutory: '法定时限' };
 
 /** Events the engine derives from a command: the system did them, on someone's command. */
-const DERIVED = new Set(['TaskDispatched', 'SupplementRequested', 'TaskCancelled', 'CaseCompleted', 'CaseRejected', 'TimeLimitWarning', 'TimeLimitExceeded', 'CaseEscalated']);
+const DERIVED = new Set(['TaskDispatched', 'SupplementRequested', 'TaskCancelled', 'CaseCompleted', 'CaseRejected', 'TimeLimitWarning', 'TimeLimitExceeded', 'CaseEscalated', 'ComplianceCheckScheduled', 'DeferredAcceptanceRevoked', 'ApprovalRevoked']);
 
 /** Beijing time of an ISO instant, 'YYYY-MM-DD HH:mm:ss'. */
 export function beijingTime(iso: string): string {
@@ -165,7 +166,7 @@ export function caseTimeline(
         const pending = d.acceptance === 'pending';
         const deployed = matter !== null && matterVersion !== null ? deployedOf(matter, matterVersion) : undefined;
         const version = `事项版本 v${matterVersion ?? '?'}${deployed ? `，${deployed.by} 于 ${deployed.at} 部署` : ''}`;
-        what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（${version}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}`;
+        what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（${version}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}${startModeText(d)}`;
         // Older streams have no CaseAccepted: the clock ran from the application.
         if (!pending) clocks.case = 'running';
         break;
@@ -192,7 +193,8 @@ export function caseTimeline(
         const step = stepOf(d);
         if (d.decision === 'approved') {
           const output = d.output && typeof d.output === 'object' && Object.keys(d.output).length > 0 ? `，办理结果：${brief(d.output)}` : '';
-          what = `${taskName(d)}准予办理${output}`;
+          const mode = d.onTheSpot ? '（即办，窗口当场办结）' : d.onCommitment ? '（告知承诺制，依申请人书面承诺审批）' : '';
+          what = `${taskName(d)}准予办理${mode}${output}`;
           if (step) clocks.running.delete(step);
         } else if (d.decision === 'rejected') {
           what = `${taskName(d)}不予许可，理由：${String(d.reason ?? '（未说明）')}`;
@@ -262,8 +264,9 @@ export function caseTimeline(
       case 'TimeLimitWarning':
       case 'TimeLimitExceeded':
       case 'CaseEscalated': {
-        const scope = d.scope === 'task' || stepOf(d) ? taskName(d) : d.scope === 'acceptance' ? '受理或一次告知（5 个工作日）' : '办件';
-        const limit = LIMIT_NAMES[String(d.limit)] ?? '时限';
+        const scope =
+          d.scope === 'promise' ? '容缺材料补交承诺' : d.scope === 'check' ? `${taskName(d)}事中事后核查` : d.scope === 'task' || stepOf(d) ? taskName(d) : d.scope === 'acceptance' ? '受理或一次告知（5 个工作日）' : '办件';
+        const limit = d.scope === 'promise' ? '承诺期限' : d.scope === 'check' ? '核查期限' : (LIMIT_NAMES[String(d.limit)] ?? '时限');
         const due = typeof d.dueAt === 'string' ? beijingTime(d.dueAt) : '（未知）';
         what =
           e.type === 'TimeLimitWarning'
@@ -274,7 +277,8 @@ export function caseTimeline(
         break;
       }
       default:
-        what = `${e.type}${Object.keys(d).length > 0 ? `：${brief(d)}` : ''}`;
+        what = modeText(e.type, d, taskName) ?? `${e.type}${Object.keys(d).length > 0 ? `：${brief(d)}` : ''}`;
+        if (e.type === 'DeferredAcceptanceRevoked' && clocks.case !== 'stopped') clocks.case = 'stopped';
     }
     const who = DERIVED.has(e.type) ? '系统' : actorName(actor, d);
     const state = caseState();
@@ -301,6 +305,58 @@ export function caseTimeline(
   }
   return { caseId, matter, matterName, matterVersion, entries };
 }
+
+const CHANNELS: Record<string, string> = APPLICATION_CHANNEL_NAMES;
+const DELIVERIES: Record<string, string> = DELIVERY_CHANNEL_NAMES;
+
+/** The service mode of an application, in words (channel, 帮办代办, 免申即办). */
+function startModeText(d: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const trigger = d.trigger as { topic?: unknown; eventId?: unknown } | undefined;
+  if (trigger) parts.push(`免申即办：由数据事件 ${String(trigger.eventId)}（${String(trigger.topic)}）自动发起，申请人无需申请`);
+  else if (typeof d.channel === 'string') parts.push(`办理渠道：${CHANNELS[d.channel] ?? d.channel}`);
+  const agent = d.agent as { name?: unknown; id?: unknown; authorisation?: unknown } | undefined;
+  if (agent) parts.push(`帮办代办：代办员 ${String(agent.name)}（${String(agent.id)}）受申请人委托代为申请，授权委托书 ${String(agent.authorisation)}`);
+  return parts.length > 0 ? `；${parts.join('；')}` : '';
+}
+
+/** Chinese lines of the service-mode events (modes/events.ts). */
+function modeText(type: string, d: Record<string, unknown>, taskName: (d: Record<string, unknown>) => string): string | undefined {
+  switch (type) {
+    case 'ApplicantVisited':
+      return `申请人到窗口${VISIT_PURPOSE_NAMES[d.purpose as VisitPurpose] ?? String(d.purpose)}（跑动一次）${d.note ? `：${String(d.note)}` : ''}`;
+    case 'HandledOnTheSpot':
+      return `即办件：窗口人员 ${String(d.officer)} 当场审核办结 ${Array.isArray(d.steps) ? d.steps.length : 0} 个环节，不派发部门`;
+    case 'DeferredAcceptanceGranted':
+      return `容缺受理：缺少非关键材料 ${list(d.materials)}，申请人 ${String(d.signedBy)} 签署承诺书，承诺 ${String(d.promiseDays)} 个工作日内补交（${String(d.statement)}）；补齐前办理结果暂不发放`;
+    case 'DeferredMaterialsProvided':
+      return `申请人补交容缺材料：${list(d.materials)}${Array.isArray(d.outstanding) && d.outstanding.length > 0 ? `，仍欠 ${list(d.outstanding)}` : '，容缺材料已补齐，承诺兑现'}`;
+    case 'DeferredAcceptanceRevoked':
+      return `撤销受理：${String(d.reason)}`;
+    case 'ComplianceCheckScheduled':
+      return `告知承诺审批后安排事中事后核查：${taskName(d)}，须在 ${String(d.limitDays)} 个工作日内完成（${String(d.basis)}）`;
+    case 'ComplianceCheckRecorded':
+      return `${taskName(d)}事中事后核查${d.outcome === 'passed' ? '通过' : '未通过'}，核查人 ${String(d.checkedBy)}：${String(d.findings)}`;
+    case 'ApprovalRevoked':
+      return `撤销${taskName(d)}的告知承诺审批，办理结果收回：${String(d.reason)}`;
+    case 'DeliveryConfirmed':
+      return `邮寄的办理结果已签收（运单号 ${String(d.trackingNumber)}）`;
+    case 'ResultsIssued': {
+      const results = Array.isArray(d.results) ? (d.results as { service?: unknown; delivery?: { channel?: unknown; post?: { carrier?: unknown; trackingNumber?: unknown }; licence?: { number?: unknown; issuer?: unknown } } }[]) : [];
+      const each = results.map((r) => {
+        const ch = r.delivery?.channel;
+        if (ch === 'post') return `${String(r.service)}：邮寄（${String(r.delivery!.post?.carrier)}，运单号 ${String(r.delivery!.post?.trackingNumber)}）`;
+        if (ch === 'e-licence') return `${String(r.service)}：电子证照（${String(r.delivery!.licence?.number)}，${String(r.delivery!.licence?.issuer)}）`;
+        return `${String(r.service)}：${typeof ch === 'string' ? (DELIVERIES[ch] ?? ch) : ISSUE_NAMES[String(d.channel)] ?? String(d.channel)}`;
+      });
+      return `统一出件，发放办理结果 ${results.length} 项：${each.join('；') || '（无）'}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const ISSUE_NAMES: Record<string, string> = { window: '窗口领取', post: '邮寄', online: '网上发放' };
 
 function clockText(c: TimelineClocks, notStarted: boolean, name: (step: string) => string): string {
   if (notStarted) return '未计时';

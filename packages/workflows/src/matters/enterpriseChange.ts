@@ -62,6 +62,13 @@ export const enterpriseChangeV1 = defineMatter({
   description: '名称、住所、法定代表人、注册资本、经营范围变更一次申请；税务、社保、医保、公积金信息同步变更，需要时同步刻章备案、银行账户变更。',
   statutoryDays: null,
   committedDays: 2,
+  /**
+   * 即办件: a change that needs no new seal and no bank update is registered on the spot
+   * (《市场主体登记管理条例》第十九条: 当场登记) and the four departments take it from shared
+   * data (inferred, shared/MATTERS.md: Shanghai's name change in 10 minutes), so the window
+   * completes it while the applicant waits.
+   */
+  onTheSpot: { not: { any: [{ field: 'changeItems', contains: '名称' }, { field: 'changeItems', contains: '法定代表人' }] } },
   form,
   materials: [
     { code: 'change-application', name: '企业变更登记（备案）申请书', required: true },

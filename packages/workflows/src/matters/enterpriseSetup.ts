@@ -55,7 +55,8 @@ export const enterpriseSetupV1 = defineMatter({
     { code: 'application-form', name: '公司登记（备案）申请书', required: true },
     { code: 'articles-of-association', name: '公司章程', required: true },
     { code: 'identity-documents', name: '法定代表人、股东身份证明', required: true },
-    { code: 'address-proof', name: '住所使用证明', required: true },
+    // 容缺 (国发〔2024〕3号: 容缺事项承诺办): the window may accept without it on a signed promise (see docs/catalogue.md).
+    { code: 'address-proof', name: '住所使用证明', required: true, deferrable: true, promiseDays: 5 },
     { code: 'seal-authorisation', name: '刻章委托书', required: false },
   ],
   steps: [

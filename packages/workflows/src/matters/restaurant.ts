@@ -100,6 +100,8 @@ export const restaurantV1 = defineMatter({
       when: { field: 'businessAreaSqm', gte: 300 },
       statutoryDays: null,
       committedDays: 3,
+      // 告知承诺制: the law lets the fire service approve on the operator's commitment and check afterwards.
+      commitment: { checkDays: 20, basis: '《中华人民共和国消防法》第十五条（告知承诺，消防救援机构及时核查；核查期限 20 个工作日为本中心承诺，法律未规定天数）' },
       output: z.object({ inspectionNumber: RefNumber('XF'), result: z.enum(['合格', '告知承诺后核查']) }).loose(),
       outputExample: { inspectionNumber: 'XF350100202600007', result: '合格' },
     },
