@@ -282,6 +282,22 @@ describe('免申即办: a data event starts the case, once', () => {
     expect((await stats()).noApplication).toBe(1);
   });
 
+  it('starts the case from the registry topic on the bus, once for an event published twice', async () => {
+    const event = { ...birthday, eventId: 'resident-410225196603013014-60', person: { name: '钱秀英', idNumber: '410225196603013014', phone: '13900139001' } };
+    const message = { topic: 'registry.residents', key: event.eventId, headers: {}, value: event };
+    await t.runtime.bus.publish([message]);
+    await t.runtime.bus.publish([message]);
+    const found = await eventually(async () => {
+      const items = (await get('/api/v1/cases?matter=senior-card')).json().items as { id: string; applicant: { name: string } }[];
+      return items.length > 0 ? items : undefined;
+    }, 10_000, 'the triggered case');
+    await new Promise((r) => setTimeout(r, 300));
+    const items = (await get('/api/v1/cases?matter=senior-card')).json().items;
+    expect(items).toHaveLength(1);
+    expect(items[0].id).toBe(found[0]!.id);
+    expect((await typesOf(found[0]!.id)).filter((x) => x === 'CaseStarted')).toHaveLength(1);
+  });
+
   it('ignores events that do not meet the condition, and names what an event lacks', async () => {
     const young = await post('/api/v1/triggers', { topic: 'registry.residents', event: { ...birthday, age: 59, eventId: 'e-59' } });
     expect(young.statusCode).toBe(200);

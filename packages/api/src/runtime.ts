@@ -1,3 +1,4 @@
+import { startTriggeredCases, triggerTopics } from './routes/triggers.js';
 import {
   CaseListProjection,
   EventFeed,
@@ -180,6 +181,24 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     onDeadLetter: (kind) => metrics.deadLetters.inc({ kind }),
   });
   const subscriptions: Subscription[] = [decisions];
+  // 免申即办: the data events that start cases by themselves (one case per event, redelivery a no-op).
+  const triggers = triggerTopics(catalogue);
+  if (triggers.length > 0) {
+    subscriptions.push(
+      await bus.subscribe(
+        triggers,
+        async (m) => {
+          if (m.headers['value-encoding'] === 'raw') return void log.warn({ topic: m.topic, key: m.key }, 'trigger event is not JSON: skipped');
+          const r = await startTriggeredCases({ catalogue, handler }, m.topic, m.value, 'system:trigger');
+          if (!('problem' in r)) return;
+          // An event that can never start a case is logged and skipped; anything else is retried.
+          if (r.problem.kind === 'Invalid') return void log.warn({ topic: m.topic, key: m.key, problem: r.problem }, 'trigger event cannot start a case: skipped');
+          throw new Error(`trigger on ${m.topic}: ${r.problem.message}`);
+        },
+        { group: 'onematter-triggers' },
+      ),
+    );
+  }
   let simulation: Awaited<ReturnType<typeof startSimulatedDepartments>> | undefined;
   const abort = new AbortController();
   if (config.simulateDepartments) {

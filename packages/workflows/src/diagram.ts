@@ -65,6 +65,13 @@ export function stepCondition(def: MatterDefinition, step: StepSpec): string | u
   return describeCondition(step.when, (f) => t.get(f) ?? f);
 }
 
+/** A 即办 rule in words: 总是, or the condition with the form's field titles. */
+export function onTheSpotText(def: MatterDefinition, rule: true | Condition): string {
+  if (rule === true) return '总是';
+  const t = fieldTitles(def);
+  return describeCondition(rule, (f) => t.get(f) ?? f);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Structure: stages and waves
 

@@ -1,4 +1,4 @@
-import { toCaseView, type StartCase } from '@onematter/engine';
+import { toCaseView } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { departmentScope } from '../auth/plugin.js';
@@ -92,9 +92,9 @@ export const modeRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     async (req, reply) => {
       const r = await startTriggeredCases(runtime, req.body.topic, req.body.event, actorOf(req.principal, 'system'));
       if ('problem' in r) return sendDomainError(reply, r.problem);
-      return reply.code(r.cases.some((c) => c.created) ? 201 : 200).send(r);
+      const cases = r.cases.map(({ state, ...c }) => ({ ...c, case: view(state) }));
+      return reply.code(r.cases.some((c) => c.created) ? 201 : 200).send({ topic: r.topic, cases });
     },
   );
 };
 
-export type { StartCase };
