@@ -1,4 +1,5 @@
 import { ManualClock } from '@onematter/adapters';
+import { authOf } from '@onematter/api';
 import { enterpriseChangeV1, enterpriseSetupV1, restaurantV1, seniorCardV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, testApp, type TestApp } from '../support/app.js';
@@ -256,6 +257,28 @@ describe('帮办代办: a helper applies on the applicant\'s authority', () => {
     const missing = await post('/api/v1/cases', { matter: 'enterprise-setup', applicant: enterpriseSetupV1.exampleApplicant, form: enterpriseSetupV1.example, agent: { name: '孙七', authorisation: '' } });
     expect(missing.statusCode).toBe(400);
     expect(missing.json().errors[0].path).toBe('agent.authorisation');
+  });
+});
+
+describe('帮办代办 with sign-in: the 代办员 role', () => {
+  it('lets an agent apply only with an authorisation, and records the agent\'s identity as who acted', async () => {
+    const secured = await testApp({ clock }, { auth: { enabled: true, signInRateLimit: { max: 10_000, timeWindowMs: 60_000 } } });
+    try {
+      const { key } = await authOf(secured.app).directory.createKey({ role: 'agent', name: '兰考 村协管员' });
+      const as = (payload: object) => secured.app.inject({ method: 'POST', url: '/api/v1/cases', headers: { authorization: `Bearer ${key}` }, payload });
+      const body = { matter: 'enterprise-setup', applicant: enterpriseSetupV1.exampleApplicant, form: enterpriseSetupV1.example, channel: 'video' };
+      const refused = await as(body);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().errors[0].path).toBe('agent.authorisation');
+      const r = await as({ ...body, agent: { name: '村协管员 孙七', authorisation: 'WT-2026-0002' } });
+      expect(r.statusCode).toBe(201);
+      expect(r.json().modes.agent).toMatchObject({ name: '村协管员 孙七', authorisation: 'WT-2026-0002', id: expect.stringMatching(/^key\./) });
+      // An agent acts for applicants; it does not read the centre's cases.
+      const read = await secured.app.inject({ method: 'GET', url: `/api/v1/cases/${r.json().id}`, headers: { authorization: `Bearer ${key}` } });
+      expect(read.statusCode).toBe(403);
+    } finally {
+      await secured.close();
+    }
   });
 });
 
