@@ -35,7 +35,7 @@ function CalendarWarning() {
 }
 
 const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
-  { key: 'window', label: '综合窗口', roles: ['clerk', 'admin'] },
+  { key: 'window', label: '综合窗口', roles: ['clerk', 'admin', 'agent'] },
   { key: 'queue', label: '部门待办', roles: ['department', 'admin'] },
   { key: 'cases', label: '办件列表', roles: ['clerk', 'department', 'supervisor', 'auditor', 'admin'] },
   { key: 'supervision', label: '督办看板', roles: ['supervisor', 'auditor', 'admin'] },
@@ -44,7 +44,7 @@ const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
 ];
 
 /** Where each role starts. */
-const HOME: Record<Me['role'], PageKey> = { clerk: 'window', department: 'queue', supervisor: 'supervision', auditor: 'audit', admin: 'window' };
+const HOME: Record<Me['role'], PageKey> = { clerk: 'window', department: 'queue', supervisor: 'supervision', auditor: 'audit', admin: 'window', agent: 'window' };
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -84,7 +84,7 @@ export function App() {
 
   let page: React.ReactNode = null;
   if (first === 'cases' && path[1]) page = <CaseDetailPage id={path[1]} me={me} key={path[1]} />;
-  else if (current === 'window') page = <WindowPage />;
+  else if (current === 'window') page = <WindowPage me={me} />;
   else if (current === 'queue') page = <QueuePage me={me} />;
   else if (current === 'cases') page = <CaseListPage me={me} />;
   else if (current === 'supervision') page = <SupervisionPage />;

@@ -45,6 +45,7 @@ export const ROLE_NAMES: Record<string, string> = {
   supervisor: '督办',
   auditor: '审计',
   admin: '系统管理员',
+  agent: '帮办代办员',
 };
 
 /** Event types as a timeline says them. */
@@ -71,7 +72,34 @@ export const EVENT_NAMES: Record<string, string> = {
   ReviewSubmitted: '申请人评价（好差评）',
   RectificationOpened: '差评整改立项',
   RectificationClosed: '整改办结',
+  ApplicantVisited: '申请人到窗口（跑动）',
+  HandledOnTheSpot: '即办件：窗口当场办结',
+  DeferredAcceptanceGranted: '容缺受理（承诺后补材料）',
+  DeferredMaterialsProvided: '补交容缺材料',
+  DeferredAcceptanceRevoked: '容缺逾期，撤销受理',
+  ComplianceCheckScheduled: '告知承诺：安排事中事后核查',
+  ComplianceCheckRecorded: '事中事后核查结果',
+  ApprovalRevoked: '核查不实，撤销审批',
+  DeliveryConfirmed: '邮寄结果已签收',
 };
+
+/** 办理渠道 */
+export const CHANNELS: { value: string; label: string }[] = [
+  { value: 'window', label: '窗口' },
+  { value: 'online', label: '网上办理' },
+  { value: 'self-service', label: '自助终端' },
+  { value: 'home-visit', label: '上门服务' },
+  { value: 'video', label: '视频帮办' },
+];
+export const channelName = (c: string | null | undefined): string => (c === 'none' ? '免申即办' : (CHANNELS.find((x) => x.value === c)?.label ?? '—'));
+export const VISIT_PURPOSES: { value: string; label: string }[] = [
+  { value: 'supplement', label: '补交材料' },
+  { value: 'collect', label: '领取结果' },
+  { value: 'enquiry', label: '咨询' },
+  { value: 'other', label: '其他事由' },
+  { value: 'apply', label: '提交申请' },
+];
+export const DELIVERY_CHANNELS: Record<string, string> = { window: '窗口领取', post: '邮寄', 'e-licence': '电子证照' };
 
 export const DECISIONS: Record<string, string> = {
   approved: '准予',

@@ -4,7 +4,7 @@ export type Light = 'green' | 'yellow' | 'red';
 
 export interface Me {
   id: string;
-  role: 'clerk' | 'department' | 'supervisor' | 'auditor' | 'admin';
+  role: 'clerk' | 'department' | 'supervisor' | 'auditor' | 'admin' | 'agent';
   roleName: string;
   name: string;
   department: string | null;
@@ -50,6 +50,9 @@ export interface Material {
   code: string;
   name: string;
   required: boolean;
+  /** 容缺: may be brought later on a signed promise, within promiseDays working days. */
+  deferrable?: boolean;
+  promiseDays?: number;
 }
 
 export interface MatterStep {
@@ -65,6 +68,9 @@ export interface MatterStep {
   committedDays: number;
   outputSchema: JsonSchema | null;
   outputExample: Record<string, unknown> | null;
+  /** 即办 (true or a condition), 告知承诺制. */
+  onTheSpot?: unknown;
+  commitment?: { checkDays: number; basis: string } | null;
 }
 
 export interface MatterDetail extends MatterSummary {
@@ -74,6 +80,8 @@ export interface MatterDetail extends MatterSummary {
   steps: MatterStep[];
   example: Record<string, unknown>;
   exampleApplicant: Applicant | null;
+  onTheSpot?: unknown;
+  trigger?: { topic: string } | null;
 }
 
 export interface Applicant {

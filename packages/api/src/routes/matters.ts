@@ -53,7 +53,15 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
       committedDays: s.committedDays,
       outputSchema: s.output ? jsonSchemaOf(s.output) : null,
       outputExample: s.outputExample ?? null,
+      /** 即办: true, a condition on the form, or null (see docs/supervision.md). */
+      onTheSpot: s.onTheSpot ?? null,
+      /** 告知承诺制: the follow-up check's limit and the rule that allows it, or null. */
+      commitment: s.commitment ?? null,
     })),
+    /** 即办 for every step: true, a condition on the form, or null. */
+    onTheSpot: m.onTheSpot ?? null,
+    /** 免申即办: the data event that starts a case by itself, or null. */
+    trigger: m.trigger ?? null,
     example: m.example,
     /** Valid forms that take the other branches of the conditional steps. */
     otherExamples: m.otherExamples,

@@ -4,6 +4,7 @@ import { ApiError, get, messageOf, post } from '../api';
 import { CaseStatusTag, LightDot, OutputList, ProvisionalTag, TaskStatusTag } from '../components/bits';
 import { FormView } from '../components/FormView';
 import { StepDiagram } from '../components/StepDiagram';
+import { CaseModesCard } from '../components/Modes';
 import { findRoute, navigate, usePoll, useRoutes } from '../hooks';
 import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, maskId, maskPhone, problemKind } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
@@ -107,6 +108,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
         )}
         {c.reason && <Alert style={{ marginTop: 8 }} type={c.status === 'withdrawn' ? 'info' : 'error'} title={c.reason} />}
       </Card>
+      <CaseModesCard c={c} me={me} matter={matter} onDone={reload} />
       <Card size="small" title="办理流程（并联审批）">
         <StepDiagram tasks={c.tasks} caseStatus={c.status} />
       </Card>

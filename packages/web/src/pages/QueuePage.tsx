@@ -137,13 +137,13 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
   }, [step, decision]);
 
   /** What will be recorded, for the confirmation: a decision cannot be taken back. */
-  const summary = (v: { output?: Record<string, unknown>; reason?: string; missingMaterials?: string[] }) => {
+  const summary = (v: { output?: Record<string, unknown>; reason?: string; missingMaterials?: string[]; onCommitment?: boolean }) => {
     const labelOf = (k: string) => step?.outputSchema?.properties?.[k]?.title ?? k;
     const nameOf = (code: string) => matter?.materials.find((m) => m.code === code)?.name ?? code;
     const rows: [string, string][] = [
       ['办件', `${c.matterName} · ${c.applicant.name}`],
       ['办理事项', task.service],
-      ['办理决定', DECISION_NAMES[decision]],
+      ['办理决定', `${DECISION_NAMES[decision]}${decision === 'approved' && step?.commitment && v.onCommitment ? '（告知承诺制）' : ''}`],
       ...(decision === 'approved' ? Object.entries((compact(v.output ?? {}) ?? {}) as Record<string, unknown>).map(([k, x]): [string, string] => [labelOf(k), Array.isArray(x) ? x.join('、') : String(x)]) : []),
       ...(decision === 'supplement-required' ? [['需补正的材料', (v.missingMaterials ?? []).map(nameOf).join('、')] as [string, string]] : []),
       ...(v.reason ? [[decision === 'rejected' ? '不予许可理由' : '补正说明', v.reason] as [string, string]] : []),
@@ -181,6 +181,7 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
         ...(decision === 'approved' && step?.outputSchema ? { output: compact(v.output ?? {}) } : {}),
         ...(v.reason ? { reason: v.reason } : {}),
         ...(decision === 'supplement-required' ? { missingMaterials: v.missingMaterials } : {}),
+        ...(decision === 'approved' && step?.commitment && v.onCommitment ? { onCommitment: true } : {}),
       });
       void message.success(decision === 'approved' ? '已准予' : decision === 'rejected' ? '已作出不予许可决定' : '已要求补正，等待申请人补交材料');
       await onDone();
@@ -235,6 +236,11 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
         style={{ marginBottom: 12 }}
       />
       <Form form={form} layout="vertical" name="decision">
+        {decision === 'approved' && step?.commitment && (
+          <Form.Item name="onCommitment" valuePropName="checked" extra={`审批后 ${step.commitment.checkDays} 个工作日内事中事后核查，承诺不实的撤销（${step.commitment.basis}）`}>
+            <Checkbox data-testid="on-commitment">告知承诺制：依申请人书面承诺当场审批</Checkbox>
+          </Form.Item>
+        )}
         {decision === 'approved' && step?.outputSchema && (
           <>
             <Space style={{ marginBottom: 8 }}>

@@ -2,6 +2,7 @@ import { Alert, Card, Col, Empty, Row, Space, Statistic, Table, Typography } fro
 import { get, getIfPresent, messageOf } from '../api';
 import { HBarChart, Ring } from '../components/Charts';
 import { LightDot } from '../components/bits';
+import { ModeNumbersCard, type ModeNumbers } from '../components/Modes';
 import { navigate, usePoll } from '../hooks';
 import { CASE_STATUS, departmentName, fmtDate, fmtTime, LIGHTS, shortId } from '../labels';
 import type { CaseSummary, Light, Page } from '../types';
@@ -18,6 +19,7 @@ interface Overview {
   tasks?: { open?: number; byLight?: LightCounts };
   byMatter?: { matter: string; name?: string; open?: number; byLight?: LightCounts }[];
   byDepartment?: { department: string; open?: number; byLight?: LightCounts }[];
+  modes?: ModeNumbers;
 }
 interface StatsRow {
   concluded?: number;
@@ -153,6 +155,7 @@ export function SupervisionPage() {
           </Card>
         </Col>
       </Row>
+      <ModeNumbersCard modes={overview?.modes} />
       <Card size="small" title={<span>红灯督办清单 <Typography.Text type="secondary">（{overview?.asOf ? `截至 ${fmtTime(overview.asOf)}` : ''}）</Typography.Text></span>}>
         <Table<Supervised>
           size="small"

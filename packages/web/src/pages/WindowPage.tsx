@@ -5,16 +5,18 @@ import { formatProblem } from '../checks';
 import { compact, SchemaFields } from '../components/SchemaForm';
 import { Receipt } from '../components/Receipt';
 import { departmentName, ID_TYPES } from '../labels';
-import type { CaseView, MatterDetail, MatterSummary } from '../types';
+import { deferrableMissing, WindowModeFields, windowModeRequest, type WindowModeValues } from '../components/Modes';
+import type { CaseView, Me, MatterDetail, MatterSummary } from '../types';
 
 interface Values {
   applicant: { name: string; idType: string; idNumber: string; phone: string };
   form: Record<string, unknown>;
   materials: string[];
+  modes?: WindowModeValues;
 }
 
 /** 综合窗口: one form (一表申请), materials checked once (一次告知), one receipt. */
-export function WindowPage() {
+export function WindowPage({ me }: { me?: Me } = {}) {
   const [matters, setMatters] = useState<MatterSummary[]>();
   const [matterId, setMatterId] = useState<string>();
   const [matter, setMatter] = useState<MatterDetail>();
@@ -24,6 +26,8 @@ export function WindowPage() {
   const [form] = Form.useForm<Values>();
   const checked = Form.useWatch('materials', form) as string[] | undefined;
   const idType = Form.useWatch(['applicant', 'idType'], form) as string | undefined;
+  const modes = Form.useWatch('modes', form) as WindowModeValues | undefined;
+  const agent = me?.role === 'agent';
 
   useEffect(() => {
     void get<MatterSummary[]>('/api/v1/matters').then((list) => {
@@ -41,7 +45,11 @@ export function WindowPage() {
     });
   }, [matterId, form]);
 
-  const missing = useMemo(() => (matter ? matter.materials.filter((m) => m.required && !(checked ?? []).includes(m.code)) : []), [matter, checked]);
+  // 容缺: a deferrable material the clerk chose to accept without is not missing.
+  const missing = useMemo(
+    () => (matter ? matter.materials.filter((m) => m.required && !(checked ?? []).includes(m.code) && !(modes?.deferred ?? []).includes(m.code)) : []),
+    [matter, checked, modes],
+  );
 
   const fillExample = () => {
     if (!matter) return;
@@ -68,7 +76,7 @@ export function WindowPage() {
     try {
       const c = await post<CaseView>(
         '/api/v1/cases',
-        { matter: matter.id, applicant: compact(values.applicant), form: compact(values.form ?? {}), materials: values.materials ?? [] },
+        { matter: matter.id, applicant: compact(values.applicant), form: compact(values.form ?? {}), materials: values.materials ?? [], ...windowModeRequest(matter, values.modes) },
         { 'idempotency-key': idempotencyKey },
       );
       setReceipt(c);
@@ -174,6 +182,7 @@ export function WindowPage() {
                 </Row>
               </fieldset>
               <SchemaFields schema={matter.formSchema} path={['form']} />
+              <WindowModeFields matter={matter} checked={checked ?? []} agent={agent} values={modes} />
               <Form.Item name="materials" hidden>
                 <Checkbox.Group />
               </Form.Item>
@@ -201,6 +210,9 @@ export function WindowPage() {
                   ),
                 }))}
               />
+              {deferrableMissing(matter, checked ?? []).length > 0 && !(modes?.deferred?.length) && (
+                <div className="om-muted" data-testid="deferrable-hint">可容缺受理：{deferrableMissing(matter, checked ?? []).map((m) => m.name).join('、')}（见“办理方式”）</div>
+              )}
               {missing.length > 0 ? (
                 <Alert
                   type="warning"
