@@ -229,6 +229,25 @@ describe('告知承诺制: approval on commitment, a follow-up check, revocation
     expect((await stats()).checks).toMatchObject({ due: 1, overdue: 1 });
   });
 
+  it('takes an approval on commitment from the department\'s decision topic too', async () => {
+    const c = (await post('/api/v1/cases', { matter: 'restaurant', applicant: restaurantV1.exampleApplicant, form: bigRestaurant })).json();
+    await post(`/api/v1/tasks/${c.tasks[0].id}/decisions`, { decisionId: 'd-licence', decision: 'approved', output: exampleOutput(restaurantV1, 'licence') });
+    const fire = `${c.id}.fire`;
+    await t.runtime.bus.publish([
+      {
+        topic: t.runtime.topics.decisionsFrom('fire'),
+        key: c.id,
+        headers: {},
+        value: { decisionId: 'fire-1', taskId: fire, department: 'fire', decision: 'approved', output: { inspectionNumber: 'XF350100202600007', result: '告知承诺后核查' }, onCommitment: true },
+      },
+    ]);
+    const view = await eventually(async () => {
+      const v = (await get(`/api/v1/cases/${c.id}`)).json();
+      return v.modes.checks.length > 0 ? v : undefined;
+    }, 10_000, 'the check');
+    expect(view.modes.checks[0]).toMatchObject({ checkId: 'fire-check', state: 'due', limitDays: 20 });
+  });
+
   it('refuses approval on commitment where the law does not allow it', async () => {
     const c = (await post('/api/v1/cases', { matter: 'restaurant', applicant: restaurantV1.exampleApplicant, form: bigRestaurant })).json();
     await post(`/api/v1/tasks/${c.tasks[0].id}/decisions`, { decisionId: 'd-licence', decision: 'approved', output: exampleOutput(restaurantV1, 'licence') });

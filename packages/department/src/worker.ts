@@ -11,11 +11,13 @@ export interface DecisionMessage {
   reason?: string;
   output?: Record<string, unknown>;
   missingMaterials?: string[];
+  /** 告知承诺制: approved on the applicant's written commitment (only steps that allow it). */
+  onCommitment?: boolean;
 }
 
 /** What a department's handler answers: approved with its output, rejected with a reason, or the materials still missing. */
 export const DepartmentReply = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('approved'), output: z.record(z.string(), z.unknown()) }),
+  z.object({ decision: z.literal('approved'), output: z.record(z.string(), z.unknown()), onCommitment: z.boolean().optional() }),
   z.object({ decision: z.literal('rejected'), reason: z.string().min(1).max(2000) }),
   z.object({ decision: z.literal('supplement-required'), missingMaterials: z.array(z.string().min(1).max(200)).min(1).max(100), reason: z.string().max(2000).optional() }),
 ]);
