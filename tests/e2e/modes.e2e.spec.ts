@@ -199,6 +199,9 @@ describe('告知承诺制: approval on commitment, a follow-up check, revocation
     // 20 working days from Monday 2 March 2026: Monday 30 March.
     expect(done.modes.checks).toMatchObject([{ checkId: 'fire-check', step: 'fire', department: 'fire', limitDays: 20, state: 'due', dueAt: '2026-03-30T15:59:59.999Z', light: 'green' }]);
     expect((await stats()).checks).toMatchObject({ scheduled: 1, due: 1, overdue: 0, failed: 0 });
+    // The fire service's 核查待办 lists it; another department's does not.
+    expect((await get('/api/v1/compliance-checks?department=fire')).json().items).toMatchObject([{ caseId: c.id, checkId: 'fire-check', dueAt: '2026-03-30T15:59:59.999Z', state: 'due' }]);
+    expect((await get('/api/v1/compliance-checks?department=samr')).json().items).toEqual([]);
 
     clock.set('2026-03-16T02:00:00.000Z');
     const failed = await post(`/api/v1/cases/${c.id}/compliance-checks/fire-check`, { outcome: 'failed', findings: '现场疏散通道被占用，与承诺不符', checkedBy: '消防救援机构 赵六' });
@@ -217,6 +220,8 @@ describe('告知承诺制: approval on commitment, a follow-up check, revocation
     expect(lines.some((l) => l.includes('告知承诺审批后安排事中事后核查：消防救援机构（公众聚集场所投入使用、营业前消防安全检查），须在 20 个工作日内完成'))).toBe(true);
     expect(lines.some((l) => l.includes('撤销消防救援机构（公众聚集场所投入使用、营业前消防安全检查）的告知承诺审批，办理结果收回'))).toBe(true);
     expect((await stats()).checks).toMatchObject({ scheduled: 1, due: 0, failed: 1 });
+    expect((await get('/api/v1/compliance-checks?department=fire')).json().items).toEqual([]);
+    expect((await get('/api/v1/compliance-checks?state=failed')).json().items).toMatchObject([{ caseId: c.id, state: 'failed' }]);
   });
 
   it('escalates a check not done within its limit', async () => {

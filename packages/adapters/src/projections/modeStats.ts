@@ -141,3 +141,50 @@ export function modeNumbers(cases: Iterable<TrackedCase>, q: ModeStatsQuery, cal
 }
 
 export { DELIVERY_CHANNELS };
+
+/** A 告知承诺 follow-up check, as the department's 核查待办 lists it. */
+export interface ComplianceCheckItem {
+  caseId: string;
+  matter: string;
+  checkId: string;
+  step: string;
+  department: string;
+  service: string;
+  approvedAt: string;
+  limitDays: number;
+  dueAt: string | null;
+  light: 'green' | 'yellow' | 'red' | null;
+  state: 'due' | 'passed' | 'failed';
+}
+
+/** The 告知承诺 checks of every case, oldest due first: `state` due (default) lists those still to do. */
+export function complianceChecks(
+  cases: Iterable<TrackedCase>,
+  q: { department?: string; state?: 'due' | 'passed' | 'failed' },
+  calendar: WorkingCalendar,
+  clock: Clock,
+): ComplianceCheckItem[] {
+  const now = clock.now();
+  const items: ComplianceCheckItem[] = [];
+  for (const c of cases) {
+    for (const k of c.modes.checks) {
+      const state = k.outcome ?? 'due';
+      if ((q.state ?? 'due') !== state || (q.department && k.department !== q.department)) continue;
+      const r = readModeClock(c.facts, k.checkId, calendar, now);
+      items.push({
+        caseId: c.caseId,
+        matter: c.facts.matter,
+        checkId: k.checkId,
+        step: k.step,
+        department: k.department,
+        service: k.service,
+        approvedAt: k.scheduledAt,
+        limitDays: k.limitDays,
+        dueAt: r?.dueAt ?? null,
+        light: r?.light ?? null,
+        state,
+      });
+    }
+  }
+  return items.sort((a, b) => (a.dueAt ?? '').localeCompare(b.dueAt ?? ''));
+}

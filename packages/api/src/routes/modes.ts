@@ -1,9 +1,10 @@
+import { complianceChecks } from '@onematter/adapters';
 import { toCaseView } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { departmentScope } from '../auth/plugin.js';
 import { actorOf, WINDOW } from '../auth/roles.js';
-import { sendDomainError } from '../problem.js';
+import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams, ComplianceCheckBody, DeferredMaterialsBody, VisitBody } from './schemas.js';
 import { startTriggeredCases, TriggerBody } from './triggers.js';
@@ -61,6 +62,29 @@ export const modeRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       );
       if (!r.ok) return sendDomainError(reply, r.error);
       return view(r.value.state);
+    },
+  );
+
+  app.get(
+    '/compliance-checks',
+    {
+      schema: {
+        tags: ['supervision'],
+        summary: '核查待办: the 告知承诺 follow-up checks, by state (due by default), oldest limit first',
+        description: 'A department sees only its own checks. Each with its limit (dueAt) and light.',
+        querystring: z.object({ department: z.string().max(50).optional(), state: z.enum(['due', 'passed', 'failed']).default('due') }),
+      },
+      config: { roles: ['department', 'supervisor', 'auditor', 'admin'] },
+    },
+    async (req, reply) => {
+      const own = departmentScope(req);
+      if (own && req.query.department && req.query.department !== own) {
+        return sendProblem(reply, problem(403, `department ${own} may list only its own checks, not ${req.query.department}'s`, undefined, req.url));
+      }
+      const department = own ?? req.query.department;
+      await runtime.timeLimits.projection.catchUp();
+      const items = complianceChecks(runtime.timeLimits.projection.cases.values(), { ...(department ? { department } : {}), state: req.query.state }, runtime.timeLimits.calendar, runtime.clock);
+      return { asOf: runtime.clock.now().toISOString(), items };
     },
   );
 

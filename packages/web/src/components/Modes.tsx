@@ -315,3 +315,36 @@ export function ModeNumbersCard({ modes }: { modes: ModeNumbers | undefined }) {
     </Card>
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 部门待办: the department's 告知承诺 checks
+
+interface CheckItem {
+  caseId: string;
+  checkId: string;
+  service: string;
+  approvedAt: string;
+  dueAt: string | null;
+  light: 'green' | 'yellow' | 'red' | null;
+}
+
+/** 核查待办: the checks this department still owes, oldest limit first (recorded on the case page). */
+export function ComplianceChecksCard({ items }: { items: CheckItem[] | undefined }) {
+  if (!items || items.length === 0) return null;
+  return (
+    <Card size="small" title={`事中事后核查待办（告知承诺，${items.length} 项）`} style={{ marginTop: 12 }} data-testid="check-queue">
+      <Table<CheckItem>
+        size="small"
+        rowKey={(r) => `${r.caseId}/${r.checkId}`}
+        pagination={false}
+        dataSource={items}
+        columns={[
+          { title: '办件编号', dataIndex: 'caseId', render: (id: string) => <a href={`#/cases/${id}`}>{id.slice(0, 8)}</a> },
+          { title: '告知承诺事项', dataIndex: 'service' },
+          { title: '审批时间', dataIndex: 'approvedAt', render: (v: string) => fmtTime(v) },
+          { title: '核查期限', key: 'due', render: (_: unknown, r) => <Space size={4}><LightDot light={r.light} />{fmtDate(r.dueAt)}</Space> },
+        ]}
+      />
+    </Card>
+  );
+}

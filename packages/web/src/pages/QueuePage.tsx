@@ -4,6 +4,7 @@ import { get, messageOf, post } from '../api';
 import { LightDot, OutputList, ProvisionalTag } from '../components/bits';
 import { FormView } from '../components/FormView';
 import { compact, SchemaFields } from '../components/SchemaForm';
+import { ComplianceChecksCard } from '../components/Modes';
 import { usePoll } from '../hooks';
 import { DEPARTMENT_NAMES, departmentName, fmtDate, fmtTime, shortId } from '../labels';
 import type { JsonSchema } from '../types';
@@ -47,6 +48,12 @@ export function QueuePage({ me }: { me: Me }) {
     [department],
   );
 
+  const checks = usePoll(
+    () => get<{ items: Parameters<typeof ComplianceChecksCard>[0]['items'] }>(`/api/v1/compliance-checks?department=${department}`).catch(() => ({ items: [] })),
+    10_000,
+    [department],
+  );
+
   return (
     <Card
       title={`部门待办 · ${departmentName(department)}`}
@@ -86,6 +93,7 @@ export function QueuePage({ me }: { me: Me }) {
           },
         ]}
       />
+      <ComplianceChecksCard items={checks.data?.items} />
       {open && <DecisionDrawer row={open} onClose={() => setOpen(undefined)} onDone={async () => { setOpen(undefined); await reload(); }} />}
     </Card>
   );
