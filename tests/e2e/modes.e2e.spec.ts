@@ -125,6 +125,9 @@ describe('容缺受理: accepted with a minor material missing, on a signed prom
     expect(view.reason).toContain('住所使用证明');
     expect(view.modes.deferred).toMatchObject({ state: 'revoked', light: 'red' });
     expect(view.tasks.filter((x: { status: string }) => x.status === 'cancelled').length).toBeGreaterThan(0);
+    // The case list and the department queue agree.
+    expect((await get('/api/v1/cases?status=withdrawn')).json().items.map((x: { id: string }) => x.id)).toContain(c.id);
+    expect((await get('/api/v1/cases?department=samr&taskStatus=pending')).json().items.map((x: { id: string }) => x.id)).not.toContain(c.id);
     // Too late to bring it now; nothing is ever issued.
     expect((await post(`/api/v1/cases/${c.id}/deferred-materials`, { materials: ['address-proof'] })).statusCode).toBe(409);
 

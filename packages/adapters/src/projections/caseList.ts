@@ -136,6 +136,13 @@ export const caseListProjection: Projection<CaseSummary> = {
         c.status = 'withdrawn';
         c.completedAt = d.at;
         break;
+      // 容缺 promise expired: the acceptance is revoked; an open case ends (a completed one keeps its status).
+      case 'DeferredAcceptanceRevoked':
+        if (c.status === 'in-progress' || c.status === 'awaiting-supplement') {
+          c.status = 'withdrawn';
+          c.completedAt = d.at;
+        }
+        break;
     }
     put(docs, c);
   },

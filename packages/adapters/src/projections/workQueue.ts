@@ -50,6 +50,7 @@ export const workQueueProjection: Projection<WorkQueueCase> = {
       case 'CaseCompleted':
       case 'CaseRejected':
       case 'CaseWithdrawn':
+      case 'DeferredAcceptanceRevoked':
         docs.delete(e.streamId);
         return;
       default:
