@@ -9,3 +9,4 @@ export { DEFAULT_SERVER_LIMITS, parseTrustProxy, type ServerLimits, type TrustPr
 export { main, createProgram, EXIT } from './cli.js';
 export { verifyAll, type VerifyAllOptions } from './audit/verifyAll.js';
 export { buildDossier, type Dossier, type DossierRequest } from './audit/dossier.js';
+export { triggeredCaseId, startTriggeredCases } from './routes/triggers.js';

@@ -182,23 +182,29 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   });
   const subscriptions: Subscription[] = [decisions];
   // 免申即办: the data events that start cases by themselves (one case per event, redelivery a no-op).
+  // In the background: joining a consumer group must not hold up the engine's start. The group
+  // is named after this deployment's topics, so engines on other topics do not share it.
   const triggers = triggerTopics(catalogue);
-  if (triggers.length > 0) {
-    subscriptions.push(
-      await bus.subscribe(
-        triggers,
-        async (m) => {
-          if (m.headers['value-encoding'] === 'raw') return void log.warn({ topic: m.topic, key: m.key }, 'trigger event is not JSON: skipped');
-          const r = await startTriggeredCases({ catalogue, handler }, m.topic, m.value, 'system:trigger');
-          if (!('problem' in r)) return;
-          // An event that can never start a case is logged and skipped; anything else is retried.
-          if (r.problem.kind === 'Invalid') return void log.warn({ topic: m.topic, key: m.key, problem: r.problem }, 'trigger event cannot start a case: skipped');
-          throw new Error(`trigger on ${m.topic}: ${r.problem.message}`);
-        },
-        { group: 'onematter-triggers' },
-      ),
-    );
-  }
+  const triggerSubscription =
+    triggers.length === 0
+      ? undefined
+      : bus
+          .subscribe(
+            triggers,
+            async (m) => {
+              if (m.headers['value-encoding'] === 'raw') return void log.warn({ topic: m.topic, key: m.key }, 'trigger event is not JSON: skipped');
+              const r = await startTriggeredCases({ catalogue, handler }, m.topic, m.value, 'system:trigger');
+              if (!('problem' in r)) return;
+              // An event that can never start a case is logged and skipped; anything else is retried.
+              if (r.problem.kind === 'Invalid') return void log.warn({ topic: m.topic, key: m.key, problem: r.problem }, 'trigger event cannot start a case: skipped');
+              throw new Error(`trigger on ${m.topic}: ${r.problem.message}`);
+            },
+            { group: `onematter-triggers:${topics.events}` },
+          )
+          .catch((error: unknown) => {
+            log.error({ err: error, topics: triggers }, 'trigger consumer: could not subscribe; 免申即办 events wait until the next start');
+            return undefined;
+          });
   let simulation: Awaited<ReturnType<typeof startSimulatedDepartments>> | undefined;
   const abort = new AbortController();
   if (config.simulateDepartments) {
@@ -259,6 +265,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       await follower.stop();
       await simulation?.close();
       for (const s of subscriptions) await s.close();
+      await (await triggerSubscription)?.close();
       await bus.close();
       await store.close();
     },
