@@ -348,6 +348,32 @@ describe('免申即办: a data event starts the case, once', () => {
     expect((await typesOf(found[0]!.id)).filter((x) => x === 'CaseStarted')).toHaveLength(1);
   });
 
+  it('follows the trigger of a matter deployed while the server runs', async () => {
+    const file = {
+      id: 'care-subsidy',
+      name: '高龄津贴（免申即办示例）',
+      statutoryDays: null,
+      committedDays: 5,
+      form: { type: 'object', required: ['name', 'age'], properties: { name: { type: 'string', title: '姓名' }, age: { type: 'integer', title: '年龄' } } },
+      materials: [],
+      trigger: { topic: 'registry.ages', when: { field: 'age', gte: 80 }, eventId: 'id', applicant: { name: 'name', idNumber: 'idNumber', phone: 'phone' }, form: { name: 'name', age: 'age' } },
+      steps: [{ id: 'grant', department: 'ca', service: '高龄津贴发放', statutoryDays: null, committedDays: 5 }],
+      example: { name: '孙', age: 80 },
+    };
+    const deployed = await t.app.inject({ method: 'POST', url: '/api/v1/matters', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(file) });
+    expect(deployed.statusCode, deployed.body).toBe(201);
+    const event = { id: 'age-80-1', age: 80, name: '孙秀兰', idNumber: '410225196603013014', phone: '13900139002' };
+    // Published until the refreshed catalogue has subscribed (the first ones may find no subscriber yet).
+    const caseId = await eventually(async () => {
+      await t.runtime.bus.publish([{ topic: 'registry.ages', key: event.id, headers: {}, value: event }]);
+      const items = (await get('/api/v1/cases?matter=care-subsidy')).json().items as { id: string }[];
+      return items[0]?.id;
+    }, 15_000, 'the deployed matter\'s triggered case');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await get('/api/v1/cases?matter=care-subsidy')).json().items).toHaveLength(1);
+    expect((await typesOf(caseId)).filter((x) => x === 'CaseStarted')).toHaveLength(1);
+  });
+
   it('ignores events that do not meet the condition, and names what an event lacks', async () => {
     const young = await post('/api/v1/triggers', { topic: 'registry.residents', event: { ...birthday, age: 59, eventId: 'e-59' } });
     expect(young.statusCode).toBe(200);

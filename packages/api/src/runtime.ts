@@ -100,12 +100,16 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const topics = config.topics ?? DEFAULT_TOPICS;
   const clock = config.clock ?? systemClock;
   const store = await openConfiguredStore(config);
+  /** Set once the bus is open (below): follows the trigger topics of the catalogue. */
+  let followTriggers: (() => void) | undefined;
   // The built-in matters and those deployed into the store ($matters), read again every poll.
   const matters = new MatterBook(store, {
     base,
     ...(config.commitments ? { commitments: config.commitments } : {}),
     now: () => clock.now(),
     onProblem: (message) => log.error(message),
+    // 免申即办: a deployed matter may listen to a new trigger topic.
+    onChange: () => followTriggers?.(),
   });
   try {
     await matters.refresh();
@@ -183,28 +187,38 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const subscriptions: Subscription[] = [decisions];
   // 免申即办: the data events that start cases by themselves (one case per event, redelivery a no-op).
   // In the background: joining a consumer group must not hold up the engine's start. The group
-  // is named after this deployment's topics, so engines on other topics do not share it.
-  const triggers = triggerTopics(catalogue);
-  const triggerSubscription =
-    triggers.length === 0
-      ? undefined
-      : bus
-          .subscribe(
-            triggers,
-            async (m) => {
-              if (m.headers['value-encoding'] === 'raw') return void log.warn({ topic: m.topic, key: m.key }, 'trigger event is not JSON: skipped');
-              const r = await startTriggeredCases({ catalogue, handler }, m.topic, m.value, 'system:trigger');
-              if (!('problem' in r)) return;
-              // An event that can never start a case is logged and skipped; anything else is retried.
-              if (r.problem.kind === 'Invalid') return void log.warn({ topic: m.topic, key: m.key, problem: r.problem }, 'trigger event cannot start a case: skipped');
-              throw new Error(`trigger on ${m.topic}: ${r.problem.message}`);
-            },
-            { group: `onematter-triggers:${topics.events}` },
-          )
-          .catch((error: unknown) => {
-            log.error({ err: error, topics: triggers }, 'trigger consumer: could not subscribe; 免申即办 events wait until the next start');
-            return undefined;
-          });
+  // is named after this deployment's topics, so engines on other topics do not share it. A
+  // matter deployed later with a new trigger topic is followed from the next catalogue refresh.
+  let triggerTopicsNow: string[] = [];
+  let triggerSubscription: Promise<Subscription | undefined> | undefined;
+  followTriggers = (): void => {
+    const wanted = triggerTopics(catalogue).sort();
+    if (wanted.join('\n') === triggerTopicsNow.join('\n')) return;
+    triggerTopicsNow = wanted;
+    const previous = triggerSubscription;
+    triggerSubscription = (async () => {
+      await (await previous)?.close();
+      if (wanted.length === 0) return undefined;
+      return bus
+        .subscribe(
+          wanted,
+          async (m) => {
+            if (m.headers['value-encoding'] === 'raw') return void log.warn({ topic: m.topic, key: m.key }, 'trigger event is not JSON: skipped');
+            const r = await startTriggeredCases({ catalogue, handler }, m.topic, m.value, 'system:trigger');
+            if (!('problem' in r)) return;
+            // An event that can never start a case is logged and skipped; anything else is retried.
+            if (r.problem.kind === 'Invalid') return void log.warn({ topic: m.topic, key: m.key, problem: r.problem }, 'trigger event cannot start a case: skipped');
+            throw new Error(`trigger on ${m.topic}: ${r.problem.message}`);
+          },
+          { group: `onematter-triggers:${topics.events}` },
+        )
+        .catch((error: unknown) => {
+          log.error({ err: error, topics: wanted }, 'trigger consumer: could not subscribe; 免申即办 events wait until the next start');
+          return undefined;
+        });
+    })();
+  };
+  followTriggers();
   let simulation: Awaited<ReturnType<typeof startSimulatedDepartments>> | undefined;
   const abort = new AbortController();
   if (config.simulateDepartments) {
@@ -221,7 +235,9 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   }
   const mattersPoll = setInterval(() => {
     matters.refresh().then(
-      (changed) => changed && log.info({ matters: catalogue.list().length }, 'matters deployed or retired in the store: now served'),
+      (changed) => {
+        if (changed) log.info({ matters: catalogue.list().length }, 'matters deployed or retired in the store: now served');
+      },
       (error: unknown) => log.error({ err: error }, 'matters: could not read $matters, will retry'),
     );
   }, config.timeLimits?.pollIntervalMs ?? 1000);
@@ -265,6 +281,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       await follower.stop();
       await simulation?.close();
       for (const s of subscriptions) await s.close();
+      // No trigger subscription after this: a refresh still in flight must not open one.
+      followTriggers = undefined;
       await (await triggerSubscription)?.close();
       await bus.close();
       await store.close();

@@ -64,7 +64,14 @@ export class MatterBook {
 
   constructor(
     private readonly store: EventStore,
-    private readonly o: { base: MatterCatalogue; commitments?: Commitments; now: () => Date; onProblem?: (message: string) => void },
+    private readonly o: {
+      base: MatterCatalogue;
+      commitments?: Commitments;
+      now: () => Date;
+      onProblem?: (message: string) => void;
+      /** Told after every change of the catalogue (a deploy here, or one read from the store). */
+      onChange?: () => void;
+    },
   ) {
     this.current = this.build([]);
     this.catalogue = {
@@ -103,6 +110,7 @@ export class MatterBook {
     this.records = [...this.records, ...matterRecordsOf(events)];
     this.current = this.build(this.records);
     this.retired = retirementsOf(this.records);
+    this.o.onChange?.();
     return true;
   }
 
