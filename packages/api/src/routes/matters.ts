@@ -95,6 +95,7 @@ export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
       source: info.source,
       ...(info.deployedBy ? { deployedBy: info.deployedBy, deployedAt: info.deployedAt } : {}),
       retired: retired ? { by: retired.by, at: retired.at } : null,
+      versionHistory: versionHistory(m.id),
     };
   };
 
