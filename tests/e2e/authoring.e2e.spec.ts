@@ -64,7 +64,7 @@ const decide = async (caseId: string, step: string, output: Record<string, unkno
 const tasks = (c: CaseView) => c.tasks.map((t) => `${t.step}:${t.status}`);
 
 describe('a matter written as a file, deployed into a running server', () => {
-  it('lists every problem of a broken file at once, each with its line and path, in Chinese and English, and no stack trace', async () => {
+  it('lists every problem of a broken file at once, each with its line and path, in Chinese and English, and no stack trace', { timeout: 60_000 }, async () => {
     const r = await runCli(['matters', 'validate', BROKEN]);
     expect(r.code).toBe(1);
     const out = r.stdout;
@@ -99,7 +99,7 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(Object.keys(r.body.properties)).toEqual(expect.arrayContaining(['committedDays', 'statutoryBasis', 'stages', 'otherExamples']));
   });
 
-  it('deploys with the CLI into the running server, completes a case, keeps a running case on v1 across a v2 deploy, diffs, replays as of before, and retires', async () => {
+  it('deploys with the CLI into the running server, completes a case, keeps a running case on v1 across a v2 deploy, diffs, replays as of before, and retires', { timeout: 120_000 }, async () => {
     const deployed = await runCli(['matters', 'deploy', FIXTURE, '--data-dir', dataDir, '--by', '分析员张三']);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/deployed food-stall v1 小餐饮经营一件事 \(已部署\) by 分析员张三/);
@@ -177,7 +177,7 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(all.body.find((m) => m.id === 'food-stall')!.retired).toBeTruthy();
   });
 
-  it('reads JSON files as well as YAML, with lines', async () => {
+  it('reads JSON files as well as YAML, with lines', { timeout: 60_000 }, async () => {
     const file = join(dataDir, 'broken.json');
     writeFileSync(file, '{\n  "id": "json-matter",\n  "name": "JSON",\n  "committedDays": 1,\n  "statutoryDays": null,\n  "form": { "type": "object", "properties": {} },\n  "materials": [],\n  "steps": [\n    { "id": "a", "department": "nobody", "service": "x", "statutoryDays": null, "committedDays": 1 }\n  ],\n  "example": {}\n}\n');
     const r = await runCli(['matters', 'validate', file]);
