@@ -165,11 +165,18 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(timeline.body.entries[0]!.text).toMatch(/受理「小餐饮经营一件事」（事项版本 v1，分析员张三 于 \S+ 部署）/);
 
     // Retired: no new case, the running one goes on.
-    const retired = await http<{ retiredBy: string }>(`${server.url}/api/v1/matters/food-stall/retirement`, { method: 'POST', body: {} });
-    expect(retired.status).toBe(201);
-    const refused = await startCase();
-    expect(refused.status).toBe(400);
+    const retiredByCli = await runCli(['matters', 'retire', 'food-stall', '--data-dir', dataDir, '--by', '分析员张三']);
+    expect(retiredByCli.code, retiredByCli.stderr).toBe(0);
+    expect(retiredByCli.stdout).toMatch(/^retired food-stall \(已停办\) by 分析员张三/);
+    const refused = await eventually(async () => {
+      const r = await startCase();
+      return r.status === 400 ? r : undefined;
+    }, 'the server refuses a new case of the retired matter');
     expect(JSON.stringify(refused.body)).toMatch(/已于 .* 停办，不再受理新的申请/);
+    const retiredAgain = await http<{ already: boolean; retiredBy: string }>(`${server.url}/api/v1/matters/food-stall/retirement`, { method: 'POST', body: {} });
+    expect(retiredAgain.status).toBe(200);
+    expect(retiredAgain.body).toMatchObject({ already: true, retiredBy: '分析员张三' });
+    expect((await runCli(['matters', '--data-dir', dataDir])).stdout).toMatch(/food-stall v2 .*\[已停办 retired \S+ by 分析员张三\]/);
     await decide(fresh.id, 'registration', { unifiedSocialCreditCode: '91350100M000100Y43' });
     const list = await http<{ id: string }[]>(`${server.url}/api/v1/matters`);
     expect(list.body.map((m) => m.id)).not.toContain('food-stall');
