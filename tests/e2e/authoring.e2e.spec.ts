@@ -73,7 +73,7 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(out).toMatch(/:35:5 steps\[3\]\.dependsOn: 步骤 later 永远无法开始.* \/ step later can never start: it waits for a/);
     expect(out).toMatch(/:41:13 steps\[4\]\.when\.field: .*表单中没有的字段 hasShop.* \/ step conditional's condition names hasShop, which the form lacks/);
     expect(out).toMatch(/:47:\d+ steps\[4\]\.output\.properties\.taxpayerId\.x-prefill: .*first\.creditCode.*没有步骤产生.* \/ .*needs first\.creditCode, which no step produces/);
-    expect(out).toMatch(/statutoryBasis: 事项：法定时限 20 个工作日没有写明法律依据.* \/ matter: the statutory limit of 20 working days names no legal basis/);
+    expect(out).toMatch(/broken\.yaml:4:1 statutoryBasis: 事项：法定时限 20 个工作日没有写明法律依据.* \/ matter: the statutory limit of 20 working days names no legal basis/);
     expect(out).toMatch(/:50:3 example\.phone: 示例表单不符合本事项的表单：手机号码格式不正确.* \/ the example does not validate against the matter's own form/);
     expect(r.stderr).toMatch(/7 个问题 \(7 problems\); nothing deployed/);
     expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
