@@ -190,5 +190,13 @@ describe('a matter written as a file, deployed into a running server', () => {
     const r = await runCli(['matters', 'validate', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/broken\.json:9:\d+ steps\[0\]\.department: 步骤 a：未知部门 “nobody”/);
+    // The deploy route reads JSON as sent: the same line.
+    const posted = await fetch(`${server.url}/api/v1/matters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: readFileSync(file, 'utf8') });
+    expect(posted.status).toBe(400);
+    const body = (await posted.json()) as { errors: { path: string; message: string }[] };
+    expect(body.errors.find((e) => e.path === 'steps[0].department')!.message).toMatch(/^第 9 行 \(line 9\) 步骤 a：未知部门 “nobody”/);
+    const notJson = await fetch(`${server.url}/api/v1/matters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{ "id": "x",\n  "name": "a" ' });
+    expect(notJson.status).toBe(400);
+    expect(JSON.stringify(await notJson.json())).toMatch(/第 2 行 \(line 2\) 无法读取文件：Flow map must end with a \}/);
   });
 });
