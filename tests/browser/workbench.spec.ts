@@ -51,8 +51,8 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     const page = await w.signIn('clerk');
     await page.waitForSelector('text=综合窗口 · 一表申请');
 
-    // 水电气暖网联合报装: its form asks for the applicant's USCC; a wrong check character is refused as typed.
-    await chooseMatter(page, '水电气暖网联合报装');
+    // 水电气网联合报装: its form asks for the applicant's USCC; a wrong check character is refused as typed.
+    await chooseMatter(page, '水电气网联合报装');
     await page.waitForSelector('#apply_form_enterpriseUscc');
     await page.click('text=填入示例');
     await page.fill('#apply_form_enterpriseUscc', '91350100M000100Y44');

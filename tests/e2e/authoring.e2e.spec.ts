@@ -64,7 +64,7 @@ const decide = async (caseId: string, step: string, output: Record<string, unkno
 const tasks = (c: CaseView) => c.tasks.map((t) => `${t.step}:${t.status}`);
 
 describe('a matter written as a file, deployed into a running server', () => {
-  it('lists every problem of a broken file at once, each with its line and path, in Chinese and English, and no stack trace', async () => {
+  it('lists every problem of a broken file at once, each with its line and path, in Chinese and English, and no stack trace', { timeout: 60_000 }, async () => {
     const r = await runCli(['matters', 'validate', BROKEN]);
     expect(r.code).toBe(1);
     const out = r.stdout;
@@ -73,7 +73,7 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(out).toMatch(/:35:5 steps\[3\]\.dependsOn: 步骤 later 永远无法开始.* \/ step later can never start: it waits for a/);
     expect(out).toMatch(/:41:13 steps\[4\]\.when\.field: .*表单中没有的字段 hasShop.* \/ step conditional's condition names hasShop, which the form lacks/);
     expect(out).toMatch(/:47:\d+ steps\[4\]\.output\.properties\.taxpayerId\.x-prefill: .*first\.creditCode.*没有步骤产生.* \/ .*needs first\.creditCode, which no step produces/);
-    expect(out).toMatch(/statutoryBasis: 事项：法定时限 20 个工作日没有写明法律依据.* \/ matter: the statutory limit of 20 working days names no legal basis/);
+    expect(out).toMatch(/broken\.yaml:4:1 statutoryBasis: 事项：法定时限 20 个工作日没有写明法律依据.* \/ matter: the statutory limit of 20 working days names no legal basis/);
     expect(out).toMatch(/:50:3 example\.phone: 示例表单不符合本事项的表单：手机号码格式不正确.* \/ the example does not validate against the matter's own form/);
     expect(r.stderr).toMatch(/7 个问题 \(7 problems\); nothing deployed/);
     expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /);
@@ -99,7 +99,7 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(Object.keys(r.body.properties)).toEqual(expect.arrayContaining(['committedDays', 'statutoryBasis', 'stages', 'otherExamples']));
   });
 
-  it('deploys with the CLI into the running server, completes a case, keeps a running case on v1 across a v2 deploy, diffs, replays as of before, and retires', async () => {
+  it('deploys with the CLI into the running server, completes a case, keeps a running case on v1 across a v2 deploy, diffs, replays as of before, and retires', { timeout: 120_000 }, async () => {
     const deployed = await runCli(['matters', 'deploy', FIXTURE, '--data-dir', dataDir, '--by', '分析员张三']);
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.stdout).toMatch(/deployed food-stall v1 小餐饮经营一件事 \(已部署\) by 分析员张三/);
@@ -165,11 +165,18 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(timeline.body.entries[0]!.text).toMatch(/受理「小餐饮经营一件事」（事项版本 v1，分析员张三 于 \S+ 部署）/);
 
     // Retired: no new case, the running one goes on.
-    const retired = await http<{ retiredBy: string }>(`${server.url}/api/v1/matters/food-stall/retirement`, { method: 'POST', body: {} });
-    expect(retired.status).toBe(201);
-    const refused = await startCase();
-    expect(refused.status).toBe(400);
+    const retiredByCli = await runCli(['matters', 'retire', 'food-stall', '--data-dir', dataDir, '--by', '分析员张三']);
+    expect(retiredByCli.code, retiredByCli.stderr).toBe(0);
+    expect(retiredByCli.stdout).toMatch(/^retired food-stall \(已停办\) by 分析员张三/);
+    const refused = await eventually(async () => {
+      const r = await startCase();
+      return r.status === 400 ? r : undefined;
+    }, 'the server refuses a new case of the retired matter');
     expect(JSON.stringify(refused.body)).toMatch(/已于 .* 停办，不再受理新的申请/);
+    const retiredAgain = await http<{ already: boolean; retiredBy: string }>(`${server.url}/api/v1/matters/food-stall/retirement`, { method: 'POST', body: {} });
+    expect(retiredAgain.status).toBe(200);
+    expect(retiredAgain.body).toMatchObject({ already: true, retiredBy: '分析员张三' });
+    expect((await runCli(['matters', '--data-dir', dataDir])).stdout).toMatch(/food-stall v2 .*\[已停办 retired \S+ by 分析员张三\]/);
     await decide(fresh.id, 'registration', { unifiedSocialCreditCode: '91350100M000100Y43' });
     const list = await http<{ id: string }[]>(`${server.url}/api/v1/matters`);
     expect(list.body.map((m) => m.id)).not.toContain('food-stall');
@@ -177,11 +184,19 @@ describe('a matter written as a file, deployed into a running server', () => {
     expect(all.body.find((m) => m.id === 'food-stall')!.retired).toBeTruthy();
   });
 
-  it('reads JSON files as well as YAML, with lines', async () => {
+  it('reads JSON files as well as YAML, with lines', { timeout: 60_000 }, async () => {
     const file = join(dataDir, 'broken.json');
     writeFileSync(file, '{\n  "id": "json-matter",\n  "name": "JSON",\n  "committedDays": 1,\n  "statutoryDays": null,\n  "form": { "type": "object", "properties": {} },\n  "materials": [],\n  "steps": [\n    { "id": "a", "department": "nobody", "service": "x", "statutoryDays": null, "committedDays": 1 }\n  ],\n  "example": {}\n}\n');
     const r = await runCli(['matters', 'validate', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/broken\.json:9:\d+ steps\[0\]\.department: 步骤 a：未知部门 “nobody”/);
+    // The deploy route reads JSON as sent: the same line.
+    const posted = await fetch(`${server.url}/api/v1/matters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: readFileSync(file, 'utf8') });
+    expect(posted.status).toBe(400);
+    const body = (await posted.json()) as { errors: { path: string; message: string }[] };
+    expect(body.errors.find((e) => e.path === 'steps[0].department')!.message).toMatch(/^第 9 行 \(line 9\) 步骤 a：未知部门 “nobody”/);
+    const notJson = await fetch(`${server.url}/api/v1/matters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{ "id": "x",\n  "name": "a" ' });
+    expect(notJson.status).toBe(400);
+    expect(JSON.stringify(await notJson.json())).toMatch(/第 2 行 \(line 2\) 无法读取文件：Flow map must end with a \}/);
   });
 });

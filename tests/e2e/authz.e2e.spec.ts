@@ -18,6 +18,8 @@ import { testApp } from '../support/app.js';
 const PUBLIC = [
   /^\/api\/v1\/health(\/ready)?$/,
   /^\/api\/v1\/openapi\.json$/,
+  // The matter file format, like the OpenAPI document: editors fetch it from a file's `$schema`.
+  /^\/api\/v1\/matters\/schema$/,
   /^\/api\/v1\/docs(\/.*)?$/,
   /^\/api\/v1\/auth\/sign-in$/,
 ];

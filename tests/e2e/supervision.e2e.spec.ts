@@ -6,7 +6,7 @@ import { testApp, type TestApp } from '../support/app.js';
 
 /**
  * A supervisor's view of 33 cases in November 2025 (no public holiday), checked
- * against numbers computed by hand. 水电气暖网联合报装 (utility-connection): the case
+ * against numbers computed by hand. 水电气网联合报装 (utility-connection): the case
  * has 5 committed / 10 statutory working days, each of the five companies 3 / 10.
  * Days are at 10:00 Shanghai time; "now" is Wednesday 12 November, 15:00.
  *
@@ -125,7 +125,7 @@ describe('the supervision overview (督办总览)', () => {
     expect(o.cases).toEqual({ open: 14, byLight: lights(8, 3, 3) });
     expect(o.tasks).toEqual({ open: 34, byLight: lights(14, 2, 18) });
     expect(o.byMatter).toEqual([
-      { matter: 'utility-connection', name: '水电气暖网联合报装', open: 12, byLight: lights(6, 3, 3) },
+      { matter: 'utility-connection', name: '水电气网联合报装', open: 12, byLight: lights(6, 3, 3) },
       { matter: 'enterprise-setup', name: '企业开办', open: 2, byLight: lights(2, 0, 0) },
     ]);
     const byDepartment = Object.fromEntries(o.byDepartment.map((d: { department: string; open: number; byLight: unknown }) => [d.department, { open: d.open, byLight: d.byLight }]));
@@ -184,7 +184,7 @@ describe('按时办结率 and 压缩比率 (stats)', () => {
       unknown: 0,
     };
     expect(s.overall).toEqual(overall);
-    expect(s.byMatter).toEqual([{ matter: 'utility-connection', name: '水电气暖网联合报装', ...overall }]);
+    expect(s.byMatter).toEqual([{ matter: 'utility-connection', name: '水电气网联合报装', ...overall }]);
     const row = (concluded: number, onTime: number, used: number) => ({
       concluded,
       onTime,

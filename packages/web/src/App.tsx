@@ -13,12 +13,13 @@ import type { Me } from './types';
 const AuditPage = lazy(() => import('./pages/AuditPage').then((m) => ({ default: m.AuditPage })));
 const CaseDetailPage = lazy(() => import('./pages/CaseDetailPage').then((m) => ({ default: m.CaseDetailPage })));
 const CalendarPage = lazy(() => import('./pages/CalendarPage').then((m) => ({ default: m.CalendarPage })));
+const MattersPage = lazy(() => import('./pages/MattersPage').then((m) => ({ default: m.MattersPage })));
 const CaseListPage = lazy(() => import('./pages/CaseListPage').then((m) => ({ default: m.CaseListPage })));
 const QueuePage = lazy(() => import('./pages/QueuePage').then((m) => ({ default: m.QueuePage })));
 const SupervisionPage = lazy(() => import('./pages/SupervisionPage').then((m) => ({ default: m.SupervisionPage })));
 const WindowPage = lazy(() => import('./pages/WindowPage').then((m) => ({ default: m.WindowPage })));
 
-type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar';
+type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar' | 'matters';
 
 /** The server's calendar status (GET /api/v1/calendar): `warning` 60 days before the known calendar ends. */
 interface CalendarStatus {
@@ -41,6 +42,7 @@ const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
   { key: 'supervision', label: '督办看板', roles: ['supervisor', 'auditor', 'admin'] },
   { key: 'audit', label: '审计', roles: ['auditor', 'supervisor', 'admin'] },
   { key: 'calendar', label: '工作日历', roles: ['admin'] },
+  { key: 'matters', label: '事项管理', roles: ['admin'] },
 ];
 
 /** Where each role starts. */
@@ -90,6 +92,7 @@ export function App() {
   else if (current === 'supervision') page = <SupervisionPage />;
   else if (current === 'audit') page = <AuditPage />;
   else if (current === 'calendar') page = <CalendarPage />;
+  else if (current === 'matters') page = <MattersPage />;
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

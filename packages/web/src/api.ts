@@ -27,16 +27,23 @@ export const setCsrfToken = (t: string | null) => {
 export const UNAUTHORIZED_EVENT = 'onematter:unauthorized';
 
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  return request<T>(method, path, body !== undefined ? { text: JSON.stringify(body), type: 'application/json' } : undefined, headers);
+}
+
+/** Sends text as it is (a matter definition in YAML: `application/yaml`). */
+export const postText = <T>(path: string, text: string, type: string) => request<T>('POST', path, { text, type });
+
+async function request<T>(method: string, path: string, body: { text: string; type: string } | undefined, headers: Record<string, string> = {}): Promise<T> {
   const r = await fetch(path, {
     method,
     credentials: 'same-origin',
     headers: {
       accept: 'application/json',
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(body !== undefined ? { 'content-type': body.type } : {}),
       ...(csrfToken && method !== 'GET' ? { 'x-csrf-token': csrfToken } : {}),
       ...headers,
     },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(body !== undefined ? { body: body.text } : {}),
   });
   const text = await r.text();
   let json: unknown;

@@ -31,12 +31,15 @@ export function registerMattersCommand(program: Command, kit: CommandKit): void 
       // Its store flags come before a subcommand; after one (deploy, diff, …) they are the subcommand's.
       .enablePositionalOptions(),
   ).action(async (o: StoreFlags & { json?: boolean }, cmd: Command) => {
-      const list = (await storeCatalogue(o, cmd)).list();
+      const catalogue = await storeCatalogue(o, cmd);
+      const list = catalogue.list();
+      const retired = (id: string) => catalogue.retired?.(id);
       if (o.json) {
         const json = list.map((m) => ({
           id: m.id,
           version: m.version,
           name: m.name,
+          retired: retired(m.id) ?? null,
           departments: [...new Set(m.steps.map((s) => s.department))],
           stages: m.stages,
           statutoryDays: m.statutoryDays,
@@ -46,7 +49,8 @@ export function registerMattersCommand(program: Command, kit: CommandKit): void 
         return;
       }
       for (const m of list) {
-        process.stdout.write(`${m.id} v${m.version}  ${m.name}  法定 ${statutoryText(m.statutoryDays)} / 承诺 ${m.committedDays} 个工作日\n`);
+        const r = retired(m.id);
+        process.stdout.write(`${m.id} v${m.version}  ${m.name}  法定 ${statutoryText(m.statutoryDays)} / 承诺 ${m.committedDays} 个工作日${r ? `  [已停办 retired ${r.at} by ${r.by}]` : ''}\n`);
         const stages = m.stages.length ? m.stages : [undefined];
         stages.forEach((st, k) => {
           const indent = st ? '    ' : '  ';

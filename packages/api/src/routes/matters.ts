@@ -79,8 +79,8 @@ export function matterDetail(m: MatterDefinition, versions: number[]) {
 
 const ADMIN: readonly Role[] = ['admin'];
 
-/** A body sent as YAML, kept as text. */
-class YamlBody {
+/** A matter definition as sent (YAML or JSON), kept as text. */
+class SourceBody {
   constructor(readonly text: string) {}
 }
 
@@ -91,8 +91,10 @@ const problemErrors = (problems: readonly MatterProblem[]) =>
 const DeployQuery = z.object({ dryRun: z.enum(['true', 'false']).optional().meta({ description: 'true: check the definition and answer its preview (diagram, form, steps); record nothing' }) });
 
 export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
-  // A definition may be sent as YAML, as it is written (lines in problems then count in the YAML).
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string', bodyLimit: 1_048_576 }, (_req, body, done) => done(null, new YamlBody(String(body))));
+  // A definition is read from its text as sent, YAML or JSON, so that the lines in its problems are
+  // the author's own (JSON is YAML). Only these routes read bodies this way (this plugin's scope).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string', bodyLimit: 1_048_576 }, (_req, body, done) => done(null, new SourceBody(String(body))));
 
   const versionHistory = (id: string) => runtime.catalogue.versions(id).map((v) => runtime.matters.versionInfo(id, v));
   const summaryOf = (m: MatterDefinition) => {
@@ -103,6 +105,7 @@ export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
       source: info.source,
       ...(info.deployedBy ? { deployedBy: info.deployedBy, deployedAt: info.deployedAt } : {}),
       retired: retired ? { by: retired.by, at: retired.at } : null,
+      versionHistory: versionHistory(m.id),
     };
   };
 
@@ -146,8 +149,8 @@ export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
     },
     async (req, reply) => {
       const body = req.body as unknown;
-      // JSON is recorded as received (its keys in the author's order: the form's field order).
-      const source = body instanceof YamlBody ? body.text : JSON.stringify(body, null, 2);
+      // Recorded as received: the author's lines, and the keys in the author's order (the form's field order).
+      const source = body instanceof SourceBody ? body.text : JSON.stringify(body ?? null, null, 2);
       const check: MatterCheck = checkMatterText(source);
       if (check.problems.length > 0) {
         const p = problem(400, `the matter definition has ${check.problems.length} problem(s): ${problemLines(check.problems).slice(0, 3).join('; ')}`, problemErrors(check.problems), req.url);

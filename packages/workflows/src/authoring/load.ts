@@ -49,6 +49,10 @@ export function parseMatterText(text: string): { value?: unknown; problems: Matt
     return { line: p.line, column: p.col };
   };
   const locate: Locate = (path) => {
+    // A missing basis is written beside its figure: point at statutoryDays / extensionDays.
+    const last = path[path.length - 1];
+    const sibling = last === 'statutoryBasis' ? 'statutoryDays' : last === 'extensionBasis' ? 'extensionDays' : undefined;
+    if (sibling && !doc.hasIn(path)) return locate([...path.slice(0, -1), sibling]);
     let node: unknown = doc.contents;
     let found: [number, number, number] | undefined = (doc.contents as Node | null)?.range ?? undefined;
     for (const seg of path) {
@@ -116,7 +120,7 @@ export function checkMatterFile(value: unknown, locate: Locate = () => undefined
       seen.add(key);
       return true;
     })
-    .map((r) => ({ path: pathText(r.path), ...locate(r.path), zh: r.zh, en: r.en }));
+    .map((r) => ({ path: pathText(r.path), ...(locate(r.path) ?? {}), zh: r.zh, en: r.en }));
   return { file, ...(definition ? { definition } : {}), problems };
 }
 

@@ -81,7 +81,8 @@ const formV2 = form.extend({
 export const utilityConnectionV2 = defineMatter({
   ...utilityConnectionV1,
   version: 2,
-  name: '水电气暖网联合报装',
+  // The national name (国发〔2024〕3号 and the State Council's lists): heating is a local addition.
+  name: '水电气网联合报装',
   description: '供水、供电必办，燃气、供热、通信按需报装：一表申请、联合踏勘、并联办理、一次验收开通。',
   form: formV2,
   steps: utilityConnectionV1.steps.map((s) => ({

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { utilityConnectionV1, utilityConnectionV2 } from '../index.js';
+import { diffLines, matterDiff } from './diff.js';
+import { compileJsonSchema } from './jsonSchema.js';
+import { checkMatterText } from './load.js';
+
+describe('a form written as JSON Schema', () => {
+  const form = compileJsonSchema({
+    type: 'object',
+    required: ['code', 'owner', 'rooms'],
+    properties: {
+      code: { type: 'string', format: 'uscc', title: '申请单位统一社会信用代码' },
+      owner: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'resident-id', title: '身份证' }, phone: { type: 'string', format: 'cn-mobile' } } },
+      rooms: { type: 'array', minItems: 1, items: { type: 'string', enum: ['厨房', '大堂'] } },
+      seats: { type: 'integer', minimum: 0, maximum: 200 },
+    },
+  });
+  const ok = { code: '91350100M000100Y43', owner: { id: '11010519491231002X' }, rooms: ['厨房'] };
+
+  it('runs the real field checks named by format, nested and at the top', () => {
+    expect(form.safeParse(ok).success).toBe(true);
+    const bad = form.safeParse({ ...ok, code: '91350100M000100Y44', owner: { id: '110105194912310021', phone: '12345' } });
+    expect(bad.success).toBe(false);
+    const paths = bad.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['code', 'owner.id', 'owner.phone']));
+    expect(bad.error!.issues.find((i) => i.path[0] === 'code')!.message).toMatch(/^统一社会信用代码/);
+  });
+
+  it('keeps plain keywords: required, enum items, integer bounds', () => {
+    expect(form.safeParse({ ...ok, rooms: [] }).success).toBe(false);
+    expect(form.safeParse({ ...ok, rooms: ['车库'] }).success).toBe(false);
+    expect(form.safeParse({ ...ok, seats: 2.5 }).success).toBe(false);
+    expect(form.safeParse({ code: ok.code, rooms: ok.rooms }).success).toBe(false);
+  });
+
+  it('keeps titles and formats for the workbench, in the order written', () => {
+    const json = z.toJSONSchema(form, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, { title?: string; format?: string }> };
+    expect(Object.keys(json.properties)).toEqual(['code', 'owner', 'rooms', 'seats']);
+    expect(json.properties.code).toMatchObject({ title: '申请单位统一社会信用代码', format: 'uscc' });
+  });
+});
+
+describe('a file with a problem its shape alone does not show', () => {
+  it('names an unknown field (a typo) with its line', () => {
+    const r = checkMatterText('id: x\nname: X\nstatutoryDays: null\ncommittedDays: 1\nform: { type: object, properties: {} }\nmaterials: []\nsteps:\n  - { id: a, department: samr, service: s, statutoryDays: null, committedDays: 1, dependson: [b] }\nexample: {}\n');
+    expect(r.definition).toBeUndefined();
+    expect(r.problems).toEqual([expect.objectContaining({ path: 'steps[0].dependson', line: 8, zh: expect.stringContaining('未知字段 “dependson”') })]);
+  });
+
+  it('says a step can never apply when its condition asks for a value the field cannot take', () => {
+    const r = checkMatterText('id: x\nname: X\nstatutoryDays: null\ncommittedDays: 1\nform: { type: object, properties: { kind: { type: string, enum: [甲, 乙] } } }\nmaterials: []\nsteps:\n  - { id: a, department: samr, service: s, statutoryDays: null, committedDays: 1, when: { field: kind, equals: 丙 } }\nexample: { kind: 甲 }\n');
+    expect(r.problems.map((p) => p.en)).toEqual(['step a can never apply: kind only takes "甲", "乙"']);
+  });
+});
+
+describe('matters diff', () => {
+  it('matches steps by id and names each change', () => {
+    const lines = diffLines(matterDiff(utilityConnectionV1, utilityConnectionV2));
+    expect(lines).toContain('~ name: "水电气暖网联合报装" → "水电气网联合报装"');
+    expect(lines).toContain('~ steps[gas].performer: "department" → "company"');
+    expect(lines).toContain('+ steps[gas].when: {"field":"gas","truthy":true}');
+    // gas, heat and telecom became optional: the form's required list changed as a whole.
+    expect(lines.find((l) => l.startsWith('~ form.required: '))).toMatch(/"gas".*→ (?!.*"gas")/);
+  });
+});
