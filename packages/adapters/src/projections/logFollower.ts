@@ -9,8 +9,9 @@
  * a shared checkpoint would let a subscriber that failed lose the events the others had
  * already taken, or hold every one of them back. So:
  *  - each subscriber has its own lane: a queue of batches it takes in order, at its own
- *    pace (`delayMs`: the case list gathers big commits), several batches merged into one
- *    `handle` of at most its `batchSize` events;
+ *    pace, several batches merged into one `handle` of at most its `batchSize` events;
+ *  - a lazy subscriber (`delayMs`: the case list, whose commits should be few and big) takes
+ *    events at most that often, or when a `catchUp` for it asks, reading on its own then;
  *  - a batch goes into a lane only if it continues what the lane has (its `after` is not
  *    beyond the lane's position): a gap is never papered over;
  *  - a subscriber that failed (its queue is dropped, it retries after `retryMs`), that was
@@ -41,7 +42,7 @@ export interface LogSubscriber {
 export interface LaneOptions {
   /** At most this many events per `handle` (several queued batches are merged). Default: the follower's batch size. */
   batchSize?: number;
-  /** Handles a queued batch only once it waited this long (or a `catchUp` asks): fewer, bigger commits. Default 0. */
+  /** Lazy: takes events at most every `delayMs` (or when a `catchUp` asks), in big batches of its own. Default 0: every batch. */
   delayMs?: number;
 }
 
@@ -51,6 +52,8 @@ export interface LogFollowerOptions {
   batchSize?: number;
   /** How often `start()` looks for new events. Default 200 ms. */
   pollIntervalMs?: number;
+  /** The least time between two background passes, however often `notify()` is called. Default 5 ms. */
+  minIntervalMs?: number;
   /** How long a subscriber that failed waits before it is tried again (a `catchUp` for it tries at once). Default 1,000 ms. */
   retryMs?: number;
   onError?: (error: unknown, subscriber?: string) => void;
@@ -60,7 +63,6 @@ interface Batch {
   /** The position the read started after: the batch continues a lane at this position. */
   after: number;
   events: readonly StoredEvent[];
-  queuedAt: number;
 }
 
 interface Lane {
@@ -72,10 +74,15 @@ interface Lane {
   queued: number;
   /** The position the lane will be at once its queue is handled. */
   end: number;
+  /** Handling its queue, or catching up on its own. */
   draining?: Promise<void> | undefined;
+  /** Catching up on its own (not taking the shared batches meanwhile). */
+  alone: boolean;
   retryAt: number;
   error?: unknown;
-  timer?: ReturnType<typeof setTimeout> | undefined;
+  /** With `delayMs`: when it takes events again; a `catchUp` for it sets `wanted`. */
+  dueAt: number;
+  wanted: boolean;
 }
 
 export class LogFollower {
@@ -87,6 +94,7 @@ export class LogFollower {
   private loop?: Promise<void>;
   private wake?: (() => void) | undefined;
   private readsSoFar = 0;
+  private notified = false;
 
   constructor(private readonly o: LogFollowerOptions) {}
 
@@ -101,7 +109,7 @@ export class LogFollower {
 
   add(sub: LogSubscriber, options: LaneOptions = {}): void {
     if (this.lanes.has(sub)) return;
-    this.lanes.set(sub, { sub, batchSize: options.batchSize ?? this.batchSize, delayMs: options.delayMs ?? 0, opened: false, queue: [], queued: 0, end: 0, retryAt: 0 });
+    this.lanes.set(sub, { sub, batchSize: options.batchSize ?? this.batchSize, delayMs: options.delayMs ?? 0, opened: false, queue: [], queued: 0, end: 0, alone: false, retryAt: 0, dueAt: 0, wanted: false });
     this.notify();
   }
 
@@ -110,7 +118,6 @@ export class LogFollower {
     const lane = this.lanes.get(sub);
     if (!lane) return;
     this.lanes.delete(sub);
-    clearTimeout(lane.timer);
     lane.queue = [];
     await lane.draining;
   }
@@ -121,11 +128,15 @@ export class LogFollower {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
+        this.notified = false;
         try {
           await this.poll();
         } catch (error) {
           this.o.onError?.(error);
         }
+        // Appends notified meanwhile are read together after a short pause: bigger batches, fewer reads.
+        await new Promise((r) => setTimeout(r, this.o.minIntervalMs ?? 5));
+        if (this.notified || !this.running) continue;
         await new Promise<void>((resolve) => {
           const t = setTimeout(done, this.o.pollIntervalMs ?? 200);
           const self = this;
@@ -142,6 +153,7 @@ export class LogFollower {
 
   /** Looks for new events now instead of at the next poll. */
   notify(): void {
+    this.notified = true;
     this.wake?.();
   }
 
@@ -150,10 +162,7 @@ export class LogFollower {
     this.wake?.();
     await this.loop;
     await this.pass?.catch(() => {});
-    for (const lane of this.lanes.values()) {
-      clearTimeout(lane.timer);
-      await lane.draining;
-    }
+    for (const lane of this.lanes.values()) await lane.draining;
   }
 
   /** One pass: reads what is new once and queues it for every lane; concurrent callers share it. */
@@ -174,19 +183,19 @@ export class LogFollower {
     if (!lane) throw new Error(`${sub.name} does not follow this log`);
     const deadline = Date.now() + timeoutMs;
     lane.retryAt = 0;
+    lane.wanted = true;
+    lane.error = undefined;
     for (;;) {
-      lane.error = undefined;
       await this.poll();
-      this.drain(lane, true);
-      await lane.draining;
+      while (lane.draining) await lane.draining;
       if (lane.error !== undefined) {
         const error = lane.error;
         lane.error = undefined;
         throw error;
       }
-      if (lane.opened && sub.position >= target && sub.position >= this.cursor && lane.queue.length === 0) return;
-      if (Date.now() >= deadline) return;
-      if (sub.position >= this.cursor && lane.queue.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const caughtUp = lane.opened && sub.position >= this.cursor && lane.queue.length === 0;
+      if ((caughtUp && sub.position >= target) || Date.now() >= deadline) return;
+      if (caughtUp) await new Promise((r) => setTimeout(r, 5));
     }
   }
 
@@ -208,7 +217,8 @@ export class LogFollower {
     const now = Date.now();
     const ready = new Set<Lane>();
     for (const lane of open) {
-      if (now < lane.retryAt) continue;
+      if (now < lane.retryAt || lane.alone) continue;
+      if (lane.delayMs > 0 && !lane.wanted && now < lane.dueAt) continue;
       try {
         if ((await lane.sub.ready?.()) !== false) ready.add(lane);
       } catch (error) {
@@ -216,17 +226,18 @@ export class LogFollower {
       }
     }
 
-    // Behind the front: one batch of its own per pass, until it reaches the front.
-    await Promise.all(
-      [...ready].map(async (lane) => {
-        if (lane.queue.length > 0 || lane.draining) return;
-        lane.end = Math.max(lane.end, lane.sub.position);
-        if (lane.end >= this.cursor) return;
-        const after = lane.end;
-        const events = await this.read(after, lane.batchSize);
-        if (events.length > 0 && this.lanes.has(lane.sub)) this.enqueue(lane, after, events);
-      }),
-    );
+    // Behind the front (new, failed, not ready for a while, or lazy): it catches up on its own, the front does not wait.
+    for (const lane of ready) {
+      if (lane.queue.length > 0 || lane.draining) continue;
+      lane.end = Math.max(lane.end, lane.sub.position);
+      if (lane.end >= this.cursor) continue;
+      ready.delete(lane);
+      lane.alone = true;
+      lane.draining = this.catchUpAlone(lane).finally(() => {
+        lane.alone = false;
+        lane.draining = undefined;
+      });
+    }
 
     // The front: read once, hand the same frozen batch to every lane it continues.
     for (;;) {
@@ -241,6 +252,40 @@ export class LogFollower {
     }
   }
 
+  /** A lane behind the front reads on its own, a batch at a time, until it reaches the front. */
+  private async catchUpAlone(lane: Lane): Promise<void> {
+    const { sub } = lane;
+    while (this.lanes.has(sub)) {
+      const after = Math.max(lane.end, sub.position);
+      if (after >= this.cursor) break;
+      const events = await this.read(after, lane.batchSize);
+      if (events.length === 0) break;
+      if (!(await this.deliver(lane, events))) return;
+      lane.end = Math.max(lane.end, sub.position);
+    }
+    this.handled(lane);
+  }
+
+  /** Hands events to the subscriber; on failure, records it and drops the lane's queue. */
+  private async deliver(lane: Lane, events: readonly StoredEvent[]): Promise<boolean> {
+    try {
+      await lane.sub.handle(events);
+      return true;
+    } catch (error) {
+      lane.error = error;
+      lane.retryAt = Date.now() + (this.o.retryMs ?? 1_000);
+      this.o.onError?.(error, lane.sub.name);
+      this.dropQueue(lane);
+      return false;
+    }
+  }
+
+  /** A lazy lane is up to date: it rests until its delay has passed (or a `catchUp` wants it). */
+  private handled(lane: Lane): void {
+    lane.wanted = false;
+    if (lane.delayMs > 0) lane.dueAt = Date.now() + lane.delayMs;
+  }
+
   private async read(after: number, limit: number): Promise<readonly StoredEvent[]> {
     this.readsSoFar++;
     const events = await this.o.store.readAll({ after, limit });
@@ -249,29 +294,18 @@ export class LogFollower {
   }
 
   private enqueue(lane: Lane, after: number, events: readonly StoredEvent[]): void {
-    lane.queue.push({ after, events, queuedAt: Date.now() });
+    lane.queue.push({ after, events });
     lane.queued += events.length;
     lane.end = Math.max(lane.end, events[events.length - 1]!.globalPosition);
-    this.drain(lane, false);
+    this.startDraining(lane);
   }
 
-  /** Hands the lane's queue to its subscriber, in order, one `handle` at a time. */
-  private drain(lane: Lane, now: boolean): void {
+  /** Hands the lane's queue to its subscriber, one `handle` at a time; starts again for what came meanwhile. */
+  private startDraining(lane: Lane): void {
     if (lane.draining || lane.queue.length === 0) return;
-    if (!now && lane.delayMs > 0) {
-      const wait = lane.queue[0]!.queuedAt + lane.delayMs - Date.now();
-      if (wait > 0 && lane.queued < lane.batchSize) {
-        lane.timer ??= setTimeout(() => {
-          lane.timer = undefined;
-          this.drain(lane, true);
-        }, wait);
-        return;
-      }
-    }
-    clearTimeout(lane.timer);
-    lane.timer = undefined;
     lane.draining = this.handleQueue(lane).finally(() => {
       lane.draining = undefined;
+      this.startDraining(lane);
     });
   }
 
@@ -296,16 +330,9 @@ export class LogFollower {
         at = Math.max(at, next.events[next.events.length - 1]!.globalPosition);
       }
       if (events.length === 0) continue;
-      try {
-        await sub.handle(events);
-      } catch (error) {
-        lane.error = error;
-        lane.retryAt = Date.now() + (this.o.retryMs ?? 1_000);
-        this.o.onError?.(error, sub.name);
-        this.dropQueue(lane);
-        return;
-      }
+      if (!(await this.deliver(lane, events))) return;
     }
+    this.handled(lane);
   }
 
   private dropQueue(lane: Lane): void {

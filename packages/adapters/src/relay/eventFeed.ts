@@ -21,6 +21,12 @@ export interface EventFeedOptions {
   leaderRetryMs?: number;
   /** The process's log follower (started by its owner); without one the feed reads the store on its own. */
   follower?: LogFollower;
+  /**
+   * The checkpoint is saved at most this often (ms), and once more after the last batch:
+   * each save is a write of its own (an fsync on SQLite), and a crash only publishes the
+   * events since the last save again, which consumers dedupe by `event-id`. Default 1,000.
+   */
+  saveEveryMs?: number;
 }
 
 /**
@@ -39,6 +45,10 @@ export interface EventFeedOptions {
 export class EventFeed implements LogSubscriber {
   private running = false;
   private saved = 0;
+  /** The position last written to the store, and when. */
+  private stored = 0;
+  private storedAt = 0;
+  private pendingSave?: ReturnType<typeof setTimeout> | undefined;
   private readonly matterOf = new Map<string, string>();
   private leading = false;
   private leadCheckedAt = 0;
@@ -71,6 +81,7 @@ export class EventFeed implements LogSubscriber {
   async start(): Promise<void> {
     if (this.running) return;
     this.saved = await this.o.store.readCheckpoint(this.name);
+    this.stored = this.saved;
     this.running = true;
     this.follower.add(this, { batchSize: this.o.batchSize ?? 1000 });
     if (!this.o.follower) this.follower.start();
@@ -84,6 +95,9 @@ export class EventFeed implements LogSubscriber {
     this.running = false;
     await this.follower.remove(this);
     if (!this.o.follower) await this.follower.stop();
+    clearTimeout(this.pendingSave);
+    this.pendingSave = undefined;
+    await this.store().catch((error: unknown) => this.o.onError?.(error));
   }
 
   get name(): string {
@@ -97,14 +111,27 @@ export class EventFeed implements LogSubscriber {
     return !this.o.hasListeners || this.o.hasListeners();
   }
 
-  /** For the follower: publishes a batch, then saves the checkpoint (a crash in between publishes it again). */
+  /** For the follower: publishes a batch, then saves the checkpoint (at most every `saveEveryMs`; a crash before it publishes again). */
   async handle(events: readonly StoredEvent[]): Promise<void> {
     // Only case events: the system's own streams ($anchors, $access-log-…, $auth-…) are not published.
     const messages = await this.messagesOf(events.filter((e) => isCaseStream(e.streamId)));
     if (messages.length > 0) await this.o.bus.publish(messages);
-    const last = events[events.length - 1]!.globalPosition;
-    await this.o.store.saveCheckpoint(this.name, last);
-    this.saved = last;
+    this.saved = events[events.length - 1]!.globalPosition;
+    if (Date.now() - this.storedAt >= (this.o.saveEveryMs ?? 1_000)) await this.store();
+    else
+      this.pendingSave ??= setTimeout(() => {
+        this.pendingSave = undefined;
+        this.store().catch((error: unknown) => this.o.onError?.(error));
+      }, this.o.saveEveryMs ?? 1_000).unref();
+  }
+
+  /** Writes the published position as the checkpoint, if it moved. */
+  private async store(): Promise<void> {
+    const position = this.saved;
+    if (position === this.stored) return;
+    this.storedAt = Date.now();
+    await this.o.store.saveCheckpoint(this.name, position);
+    this.stored = Math.max(this.stored, position);
   }
 
   /** Asks for (or re-checks) the leader lock, at most every few seconds. */
@@ -116,7 +143,7 @@ export class EventFeed implements LogSubscriber {
     try {
       this.leading = await this.o.store.tryLead!(this.name);
       // Taking over: continue where the previous leader saved its checkpoint.
-      if (this.leading && !was) this.saved = await this.o.store.readCheckpoint(this.name);
+      if (this.leading && !was) this.saved = this.stored = await this.o.store.readCheckpoint(this.name);
     } catch (error) {
       this.leading = false;
       this.o.onError?.(error);

@@ -64,3 +64,12 @@ export function assertPage(options: { after: number; limit: number }, what: stri
     throw new TypeError(`${what}: limit must be a positive integer`);
   }
 }
+
+/** An outbox row as the stores keep it: headers and value as JSON text. */
+export interface OutboxRow {
+  id: number;
+  topic: string;
+  key: string;
+  headers: string;
+  value: string;
+}

@@ -1,7 +1,7 @@
 /** Event stores: every one implements the engine's `EventStore` port and passes tests/contract. */
 
 export { MemoryEventStore } from './memory/index.js';
-export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.js';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/index.js';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.js';
 export { MemoryReadModels } from './memory/index.js';
 export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.js';

@@ -38,7 +38,7 @@ async function create(config: StoreConfig): Promise<Store> {
       return new (await import('./memory/index.js')).MemoryEventStore();
     case 'sqlite':
       mkdirSync(config.dataDir, { recursive: true });
-      return new (await import('./sqlite.js')).SqliteEventStore({ file: join(config.dataDir, 'onematter.db') });
+      return new (await import('./sqlite/index.js')).SqliteEventStore({ file: join(config.dataDir, 'onematter.db') });
     case 'postgres':
       return new (await import('./postgres.js')).PostgresEventStore({
         connectionString: config.url,

@@ -12,7 +12,8 @@ export interface ChainHead {
  * THE preparation of hash-chained events: positions and the chain continuing a stream at
  * `head` (undefined: a new stream), with metadata `{ v, actor }` (`{ v }` when nobody is
  * named). Every append of the engine goes through it: cases (the command handler), daily
- * anchors, the access log, the calendar, accounts and keys (api/src/auth/directory.ts).
+ * anchors, the access log, the calendar, deployed matters (api/src/matters/book.ts), accounts and keys
+ * (api/src/auth/directory.ts).
  */
 export function prepareChained(
   streamId: string,

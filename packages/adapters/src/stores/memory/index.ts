@@ -7,7 +7,7 @@
  *
  * One role per file (eventLog, outbox, followers, witnesses) over one `MemoryDatabase`.
  */
-import type { EventStore } from '@onematter/engine';
+import { RoleStore } from '../roleStore.js';
 import { MemoryEventLog } from './eventLog.js';
 import { MemoryFollowers } from './followers.js';
 import { MemoryOutbox } from './outbox.js';
@@ -15,25 +15,15 @@ import { MemoryReadModels } from './readModels.js';
 import { MemoryDatabase } from './schema.js';
 import { MemoryWitnesses } from './witnesses.js';
 
-export class MemoryEventStore implements EventStore {
+export class MemoryEventStore extends RoleStore {
   private readonly db = new MemoryDatabase();
-  private readonly log = new MemoryEventLog(this.db);
-  private readonly box = new MemoryOutbox(this.db);
-  private readonly followers = new MemoryFollowers(this.db);
-  private readonly witnesses = new MemoryWitnesses(this.db);
+  protected readonly log = new MemoryEventLog(this.db);
+  protected readonly box = new MemoryOutbox(this.db);
+  protected readonly followers = new MemoryFollowers(this.db);
+  protected readonly witnesses = new MemoryWitnesses(this.db);
   readonly gaplessGlobalOrder = this.witnesses.gaplessGlobalOrder;
   /** Read models share the checkpoints: `readCheckpoint(projection)` reports theirs. */
   readonly readModels = new MemoryReadModels(this.db.checkpoints, () => this.db.assertOpen());
-
-  append: EventStore['append'] = (request) => this.log.append(request);
-  readStream: EventStore['readStream'] = (streamId, options) => this.log.readStream(streamId, options);
-  readAll: EventStore['readAll'] = (options) => this.log.readAll(options);
-  headPosition: EventStore['headPosition'] = () => this.log.headPosition();
-  readOutbox: EventStore['readOutbox'] = (options) => this.box.readOutbox(options);
-  markPublished: EventStore['markPublished'] = (ids) => this.box.markPublished(ids);
-  readCheckpoint: EventStore['readCheckpoint'] = (name) => this.followers.readCheckpoint(name);
-  saveCheckpoint: EventStore['saveCheckpoint'] = (name, position) => this.followers.saveCheckpoint(name, position);
-  readStreamHeads: EventStore['readStreamHeads'] = (options) => this.witnesses.readStreamHeads(options);
 
   async init(): Promise<void> {
     this.db.assertOpen();

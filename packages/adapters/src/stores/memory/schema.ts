@@ -3,6 +3,8 @@
  * checkpoints, shared by its roles (eventLog, outbox, followers, witnesses). Data is kept
  * as JSON text, exactly as the databases store it.
  */
+import type { OutboxRow } from '../appendRules.js';
+
 export interface Row {
   streamId: string;
   globalPosition: number;
@@ -13,14 +15,6 @@ export interface Row {
   recordedAt: string;
   prevHash: string;
   hash: string;
-}
-
-export interface OutboxRow {
-  id: number;
-  topic: string;
-  key: string;
-  headers: string;
-  value: string;
 }
 
 export class MemoryDatabase {

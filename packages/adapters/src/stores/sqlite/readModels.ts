@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
-import { toJsonText } from './appendRules.js';
+import { toJsonText } from '../appendRules.js';
 
 export const SQLITE_READ_MODEL_TABLES = `
   CREATE TABLE read_models (
