@@ -26,6 +26,7 @@ export * from './authoring/jsonSchema.js';
 export * from './authoring/fileFormat.js';
 export * from './authoring/load.js';
 export * from './authoring/diff.js';
+export { OUTPUT_TITLES, titled } from './outputTitles.js';
 export { SATISFACTION_LEVELS } from './matters/complaint.js';
 export {
   bankruptcyCheckV1,

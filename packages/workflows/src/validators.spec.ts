@@ -210,10 +210,10 @@ describe('zod schemas', () => {
     expect(Uscc.parse('91350100M000100Y43')).toBe('91350100M000100Y43');
     expect(Uscc.parse('91350100m000100y43')).toBe('91350100M000100Y43');
     expect(messages(Uscc.safeParse('91350100M000100Y44'))).toEqual([
-      '统一社会信用代码校验位不符，该代码无效，请对照营业执照或登记证书逐位核对（unified social credit code check character does not match: the code is invalid, check it against the licence or registration certificate）',
+      '统一社会信用代码校验位不符，该代码无效，请对照营业执照或登记证书逐位核对',
     ]);
     expect(messages(Uscc.safeParse('123'))).toEqual([
-      '统一社会信用代码应为18位，实际为3位（unified social credit code must be 18 characters, got 3）',
+      '统一社会信用代码应为18位，实际为3位',
     ]);
     expect(Uscc.safeParse(123).success).toBe(false);
   });
@@ -221,10 +221,10 @@ describe('zod schemas', () => {
   it('ResidentId: one precise issue; lower-case x normalised', () => {
     expect(ResidentId.parse('11010519491231002x')).toBe('11010519491231002X');
     expect(messages(ResidentId.safeParse(withCheck('11010519990230002')))).toEqual([
-      '居民身份证号码出生日期 19990230 不是有效日期（resident identity number birth date 19990230 is not a real date）',
+      '居民身份证号码出生日期 19990230 不是有效日期',
     ]);
     expect(messages(ResidentId.safeParse('110105194912310021'))).toEqual([
-      '居民身份证号码校验码不符，该号码无效，请对照身份证件逐位核对（resident identity number check digit does not match: the number is invalid, check it against the identity document）',
+      '居民身份证号码校验码不符，该号码无效，请对照身份证件逐位核对',
     ]);
   });
 

@@ -322,7 +322,8 @@ export function generateResidentId(seed: number, birth?: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// zod schemas (messages: Chinese first, English in parentheses)
+// zod schemas (messages: Chinese first, English in parentheses; an identity number's in Chinese only,
+// as a clerk reads it on the field)
 
 /**
  * 统一社会信用代码. Input letters are upper-cased before the check (the functions above are
@@ -336,7 +337,7 @@ export const Uscc = z
     if (p) {
       ctx.addIssue({
         code: 'custom',
-        message: `统一社会信用代码${p.zh}（unified social credit code ${p.en}）`,
+        message: `统一社会信用代码${p.zh}`,
         input: value,
       });
     }
@@ -360,7 +361,7 @@ export const ResidentId = z
     if (p) {
       ctx.addIssue({
         code: 'custom',
-        message: `居民身份证号码${p.zh}（resident identity number ${p.en}）`,
+        message: `居民身份证号码${p.zh}`,
         input: value,
       });
     }

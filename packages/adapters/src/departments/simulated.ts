@@ -144,7 +144,7 @@ function reply(task: TaskMessage, roll: number, o: SimulationOptions): Departmen
   }
   if (task.attempt === 1 && roll < rejectionRate + supplementRate) {
     const material = task.materials[0] ?? 'application-form';
-    return { decision: 'supplement-required', missingMaterials: [material], reason: '材料签字不全，请补正（simulated supplement request）' };
+    return { decision: 'supplement-required', missingMaterials: [material], reason: '材料签字不全，请补正（模拟部门的补正要求）' };
   }
   return { decision: 'approved', output: simulatedOutput(task, o.catalogue) };
 }

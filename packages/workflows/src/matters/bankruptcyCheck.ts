@@ -1,5 +1,6 @@
 import { defineMatter, type DepartmentId } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { OrgName, PastDate, Person, RefNumber } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -72,7 +73,7 @@ export const bankruptcyCheckV1 = defineMatter({
     service: q.service,
     statutoryDays: null,
     committedDays: 3,
-    output: query(q.prefix, q.extra),
+    output: titled(query(q.prefix, q.extra)),
     outputExample: { queryReference: `${q.prefix}2026000123`, ...q.example },
   })),
   example: {

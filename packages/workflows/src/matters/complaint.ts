@@ -1,5 +1,6 @@
 import { defineMatter, type DepartmentId } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { RefNumber } from '../fields.js';
 
 /**
@@ -71,7 +72,7 @@ export const complaintV1 = defineMatter({
       service: '诉求受理与派单（分级分类）',
       statutoryDays: null,
       committedDays: 0,
-      output: z.object({ ticketNumber: RefNumber('SQ'), acceptedAt: DATE }).loose(),
+      output: titled(z.object({ ticketNumber: RefNumber('SQ'), acceptedAt: DATE }).loose()),
       outputExample: { ticketNumber: 'SQ2026030200001', acceptedAt: '2026-03-02' },
     },
     ...RESPONSIBLE.map((d) => ({
@@ -82,13 +83,13 @@ export const complaintV1 = defineMatter({
       when: { field: 'responsibleDepartment', equals: d },
       statutoryDays: null,
       committedDays: 5,
-      output: z
+      output: titled(z
         .object({
           outcome: z.enum(['已解决', '部分解决', '未解决（已说明理由）']),
           resolution: z.string().min(2),
           handledAt: DATE,
         })
-        .loose(),
+        .loose()),
       outputExample: { outcome: '已解决', resolution: '已现场核实并督促整改，当事企业已退还费用。', handledAt: '2026-03-04' },
     })),
     {
@@ -98,7 +99,7 @@ export const complaintV1 = defineMatter({
       dependsOn: RESPONSIBLE.map((d) => `handle-${d}`),
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ notifiedBy: z.enum(['电话', '短信', '当面', '书面']), notifiedAt: DATE }).loose(),
+      output: titled(z.object({ notifiedBy: z.enum(['电话', '短信', '当面', '书面']), notifiedAt: DATE }).loose()),
       outputExample: { notifiedBy: '电话', notifiedAt: '2026-03-04' },
     },
     {
@@ -108,7 +109,7 @@ export const complaintV1 = defineMatter({
       dependsOn: ['feedback'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ satisfaction: z.enum(SATISFACTION_LEVELS), resolved: z.boolean(), calledBackAt: DATE, remark: z.string().max(500).optional() }).loose(),
+      output: titled(z.object({ satisfaction: z.enum(SATISFACTION_LEVELS), resolved: z.boolean(), calledBackAt: DATE, remark: z.string().max(500).optional() }).loose()),
       outputExample: { satisfaction: '满意', resolved: true, calledBackAt: '2026-03-05' },
     },
   ],

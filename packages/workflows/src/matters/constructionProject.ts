@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, OrgName, Person, RefNumber, Yuan } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -77,63 +78,63 @@ export const constructionProjectV1 = defineMatter({
   ],
   steps: [
     // 立项用地规划许可
-    { id: 'project-approval', department: 'ndrc', stage: 'land', service: '项目审批、核准或备案', statutoryDays: null, committedDays: 5, output: permit('XM'), outputExample: example('XM') },
-    { id: 'site-and-land', department: 'nrb', stage: 'land', service: '建设项目用地预审与选址意见书（多审合一）', statutoryDays: null, committedDays: 7, output: permit('YS'), outputExample: example('YS') },
-    { id: 'land-use-permit', department: 'nrb', stage: 'land', service: '建设用地规划许可证（多证合一）', dependsOn: ['site-and-land'], statutoryDays: 20, statutoryBasis: '《行政许可法》第四十二条', extensionDays: 10, extensionBasis: '《行政许可法》第四十二条', committedDays: 5, output: permit('YDGH'), outputExample: example('YDGH') },
+    { id: 'project-approval', department: 'ndrc', stage: 'land', service: '项目审批、核准或备案', statutoryDays: null, committedDays: 5, output: titled(permit('XM')), outputExample: example('XM') },
+    { id: 'site-and-land', department: 'nrb', stage: 'land', service: '建设项目用地预审与选址意见书（多审合一）', statutoryDays: null, committedDays: 7, output: titled(permit('YS')), outputExample: example('YS') },
+    { id: 'land-use-permit', department: 'nrb', stage: 'land', service: '建设用地规划许可证（多证合一）', dependsOn: ['site-and-land'], statutoryDays: 20, statutoryBasis: '《行政许可法》第四十二条', extensionDays: 10, extensionBasis: '《行政许可法》第四十二条', committedDays: 5, output: titled(permit('YDGH')), outputExample: example('YDGH') },
     // 工程建设许可
-    { id: 'design-review', department: 'nrb', stage: 'design', service: '建设工程设计方案审查', statutoryDays: null, committedDays: 7, output: permit('FA'), outputExample: example('FA') },
-    { id: 'planning-permit', department: 'nrb', stage: 'design', service: '建设工程规划许可证', dependsOn: ['design-review'], statutoryDays: 20, statutoryBasis: '《行政许可法》第四十二条', extensionDays: 10, extensionBasis: '《行政许可法》第四十二条', committedDays: 5, output: permit('JSGH'), outputExample: example('JSGH') },
+    { id: 'design-review', department: 'nrb', stage: 'design', service: '建设工程设计方案审查', statutoryDays: null, committedDays: 7, output: titled(permit('FA')), outputExample: example('FA') },
+    { id: 'planning-permit', department: 'nrb', stage: 'design', service: '建设工程规划许可证', dependsOn: ['design-review'], statutoryDays: 20, statutoryBasis: '《行政许可法》第四十二条', extensionDays: 10, extensionBasis: '《行政许可法》第四十二条', committedDays: 5, output: titled(permit('JSGH')), outputExample: example('JSGH') },
     {
       id: 'eia', department: 'mee', stage: 'design', service: '建设项目环境影响评价文件审批',
       when: { field: 'eiaCategory', in: ['报告书', '报告表'] },
-      statutoryDays: null, committedDays: 15, output: permit('HP'), outputExample: example('HP'),
+      statutoryDays: null, committedDays: 15, output: titled(permit('HP')), outputExample: example('HP'),
     },
     {
       id: 'preliminary-design', department: 'ndrc', stage: 'design', service: '政府投资项目初步设计审批',
       when: { field: 'investmentType', equals: '政府投资' },
-      statutoryDays: null, committedDays: 10, output: permit('CS'), outputExample: example('CS'),
+      statutoryDays: null, committedDays: 10, output: titled(permit('CS')), outputExample: example('CS'),
     },
     // 施工许可
-    { id: 'drawing-review', department: 'mohurd', stage: 'construction', service: '施工图设计文件联合审查', statutoryDays: null, committedDays: 10, output: permit('ST'), outputExample: example('ST') },
+    { id: 'drawing-review', department: 'mohurd', stage: 'construction', service: '施工图设计文件联合审查', statutoryDays: null, committedDays: 10, output: titled(permit('ST')), outputExample: example('ST') },
     {
       id: 'fire-design', department: 'mohurd', stage: 'construction', service: '特殊建设工程消防设计审查',
       when: { field: 'specialConstruction', equals: true },
-      statutoryDays: null, committedDays: 10, output: permit('XFSJ'), outputExample: example('XFSJ'),
+      statutoryDays: null, committedDays: 10, output: titled(permit('XFSJ')), outputExample: example('XFSJ'),
     },
     {
       id: 'civil-defence-review', department: 'cad', stage: 'construction', service: '人防工程设计审查',
       when: { field: 'civilDefence', equals: true },
-      statutoryDays: null, committedDays: 10, output: permit('RFSJ'), outputExample: example('RFSJ'),
+      statutoryDays: null, committedDays: 10, output: titled(permit('RFSJ')), outputExample: example('RFSJ'),
     },
     {
       id: 'construction-permit', department: 'mohurd', stage: 'construction', service: '建筑工程施工许可证',
       dependsOn: ['drawing-review', 'fire-design', 'civil-defence-review'],
       statutoryDays: null, committedDays: 3,
-      output: z.object({ permitNumber: z.string().regex(/^\d{18}$/, '施工许可证编号为 18 位数字（18 digits）'), issuedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose(),
+      output: titled(z.object({ permitNumber: z.string().regex(/^\d{18}$/, '施工许可证编号为 18 位数字（18 digits）'), issuedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose()),
       outputExample: { permitNumber: '350102202603020101', issuedAt: '2026-03-02' },
     },
     // 竣工验收 (联合验收)
-    { id: 'planning-check', department: 'nrb', stage: 'acceptance', service: '规划条件核实和土地核验', statutoryDays: null, committedDays: 5, output: permit('GHHS'), outputExample: example('GHHS') },
+    { id: 'planning-check', department: 'nrb', stage: 'acceptance', service: '规划条件核实和土地核验', statutoryDays: null, committedDays: 5, output: titled(permit('GHHS')), outputExample: example('GHHS') },
     {
       id: 'fire-acceptance', department: 'mohurd', stage: 'acceptance', service: '特殊建设工程消防验收',
       when: { field: 'specialConstruction', equals: true },
-      statutoryDays: null, committedDays: 7, output: permit('XFYS'), outputExample: example('XFYS'),
+      statutoryDays: null, committedDays: 7, output: titled(permit('XFYS')), outputExample: example('XFYS'),
     },
     {
       id: 'fire-filing', department: 'mohurd', stage: 'acceptance', service: '其他建设工程消防验收备案',
       when: { not: { field: 'specialConstruction', equals: true } },
-      statutoryDays: null, committedDays: 1, output: permit('XFBA'), outputExample: example('XFBA'),
+      statutoryDays: null, committedDays: 1, output: titled(permit('XFBA')), outputExample: example('XFBA'),
     },
     {
       id: 'civil-defence-acceptance', department: 'cad', stage: 'acceptance', service: '人防工程竣工验收备案',
       when: { field: 'civilDefence', equals: true },
-      statutoryDays: null, committedDays: 7, output: permit('RFYS'), outputExample: example('RFYS'),
+      statutoryDays: null, committedDays: 7, output: titled(permit('RFYS')), outputExample: example('RFYS'),
     },
-    { id: 'archives', department: 'mohurd', stage: 'acceptance', service: '城建档案验收', statutoryDays: null, committedDays: 5, output: permit('DA'), outputExample: example('DA') },
+    { id: 'archives', department: 'mohurd', stage: 'acceptance', service: '城建档案验收', statutoryDays: null, committedDays: 5, output: titled(permit('DA')), outputExample: example('DA') },
     {
       id: 'completion-filing', department: 'mohurd', stage: 'acceptance', service: '竣工验收备案',
       dependsOn: ['planning-check', 'fire-acceptance', 'fire-filing', 'civil-defence-acceptance', 'archives'],
-      statutoryDays: null, committedDays: 1, output: permit('JGBA'), outputExample: example('JGBA'),
+      statutoryDays: null, committedDays: 1, output: titled(permit('JGBA')), outputExample: example('JGBA'),
     },
   ],
   example: {

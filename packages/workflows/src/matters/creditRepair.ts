@@ -1,5 +1,6 @@
 import { defineMatter, type DepartmentId } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { OrgName, PastDate, Person, RefNumber, Yuan } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -82,7 +83,7 @@ export const creditRepairV1 = defineMatter({
       when: { field: 'authority', equals: a },
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ decisionNumber: RefNumber('XYXF'), decision: z.enum(['准予修复']), decidedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose(),
+      output: titled(z.object({ decisionNumber: RefNumber('XYXF'), decision: z.enum(['准予修复']), decidedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose()),
       outputExample: { decisionNumber: 'XYXF2026000123', decision: '准予修复', decidedAt: '2026-03-02' },
     })),
     {
@@ -92,7 +93,7 @@ export const creditRepairV1 = defineMatter({
       dependsOn: AUTHORITIES.map((a) => `review-${a}`),
       statutoryDays: null,
       committedDays: 1,
-      output: published('XYZG'),
+      output: titled(published('XYZG')),
       outputExample: { repairReference: 'XYZG2026000123', repairedAt: '2026-03-03', status: '已停止公示' },
     },
     {
@@ -102,7 +103,7 @@ export const creditRepairV1 = defineMatter({
       dependsOn: AUTHORITIES.map((a) => `review-${a}`),
       statutoryDays: null,
       committedDays: 1,
-      output: published('GSXT'),
+      output: titled(published('GSXT')),
       outputExample: { repairReference: 'GSXT2026000123', repairedAt: '2026-03-03', status: '已修复' },
     },
   ],

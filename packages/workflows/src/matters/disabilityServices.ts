@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Person, RefNumber } from '../fields.js';
 
 /**
@@ -61,7 +62,7 @@ export const disabilityServicesV1 = defineMatter({
       service: '残疾评定（指定医疗机构）',
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ assessmentNumber: RefNumber('PD'), grade: z.enum(['一级', '二级', '三级', '四级']), assessedAt: DATE }).loose(),
+      output: titled(z.object({ assessmentNumber: RefNumber('PD'), grade: z.enum(['一级', '二级', '三级', '四级']), assessedAt: DATE }).loose()),
       outputExample: { assessmentNumber: 'PD2026000123', grade: '二级', assessedAt: '2026-03-02' },
     },
     {
@@ -72,7 +73,7 @@ export const disabilityServicesV1 = defineMatter({
       statutoryDays: null,
       committedDays: 3,
       // 第二代残疾人证号: the 18-digit ID number, the category digit (1–7) and the grade digit (1–4).
-      output: z.object({ certificateNumber: z.string().regex(/^\d{17}[\dX][1-7][1-4]$/, '残疾人证号为身份证号加类别、等级两位（ID number + category + grade）'), validUntil: DATE }).loose(),
+      output: titled(z.object({ certificateNumber: z.string().regex(/^\d{17}[\dX][1-7][1-4]$/, '残疾人证号为身份证号加类别、等级两位（ID number + category + grade）'), validUntil: DATE }).loose()),
       outputExample: { certificateNumber: '33010619801121607442', validUntil: '2036-03-02' },
     },
     {
@@ -83,7 +84,7 @@ export const disabilityServicesV1 = defineMatter({
       when: { field: 'applyLivingSubsidy', equals: true },
       statutoryDays: null,
       committedDays: 5,
-      output: subsidy,
+      output: titled(subsidy),
       outputExample: { approvalNumber: 'BT2026000123', monthlyYuan: 100, startsFrom: '2026-04-01' },
     },
     {
@@ -94,7 +95,7 @@ export const disabilityServicesV1 = defineMatter({
       when: { field: 'applyCareSubsidy', equals: true },
       statutoryDays: null,
       committedDays: 5,
-      output: subsidy,
+      output: titled(subsidy),
       outputExample: { approvalNumber: 'BT2026000124', monthlyYuan: 120, startsFrom: '2026-04-01' },
     },
     {
@@ -105,7 +106,7 @@ export const disabilityServicesV1 = defineMatter({
       when: { field: 'applyPensionSupport', equals: true },
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ supportReference: RefNumber('DJ'), annualYuan: z.number().positive() }).loose(),
+      output: titled(z.object({ supportReference: RefNumber('DJ'), annualYuan: z.number().positive() }).loose()),
       outputExample: { supportReference: 'DJ2026000123', annualYuan: 200 },
     },
   ],

@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, OrgName, Person, PersonName, RefNumber } from '../fields.js';
 import { CnMobile, Uscc } from '../validators.js';
 
@@ -84,13 +85,13 @@ export const enterpriseChangeV1 = defineMatter({
       service: '变更登记（换发营业执照）',
       statutoryDays: 3, statutoryBasis: '《市场主体登记管理条例》第十九条', extensionDays: 3, extensionBasis: '《市场主体登记管理条例》第十九条',
       committedDays: 0,
-      output: z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1), changeRecordNumber: RefNumber('BG') }).loose(),
+      output: titled(z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1), changeRecordNumber: RefNumber('BG') }).loose()),
       outputExample: { unifiedSocialCreditCode: '91350100M000100Y43', licenceNumber: 'L350100202600002', changeRecordNumber: 'BG2026000123' },
     },
-    { id: 'tax', department: 'tax', service: '税务登记信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: update('SW'), outputExample: { updateReference: 'SW2026000123', effectiveDate: '2026-03-02' } },
-    { id: 'hrss', department: 'hrss', service: '社会保险登记信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: update('SB'), outputExample: { updateReference: 'SB2026000123', effectiveDate: '2026-03-02' } },
-    { id: 'nhsa', department: 'nhsa', service: '医疗保险登记信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: update('YB'), outputExample: { updateReference: 'YB2026000123', effectiveDate: '2026-03-02' } },
-    { id: 'hpf', department: 'hpf', service: '住房公积金单位信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: update('GJJ'), outputExample: { updateReference: 'GJJ2026000123', effectiveDate: '2026-03-02' } },
+    { id: 'tax', department: 'tax', service: '税务登记信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: titled(update('SW')), outputExample: { updateReference: 'SW2026000123', effectiveDate: '2026-03-02' } },
+    { id: 'hrss', department: 'hrss', service: '社会保险登记信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: titled(update('SB')), outputExample: { updateReference: 'SB2026000123', effectiveDate: '2026-03-02' } },
+    { id: 'nhsa', department: 'nhsa', service: '医疗保险登记信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: titled(update('YB')), outputExample: { updateReference: 'YB2026000123', effectiveDate: '2026-03-02' } },
+    { id: 'hpf', department: 'hpf', service: '住房公积金单位信息同步变更', dependsOn: ['registration'], statutoryDays: null, committedDays: 1, output: titled(update('GJJ')), outputExample: { updateReference: 'GJJ2026000123', effectiveDate: '2026-03-02' } },
     {
       id: 'seal',
       department: 'psb',
@@ -100,7 +101,7 @@ export const enterpriseChangeV1 = defineMatter({
       when: { field: 'changeItems', contains: '名称' },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ sealFilingNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ sealFilingNumber: z.string().min(1) }).loose()),
       outputExample: { sealFilingNumber: 'YZ2026000001' },
     },
     {
@@ -112,7 +113,7 @@ export const enterpriseChangeV1 = defineMatter({
       when: { any: [{ field: 'changeItems', contains: '名称' }, { field: 'changeItems', contains: '法定代表人' }] },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ accountNumber: z.string().regex(/^\d{12,25}$/, '账号应为 12–25 位数字（account number: 12-25 digits）'), updateReference: RefNumber('YH') }).loose(),
+      output: titled(z.object({ accountNumber: z.string().regex(/^\d{12,25}$/, '账号应为 12–25 位数字（account number: 12-25 digits）'), updateReference: RefNumber('YH') }).loose()),
       outputExample: { accountNumber: '6222020200123456789', updateReference: 'YH2026000123' },
     },
   ],

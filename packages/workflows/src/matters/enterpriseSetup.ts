@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { CnMobile, ResidentId, Uscc } from '../validators.js';
 import { TaxpayerId } from '../fields.js';
 
@@ -67,7 +68,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: [],
       statutoryDays: 3, statutoryBasis: '《市场主体登记管理条例》第十九条', extensionDays: 3, extensionBasis: '《市场主体登记管理条例》第十九条',
       committedDays: 1,
-      output: z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose()),
       outputExample: { unifiedSocialCreditCode: '91350100M000100Y43', licenceNumber: 'L350100202600001' },
     },
     {
@@ -77,7 +78,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ sealFilingNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ sealFilingNumber: z.string().min(1) }).loose()),
       outputExample: { sealFilingNumber: 'YZ3501002026000001' },
     },
     {
@@ -87,7 +88,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ taxpayerId: TaxpayerId('samr') }).loose(),
+      output: titled(z.object({ taxpayerId: TaxpayerId('samr') }).loose()),
       outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 },
     },
     {
@@ -97,7 +98,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ accountNumber: z.string().regex(/^\d{12,25}$/, 'account number: 12-25 digits') }).loose(),
+      output: titled(z.object({ accountNumber: z.string().regex(/^\d{12,25}$/, 'account number: 12-25 digits') }).loose()),
       outputExample: { accountNumber: '6222020200123456789', bankName: '中国工商银行' },
     },
     {
@@ -107,7 +108,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ socialInsuranceNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ socialInsuranceNumber: z.string().min(1) }).loose()),
       outputExample: { socialInsuranceNumber: 'SB35010020260001' },
     },
     {
@@ -117,7 +118,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ medicalInsuranceNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ medicalInsuranceNumber: z.string().min(1) }).loose()),
       outputExample: { medicalInsuranceNumber: 'YB35010020260001' },
     },
     {
@@ -127,7 +128,7 @@ export const enterpriseSetupV1 = defineMatter({
       dependsOn: ['samr'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ housingFundAccount: z.string().min(1) }).loose(),
+      output: titled(z.object({ housingFundAccount: z.string().min(1) }).loose()),
       outputExample: { housingFundAccount: 'GJJ3501002026000001' },
     },
   ],

@@ -1,5 +1,6 @@
 import { defineMatter, type DepartmentId } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { OrgName, Person, RefNumber } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -70,7 +71,7 @@ export const listingComplianceV1 = defineMatter({
       service: c.service,
       statutoryDays: null,
       committedDays: 3,
-      output: confirmation,
+      output: titled(confirmation),
       outputExample: { confirmationNumber: `HC2026${c.id.length}00123`, violations: 0, coverageYears: 3 },
     })),
     {
@@ -80,7 +81,7 @@ export const listingComplianceV1 = defineMatter({
       dependsOn: CHECKS.map((c) => c.id),
       statutoryDays: null,
       committedDays: 2,
-      output: z
+      output: titled(z
         .object({
           reportNumber: RefNumber('XYBG'),
           coverageFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
@@ -88,7 +89,7 @@ export const listingComplianceV1 = defineMatter({
           violations: z.number().int().min(0),
           reportUrl: z.url().optional(),
         })
-        .loose(),
+        .loose()),
       outputExample: { reportNumber: 'XYBG2026000123', coverageFrom: '2023-03-01', coverageTo: '2026-02-28', violations: 0, reportUrl: 'https://credit.example.gov.cn/reports/XYBG2026000123' },
     },
   ],

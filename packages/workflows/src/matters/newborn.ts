@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, PastDate, Person, PersonName, RefNumber, birthDateOfResidentId } from '../fields.js';
 import { ResidentId } from '../validators.js';
 
@@ -73,7 +74,7 @@ export const newbornV1 = defineMatter({
       service: '出生医学证明签发',
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ certificateNumber: z.string().regex(/^[A-Z]\d{9}$/, '出生医学证明编号为 1 位字母加 9 位数字（a letter and 9 digits）'), issuedAt: DATE }).loose(),
+      output: titled(z.object({ certificateNumber: z.string().regex(/^[A-Z]\d{9}$/, '出生医学证明编号为 1 位字母加 9 位数字（a letter and 9 digits）'), issuedAt: DATE }).loose()),
       outputExample: { certificateNumber: 'Q350123456', issuedAt: '2025-06-20' },
     },
     {
@@ -82,7 +83,7 @@ export const newbornV1 = defineMatter({
       service: '预防接种证办理',
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ vaccinationCertificateNumber: RefNumber('JZ') }).loose(),
+      output: titled(z.object({ vaccinationCertificateNumber: RefNumber('JZ') }).loose()),
       outputExample: { vaccinationCertificateNumber: 'JZ3501020250618' },
     },
     {
@@ -92,7 +93,7 @@ export const newbornV1 = defineMatter({
       dependsOn: ['birth-certificate'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ childIdNumber: ResidentId, registeredAt: DATE }).loose(),
+      output: titled(z.object({ childIdNumber: ResidentId, registeredAt: DATE }).loose()),
       outputExample: { childIdNumber: '110108202506183033', registeredAt: '2025-06-21' },
     },
     {
@@ -103,7 +104,7 @@ export const newbornV1 = defineMatter({
       when: { field: 'medicalInsurance', equals: true },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ insuranceNumber: RefNumber('YB'), coverageFrom: DATE }).loose(),
+      output: titled(z.object({ insuranceNumber: RefNumber('YB'), coverageFrom: DATE }).loose()),
       outputExample: { insuranceNumber: 'YB35010220250001', coverageFrom: '2025-06-18' },
     },
     {
@@ -114,7 +115,7 @@ export const newbornV1 = defineMatter({
       when: { field: 'socialSecurityCard', equals: true },
       statutoryDays: null,
       committedDays: 3,
-      output: z.object({ cardNumber: z.string().regex(/^[A-Z0-9]{9}$/, '社会保障卡卡号为 9 位字母或数字（9 characters）'), delivery: z.enum(['窗口领取', '邮寄']) }).loose(),
+      output: titled(z.object({ cardNumber: z.string().regex(/^[A-Z0-9]{9}$/, '社会保障卡卡号为 9 位字母或数字（9 characters）'), delivery: z.enum(['窗口领取', '邮寄']) }).loose()),
       outputExample: { cardNumber: 'D35012345', delivery: '邮寄' },
     },
     {
@@ -126,7 +127,7 @@ export const newbornV1 = defineMatter({
       statutoryDays: null,
       committedDays: 1,
       // 2,000 yuan a month per child since 2023 (国发〔2023〕13号), shared by the parents.
-      output: z.object({ monthlyDeductionYuan: z.number().min(0).max(2000), deductionFrom: DATE }).loose(),
+      output: titled(z.object({ monthlyDeductionYuan: z.number().min(0).max(2000), deductionFrom: DATE }).loose()),
       outputExample: { monthlyDeductionYuan: 2000, deductionFrom: '2025-06-01' },
     },
   ],

@@ -1,5 +1,6 @@
 import { defineMatter, type DepartmentId } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, Person, RefNumber, Yuan } from '../fields.js';
 
 /**
@@ -102,7 +103,7 @@ export const resaleHousingTransferV1 = defineMatter({
       service: '存量房交易税费申报缴纳（契税、增值税、个人所得税）',
       statutoryDays: null,
       committedDays: 0,
-      output: z.object({ taxReceiptNumber: RefNumber('WS'), deedTaxYuan: z.number().min(0) }).loose(),
+      output: titled(z.object({ taxReceiptNumber: RefNumber('WS'), deedTaxYuan: z.number().min(0) }).loose()),
       outputExample: { taxReceiptNumber: 'WS335010026000123', deedTaxYuan: 28500 },
     },
     {
@@ -112,13 +113,13 @@ export const resaleHousingTransferV1 = defineMatter({
       dependsOn: ['tax'],
       statutoryDays: null,
       committedDays: 5,
-      output: z
+      output: titled(z
         .object({
           certificateNumber: z.string().regex(CERTIFICATE, '不动产权证书号格式（certificate number format）'),
           registeredAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
           electronicCertificate: z.boolean(),
         })
-        .loose(),
+        .loose()),
       outputExample: { certificateNumber: '闽(2026)福州市不动产权第0098765号', registeredAt: '2026-03-03', electronicCertificate: true },
     },
     {
@@ -129,7 +130,7 @@ export const resaleHousingTransferV1 = defineMatter({
       when: { field: 'paymentMethod', in: ['商业贷款', '公积金贷款', '组合贷款'] },
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ mortgageCertificateNumber: z.string().regex(/^[\u4e00-\u9fa5][（(]\d{4}[）)][\u4e00-\u9fa5]{1,20}不动产证明第\d{7}号$/, '不动产登记证明号格式（certificate format）') }).loose(),
+      output: titled(z.object({ mortgageCertificateNumber: z.string().regex(/^[\u4e00-\u9fa5][（(]\d{4}[）)][\u4e00-\u9fa5]{1,20}不动产证明第\d{7}号$/, '不动产登记证明号格式（certificate format）') }).loose()),
       outputExample: { mortgageCertificateNumber: '闽(2026)福州市不动产证明第0045678号' },
     },
     ...UTILITIES.map((u) => ({
@@ -142,7 +143,7 @@ export const resaleHousingTransferV1 = defineMatter({
       ...(u.id === 'water' || u.id === 'power' ? {} : { when: { field: `utilities.${u.field}`, truthy: true as const } }),
       statutoryDays: null,
       committedDays: 1,
-      output: transferOf(u.prefix),
+      output: titled(transferOf(u.prefix)),
       outputExample: { transferReference: `${u.prefix}2026000123`, newAccountHolder: buyer.name, effectiveDate: '2026-03-04' },
     })),
   ],

@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, OrgName, Person, RefNumber, TaxpayerId } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -66,11 +67,11 @@ export const restaurantV1 = defineMatter({
       service: '登记注册（核发营业执照）',
       statutoryDays: 3, statutoryBasis: '《市场主体登记管理条例》第十九条', extensionDays: 3, extensionBasis: '《市场主体登记管理条例》第十九条',
       committedDays: 1,
-      output: z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose()),
       outputExample: { unifiedSocialCreditCode: '91350100M000100Y43', licenceNumber: 'L350100202600004' },
     },
-    { id: 'seal', department: 'psb', service: '公章刻制备案', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ sealFilingNumber: z.string().min(1) }).loose(), outputExample: { sealFilingNumber: 'YZ2026000003' } },
-    { id: 'tax', department: 'tax', service: '涉税事项确认及发票申领', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ taxpayerId: TaxpayerId('licence') }).loose(), outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 } },
+    { id: 'seal', department: 'psb', service: '公章刻制备案', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: titled(z.object({ sealFilingNumber: z.string().min(1) }).loose()), outputExample: { sealFilingNumber: 'YZ2026000003' } },
+    { id: 'tax', department: 'tax', service: '涉税事项确认及发票申领', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: titled(z.object({ taxpayerId: TaxpayerId('licence') }).loose()), outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 } },
     {
       id: 'food',
       department: 'samr',
@@ -78,7 +79,7 @@ export const restaurantV1 = defineMatter({
       dependsOn: ['licence'],
       statutoryDays: 20, statutoryBasis: '《行政许可法》第四十二条', extensionDays: 10, extensionBasis: '《行政许可法》第四十二条',
       committedDays: 4,
-      output: z.object({ foodLicenceNumber: z.string().regex(/^JY\d{14}$/, '食品经营许可证编号为 JY 加 14 位数字（JY and 14 digits）'), validUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose(),
+      output: titled(z.object({ foodLicenceNumber: z.string().regex(/^JY\d{14}$/, '食品经营许可证编号为 JY 加 14 位数字（JY and 14 digits）'), validUntil: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose()),
       outputExample: { foodLicenceNumber: 'JY23501020012345', validUntil: '2031-03-01' },
     },
     {
@@ -89,7 +90,7 @@ export const restaurantV1 = defineMatter({
       when: { field: 'sellsAlcohol', equals: true },
       statutoryDays: null,
       committedDays: 4,
-      output: z.object({ alcoholLicenceNumber: RefNumber('JL') }).loose(),
+      output: titled(z.object({ alcoholLicenceNumber: RefNumber('JL') }).loose()),
       outputExample: { alcoholLicenceNumber: 'JL350100202600012' },
     },
     {
@@ -102,7 +103,7 @@ export const restaurantV1 = defineMatter({
       committedDays: 3,
       // 告知承诺制: the law lets the fire service approve on the operator's commitment and check afterwards.
       commitment: { checkDays: 20, basis: '《中华人民共和国消防法》第十五条（告知承诺，消防救援机构及时核查；核查期限 20 个工作日为本中心承诺，法律未规定天数）' },
-      output: z.object({ inspectionNumber: RefNumber('XF'), result: z.enum(['合格', '告知承诺后核查']) }).loose(),
+      output: titled(z.object({ inspectionNumber: RefNumber('XF'), result: z.enum(['合格', '告知承诺后核查']) }).loose()),
       outputExample: { inspectionNumber: 'XF350100202600007', result: '合格' },
     },
   ],

@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { IsoDate, OrgName, Person, RefNumber, birthDateOfResidentId, yearsBetween } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -66,7 +67,7 @@ export const retirementV1 = defineMatter({
       service: '退休资格认定（含档案审核）',
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ approvalNumber: RefNumber('TX'), retirementDate: DATE }).loose(),
+      output: titled(z.object({ approvalNumber: RefNumber('TX'), retirementDate: DATE }).loose()),
       outputExample: { approvalNumber: 'TX2026000123', retirementDate: '2026-03-31' },
     },
     {
@@ -76,7 +77,7 @@ export const retirementV1 = defineMatter({
       dependsOn: ['qualification'],
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ monthlyPensionYuan: z.number().positive(), firstPaymentMonth: z.string().regex(/^\d{4}-\d{2}$/) }).loose(),
+      output: titled(z.object({ monthlyPensionYuan: z.number().positive(), firstPaymentMonth: z.string().regex(/^\d{4}-\d{2}$/) }).loose()),
       outputExample: { monthlyPensionYuan: 4280.5, firstPaymentMonth: '2026-04' },
     },
     {
@@ -86,7 +87,7 @@ export const retirementV1 = defineMatter({
       dependsOn: ['qualification'],
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ medicalStatus: z.enum(['退休人员医保待遇', '需补缴后享受']), recognisedYears: z.number().min(0) }).loose(),
+      output: titled(z.object({ medicalStatus: z.enum(['退休人员医保待遇', '需补缴后享受']), recognisedYears: z.number().min(0) }).loose()),
       outputExample: { medicalStatus: '退休人员医保待遇', recognisedYears: 30 },
     },
     {
@@ -97,7 +98,7 @@ export const retirementV1 = defineMatter({
       when: { field: 'housingFundWithdrawal', equals: true },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ withdrawalReference: RefNumber('TQ'), amountYuan: z.number().min(0) }).loose(),
+      output: titled(z.object({ withdrawalReference: RefNumber('TQ'), amountYuan: z.number().min(0) }).loose()),
       outputExample: { withdrawalReference: 'TQ2026000123', amountYuan: 86500.2 },
     },
   ],

@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, Person, PersonName, RefNumber, birthDateOfResidentId, yearsBetween } from '../fields.js';
 import { ResidentId } from '../validators.js';
 
@@ -72,12 +73,12 @@ export const schoolEnrolmentV1 = defineMatter({
     { code: 'residence-permit', name: '居住证（随迁子女）', required: false },
   ],
   steps: [
-    { id: 'household-check', department: 'psb', service: '户籍信息核验', statutoryDays: null, committedDays: 1, output: check('HJ'), outputExample: checkExample('HJ') },
-    { id: 'property-check', department: 'nrb', service: '不动产登记信息核验', when: { field: 'housing', equals: '自有住房' }, statutoryDays: null, committedDays: 1, output: check('BDC'), outputExample: checkExample('BDC') },
-    { id: 'lease-check', department: 'mohurd', service: '房屋租赁登记备案核验', when: { field: 'housing', equals: '租赁住房' }, statutoryDays: null, committedDays: 1, output: check('ZL'), outputExample: checkExample('ZL') },
-    { id: 'insurance-check', department: 'hrss', service: '父母社会保险缴纳信息核验', when: { field: 'householdType', equals: '随迁子女' }, statutoryDays: null, committedDays: 1, output: check('SB'), outputExample: checkExample('SB') },
-    { id: 'residence-permit-check', department: 'psb', service: '居住证信息核验', when: { field: 'householdType', equals: '随迁子女' }, statutoryDays: null, committedDays: 1, output: check('JZZ'), outputExample: checkExample('JZZ') },
-    { id: 'vaccination-check', department: 'hc', service: '预防接种证查验', statutoryDays: null, committedDays: 1, output: check('JZ'), outputExample: checkExample('JZ') },
+    { id: 'household-check', department: 'psb', service: '户籍信息核验', statutoryDays: null, committedDays: 1, output: titled(check('HJ')), outputExample: checkExample('HJ') },
+    { id: 'property-check', department: 'nrb', service: '不动产登记信息核验', when: { field: 'housing', equals: '自有住房' }, statutoryDays: null, committedDays: 1, output: titled(check('BDC')), outputExample: checkExample('BDC') },
+    { id: 'lease-check', department: 'mohurd', service: '房屋租赁登记备案核验', when: { field: 'housing', equals: '租赁住房' }, statutoryDays: null, committedDays: 1, output: titled(check('ZL')), outputExample: checkExample('ZL') },
+    { id: 'insurance-check', department: 'hrss', service: '父母社会保险缴纳信息核验', when: { field: 'householdType', equals: '随迁子女' }, statutoryDays: null, committedDays: 1, output: titled(check('SB')), outputExample: checkExample('SB') },
+    { id: 'residence-permit-check', department: 'psb', service: '居住证信息核验', when: { field: 'householdType', equals: '随迁子女' }, statutoryDays: null, committedDays: 1, output: titled(check('JZZ')), outputExample: checkExample('JZZ') },
+    { id: 'vaccination-check', department: 'hc', service: '预防接种证查验', statutoryDays: null, committedDays: 1, output: titled(check('JZ')), outputExample: checkExample('JZ') },
     {
       id: 'placement',
       department: 'edu',
@@ -85,7 +86,7 @@ export const schoolEnrolmentV1 = defineMatter({
       dependsOn: ['household-check', 'property-check', 'lease-check', 'insurance-check', 'residence-permit-check', 'vaccination-check'],
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ admissionNumber: RefNumber('RX'), school: z.string().min(2), reportDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose(),
+      output: titled(z.object({ admissionNumber: RefNumber('RX'), school: z.string().min(2), reportDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose()),
       outputExample: { admissionNumber: 'RX2026000123', school: '福州市鼓楼第一中心小学', reportDate: '2026-08-30' },
     },
   ],

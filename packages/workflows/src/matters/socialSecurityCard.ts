@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, Person, PersonName, RefNumber } from '../fields.js';
 import { CnMobile, CnPostalCode } from '../validators.js';
 
@@ -62,7 +63,7 @@ export const socialSecurityCardV1 = defineMatter({
       service: '社会保障卡制发',
       statutoryDays: null,
       committedDays: 3,
-      output: z.object({ cardNumber: z.string().regex(/^[A-Z0-9]{9}$/, '社会保障卡卡号为 9 位字母或数字（9 characters）'), issuedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose(),
+      output: titled(z.object({ cardNumber: z.string().regex(/^[A-Z0-9]{9}$/, '社会保障卡卡号为 9 位字母或数字（9 characters）'), issuedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).loose()),
       outputExample: { cardNumber: 'D35012345', issuedAt: '2026-03-02' },
     },
     {
@@ -72,7 +73,7 @@ export const socialSecurityCardV1 = defineMatter({
       dependsOn: ['card'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ accountNumber: z.string().regex(/^\d{16,19}$/, '银行账号为 16–19 位数字（16-19 digits）') }).loose(),
+      output: titled(z.object({ accountNumber: z.string().regex(/^\d{16,19}$/, '银行账号为 16–19 位数字（16-19 digits）') }).loose()),
       outputExample: { accountNumber: '6214830123456789012' },
     },
     {
@@ -82,7 +83,7 @@ export const socialSecurityCardV1 = defineMatter({
       dependsOn: ['card'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ settlementEnabled: z.literal(true), medicalInsuranceNumber: RefNumber('YB') }).loose(),
+      output: titled(z.object({ settlementEnabled: z.literal(true), medicalInsuranceNumber: RefNumber('YB') }).loose()),
       outputExample: { settlementEnabled: true, medicalInsuranceNumber: 'YB35010220260001' },
     },
     {
@@ -93,7 +94,7 @@ export const socialSecurityCardV1 = defineMatter({
       when: { field: 'transit', equals: true },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ transitEnabled: z.literal(true), transitReference: RefNumber('JT') }).loose(),
+      output: titled(z.object({ transitEnabled: z.literal(true), transitReference: RefNumber('JT') }).loose()),
       outputExample: { transitEnabled: true, transitReference: 'JT2026000123' },
     },
   ],

@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, OrgName, Person, RefNumber } from '../fields.js';
 import { Uscc } from '../validators.js';
 
@@ -86,11 +87,11 @@ export const transportCompanyV1 = defineMatter({
       service: '设立登记（核发营业执照）',
       statutoryDays: 3, statutoryBasis: '《市场主体登记管理条例》第十九条', extensionDays: 3, extensionBasis: '《市场主体登记管理条例》第十九条',
       committedDays: 1,
-      output: z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose(),
+      output: titled(z.object({ unifiedSocialCreditCode: Uscc, licenceNumber: z.string().min(1) }).loose()),
       outputExample: { unifiedSocialCreditCode: '91350100M000100Y43', licenceNumber: 'L350100202600003' },
     },
-    { id: 'seal', department: 'psb', service: '公章刻制备案', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ sealFilingNumber: z.string().min(1) }).loose(), outputExample: { sealFilingNumber: 'YZ2026000002' } },
-    { id: 'tax', department: 'tax', service: '涉税事项确认及发票申领', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: z.object({ taxpayerId: z.string().min(15) }).loose(), outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 } },
+    { id: 'seal', department: 'psb', service: '公章刻制备案', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: titled(z.object({ sealFilingNumber: z.string().min(1) }).loose()), outputExample: { sealFilingNumber: 'YZ2026000002' } },
+    { id: 'tax', department: 'tax', service: '涉税事项确认及发票申领', dependsOn: ['licence'], statutoryDays: null, committedDays: 1, output: titled(z.object({ taxpayerId: z.string().min(15) }).loose()), outputExample: { taxpayerId: '91350100M000100Y43', invoiceQuota: 25 } },
     {
       id: 'permit-goods',
       department: 'mot',
@@ -99,7 +100,7 @@ export const transportCompanyV1 = defineMatter({
       when: { field: 'transportType', equals: '普通货运' },
       statutoryDays: null,
       committedDays: 5,
-      output: permitOutput,
+      output: titled(permitOutput),
       outputExample: { permitNumber: '闽交运管许可榕字350100000123号', validUntil: '2030-03-01' },
     },
     {
@@ -110,7 +111,7 @@ export const transportCompanyV1 = defineMatter({
       when: { field: 'transportType', equals: '危险货物运输' },
       statutoryDays: null,
       committedDays: 10,
-      output: permitOutput,
+      output: titled(permitOutput),
       outputExample: { permitNumber: '闽交运管许可榕字350100000456号', validUntil: '2030-03-01' },
     },
     {
@@ -121,7 +122,7 @@ export const transportCompanyV1 = defineMatter({
       when: { field: 'transportType', equals: '道路旅客运输' },
       statutoryDays: null,
       committedDays: 10,
-      output: permitOutput,
+      output: titled(permitOutput),
       outputExample: { permitNumber: '闽交运管许可榕字350100000789号', validUntil: '2030-03-01' },
     },
     {
@@ -132,7 +133,7 @@ export const transportCompanyV1 = defineMatter({
       dependsOn: ['permit-goods', 'permit-dangerous', 'permit-passenger'],
       statutoryDays: null,
       committedDays: 2,
-      output: z.object({ certificates: z.array(z.object({ plate: z.string().min(1), certificateNumber: z.string().regex(/^\d{12}$/, '道路运输证号为 12 位数字（12 digits）') })).min(1) }).loose(),
+      output: titled(z.object({ certificates: z.array(z.object({ plate: z.string().min(1), certificateNumber: z.string().regex(/^\d{12}$/, '道路运输证号为 12 位数字（12 digits）') })).min(1) }).loose()),
       outputExample: { certificates: [{ plate: '闽A12345', certificateNumber: '350100123456' }, { plate: '闽AF88888', certificateNumber: '350100123457' }] },
     },
   ],

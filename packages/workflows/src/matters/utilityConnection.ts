@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { CnMobile, Uscc } from '../validators.js';
 
 /**
@@ -43,11 +44,11 @@ export const utilityConnectionV1 = defineMatter({
     { code: 'site-plan', name: '总平面图', required: false },
   ],
   steps: [
-    { id: 'water', department: 'water', service: '供水报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: connection('WS'), outputExample: { connectionNumber: 'WS2026000001' } },
-    { id: 'power', department: 'power', service: '供电报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: connection('DL'), outputExample: { connectionNumber: 'DL2026000001' } },
-    { id: 'gas', department: 'gas', service: '燃气报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: connection('RQ'), outputExample: { connectionNumber: 'RQ2026000001' } },
-    { id: 'heat', department: 'heat', service: '供热报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: connection('GR'), outputExample: { connectionNumber: 'GR2026000001' } },
-    { id: 'telecom', department: 'telecom', service: '通信网络报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: connection('TX'), outputExample: { connectionNumber: 'TX2026000001' } },
+    { id: 'water', department: 'water', service: '供水报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: titled(connection('WS')), outputExample: { connectionNumber: 'WS2026000001' } },
+    { id: 'power', department: 'power', service: '供电报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: titled(connection('DL')), outputExample: { connectionNumber: 'DL2026000001' } },
+    { id: 'gas', department: 'gas', service: '燃气报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: titled(connection('RQ')), outputExample: { connectionNumber: 'RQ2026000001' } },
+    { id: 'heat', department: 'heat', service: '供热报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: titled(connection('GR')), outputExample: { connectionNumber: 'GR2026000001' } },
+    { id: 'telecom', department: 'telecom', service: '通信网络报装', dependsOn: [], statutoryDays: null, committedDays: 3, output: titled(connection('TX')), outputExample: { connectionNumber: 'TX2026000001' } },
   ],
   example: {
     enterpriseUscc: '91350100M000100Y43',

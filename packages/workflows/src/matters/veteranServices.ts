@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Address, PastDate, Person, RefNumber, birthDateOfResidentId, yearsBetween } from '../fields.js';
 
 /**
@@ -59,7 +60,7 @@ export const veteranServicesV1 = defineMatter({
       service: '退役报到及信息采集',
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ reportNumber: RefNumber('BD'), reportedAt: DATE }).loose(),
+      output: titled(z.object({ reportNumber: RefNumber('BD'), reportedAt: DATE }).loose()),
       outputExample: { reportNumber: 'BD2026000123', reportedAt: '2026-03-02' },
     },
     {
@@ -70,7 +71,7 @@ export const veteranServicesV1 = defineMatter({
       when: { field: 'restoreHousehold', equals: true },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ householdReference: RefNumber('HK'), registeredAt: DATE }).loose(),
+      output: titled(z.object({ householdReference: RefNumber('HK'), registeredAt: DATE }).loose()),
       outputExample: { householdReference: 'HK2026000123', registeredAt: '2026-03-03' },
     },
     {
@@ -80,7 +81,7 @@ export const veteranServicesV1 = defineMatter({
       dependsOn: ['report'],
       statutoryDays: null,
       committedDays: 10,
-      output: z.object({ cardNumber: RefNumber('YDZ'), validUntil: DATE }).loose(),
+      output: titled(z.object({ cardNumber: RefNumber('YDZ'), validUntil: DATE }).loose()),
       outputExample: { cardNumber: 'YDZ3301062026000123', validUntil: '2036-03-02' },
     },
     {
@@ -90,7 +91,7 @@ export const veteranServicesV1 = defineMatter({
       dependsOn: ['report'],
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ transferReference: RefNumber('YL'), recognisedMonths: z.number().int().min(0) }).loose(),
+      output: titled(z.object({ transferReference: RefNumber('YL'), recognisedMonths: z.number().int().min(0) }).loose()),
       outputExample: { transferReference: 'YL2026000123', recognisedMonths: 96 },
     },
     {
@@ -100,7 +101,7 @@ export const veteranServicesV1 = defineMatter({
       dependsOn: ['report'],
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ transferReference: RefNumber('YB'), recognisedMonths: z.number().int().min(0) }).loose(),
+      output: titled(z.object({ transferReference: RefNumber('YB'), recognisedMonths: z.number().int().min(0) }).loose()),
       outputExample: { transferReference: 'YB2026000123', recognisedMonths: 96 },
     },
     {
@@ -110,7 +111,7 @@ export const veteranServicesV1 = defineMatter({
       dependsOn: ['report'],
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ reserveReference: RefNumber('YBY') }).loose(),
+      output: titled(z.object({ reserveReference: RefNumber('YBY') }).loose()),
       outputExample: { reserveReference: 'YBY2026000123' },
     },
     {
@@ -121,7 +122,7 @@ export const veteranServicesV1 = defineMatter({
       when: { field: 'placement', equals: '自主就业' },
       statutoryDays: null,
       committedDays: 1,
-      output: z.object({ employmentRegistration: RefNumber('JY') }).loose(),
+      output: titled(z.object({ employmentRegistration: RefNumber('JY') }).loose()),
       outputExample: { employmentRegistration: 'JY2026000123' },
     },
   ],
