@@ -6,6 +6,8 @@ import { pendingTag, workQueueProjection, type WorkQueueCase } from './workQueue
 
 export interface CaseSummary {
   id: string;
+  /** 办件编号 (absent on cases started before numbers were given). */
+  caseNumber?: string;
   matter: string;
   matterVersion: number;
   status: CaseStatus;
@@ -32,7 +34,7 @@ export interface CaseListQuery {
   /** Opaque cursor from a previous page. */
   cursor?: string;
   /**
-   * Exact search: the case id, the applicant's name, ID number or phone, or a 统一社会信用代码,
+   * Exact search: the case id or 办件编号, the applicant's name, ID number or phone, or a 统一社会信用代码,
    * ID number or mobile number in the form or in a department's output.
    */
   q?: string;
@@ -88,6 +90,7 @@ export const caseListProjection: Projection<CaseSummary> = {
       const applicant = d.applicant as { name: string; idNumber?: string; phone?: string };
       const c: CaseSummary = {
         id: e.streamId,
+        ...(typeof d.caseNumber === 'string' ? { caseNumber: d.caseNumber } : {}),
         matter: d.matter as string,
         matterVersion: d.matterVersion as number,
         status: 'in-progress',
@@ -98,7 +101,7 @@ export const caseListProjection: Projection<CaseSummary> = {
         tasks: {},
         position: e.globalPosition,
       };
-      withSearch(c, [e.streamId, applicant.name, applicant.idNumber, applicant.phone, ...identifiersIn(d.form)]);
+      withSearch(c, [e.streamId, d.caseNumber, applicant.name, applicant.idNumber, applicant.phone, ...identifiersIn(d.form)]);
       put(docs, c);
       return;
     }

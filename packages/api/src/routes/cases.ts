@@ -1,11 +1,12 @@
 import { decodeCursor } from '@onematter/adapters';
-import { isSameStart, streamIntegrity, toCaseView, type CaseStarted, type StartCase, type StoredEvent } from '@onematter/engine';
+import { decide, initialCaseState, isSameStart, streamIntegrity, toCaseView, type CaseStarted, type StartCase, type StoredEvent } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import { departmentScope } from '../auth/plugin.js';
 import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
+import { CaseNumbers } from '../caseNumbers.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams, CaseListQuery, MaterialsNoticeBody, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
 import { CasePageDoc, CaseViewDoc, CaseViewWithIntegrityDoc, EventDoc, PROBLEMS, ProblemDoc } from './responses.js';
@@ -26,6 +27,7 @@ export const eventView = (e: StoredEvent) => ({
 
 export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   const { handler } = runtime;
+  const numbers = new CaseNumbers(runtime.store);
 
   app.post(
     '/cases',
@@ -62,6 +64,11 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...(body.deferred ? { deferred: body.deferred } : {}),
         ...(body.agent ? { agent: { id: req.principal?.id ?? 'agent', name: body.agent.name, authorisation: body.agent.authorisation } } : {}),
       };
+      // 办件编号: given once the application would be recorded (a retry with the same key keeps the first one).
+      const [first] = key ? await runtime.store.readStream(caseId, { maxCount: 1 }) : [];
+      if (!first && decide(runtime.catalogue, { type: 'StartCase', data, now: runtime.clock.now().toISOString() }, initialCaseState()).ok) {
+        data.caseNumber = await numbers.allocate(caseId, runtime.clock.now(), actorOf(req.principal, 'clerk'));
+      }
       const r = await handler.execute(caseId, (now) => ({ type: 'StartCase', data, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) {
         if (key && r.error.kind === 'Conflict') {

@@ -55,6 +55,7 @@ export const TaskViewDoc = z.looseObject({
 
 export const CaseViewDoc = z.looseObject({
   id: z.string(),
+  caseNumber: z.string().optional().meta({ description: '办件编号: the short number people use (date and a per-day sequence, e.g. 20261205-000123); searchable with GET /cases?q=' }),
   matter: z.string(),
   matterName: z.string(),
   matterVersion: z.number().int().meta({ description: 'the matter definition version the case runs under' }),

@@ -15,6 +15,8 @@ export interface StartCase {
     /** Material codes handed in; omitted means the window checked every required one. */
     materials?: string[];
     idempotencyKey?: string;
+    /** 办件编号: the short, date-based number people use for the case (e.g. 20261205-000123), allocated by the window. */
+    caseNumber?: string;
     /**
      * 'at-window' (default): the clerk checked the materials, the application is accepted
      * at once (all required materials, or a 400 naming the missing ones). 'pending': recorded

@@ -110,6 +110,7 @@ function startCase(catalogue: MatterCatalogue, c: StartCase, state: CaseState): 
       form: form.data as Record<string, unknown>,
       materials: [...new Set(materials)],
       ...(c.data.idempotencyKey ? { idempotencyKey: c.data.idempotencyKey } : {}),
+      ...(c.data.caseNumber ? { caseNumber: c.data.caseNumber } : {}),
       ...(pending ? { acceptance: 'pending' as const } : {}),
       ...(c.data.channel ? { channel: c.data.channel } : {}),
       ...(c.data.agent ? { agent: c.data.agent } : {}),

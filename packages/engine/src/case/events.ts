@@ -32,6 +32,8 @@ export interface CaseStarted {
     form: Record<string, unknown>;
     materials: string[];
     idempotencyKey?: string;
+    /** 办件编号: the short, date-based number people use for the case (e.g. 20261205-000123), allocated by the window. */
+    caseNumber?: string;
     /**
      * 'pending': submitted but not yet accepted (受理): the clerk checks the materials
      * later, within 5 working days (行政许可法 Art. 32). Absent: accepted at once

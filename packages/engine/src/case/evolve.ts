@@ -85,6 +85,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
       form: event.data.form,
       materials: event.data.materials,
       ...(event.data.idempotencyKey ? { idempotencyKey: event.data.idempotencyKey } : {}),
+      ...(event.data.caseNumber ? { caseNumber: event.data.caseNumber } : {}),
       createdAt: event.data.at,
       updatedAt: event.data.at,
       tasks,
@@ -234,6 +235,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
   };
   // Optional members stay absent rather than undefined, as the first state has them.
   if (state.idempotencyKey !== undefined) next.idempotencyKey = state.idempotencyKey;
+  if (state.caseNumber !== undefined) next.caseNumber = state.caseNumber;
   if (completedAt !== undefined) next.completedAt = completedAt;
   if (closedReason !== undefined) next.closedReason = closedReason;
   return next;

@@ -39,6 +39,8 @@ export interface StartedCase {
   form: Record<string, unknown>;
   materials: readonly string[];
   idempotencyKey?: string;
+  /** 办件编号 (absent on cases started before numbers were given). */
+  caseNumber?: string;
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
