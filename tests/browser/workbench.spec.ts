@@ -74,12 +74,16 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     await w.shot(page, 'window');
     await page.click('[data-testid=materials] >> text=住所使用证明');
     await page.click('[data-testid=submit]');
-    const caseId = (await page.textContent('[data-testid=case-number]', { timeout: 30_000 }))!.trim();
-    expect(caseId).toMatch(/^[0-9a-f-]{36}$/);
+    // The receipt carries the 办件编号 (the day and its sequence) and its QR code.
+    const caseNumber = (await page.textContent('[data-testid=case-number]', { timeout: 30_000 }))!.trim();
+    expect(caseNumber).toMatch(/^\d{8}-\d{6}$/);
+    expect(await page.locator('[data-testid=receipt-qr] svg').count()).toBe(1);
     await w.shot(page, 'receipt');
 
     // The case page updates by itself as the simulated departments answer.
     await page.click('text=查看办件进度');
+    await page.waitForURL(/#\/cases\/[0-9a-f-]{36}$/);
+    const caseId = decodeURIComponent(page.url().split('#/cases/')[1]!);
     await page.waitForSelector('[data-testid=step-diagram]');
     await page.waitForSelector('[data-testid=case-status][data-status=completed]', { timeout: 45_000 });
     expect(await page.locator('[data-step][data-status=approved]').count()).toBe(7);

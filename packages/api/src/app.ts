@@ -195,7 +195,7 @@ Bounds on input (the same for a decision on Kafka): a body is JSON (\`applicatio
   await app.register(matterRoutes, { prefix: API_PREFIX, runtime });
   await app.register(caseRoutes, { prefix: API_PREFIX, runtime });
   await app.register(taskRoutes, { prefix: API_PREFIX, runtime });
-  await app.register(auditRoutes, { prefix: API_PREFIX, runtime });
+  await app.register(auditRoutes, { prefix: API_PREFIX, runtime, people: () => auth.directory.people() });
   await app.register(supervisionRoutes, { prefix: API_PREFIX, runtime });
   await app.register(specialProcedureRoutes, { prefix: API_PREFIX, runtime });
   await app.register(extensionRoutes, { prefix: API_PREFIX, runtime });

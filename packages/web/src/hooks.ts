@@ -92,3 +92,31 @@ export function useRoutes(): Set<string> | undefined {
 
 /** The first route (METHOD path-template) that matches. */
 export const findRoute = (set: Set<string> | undefined, test: RegExp): string | undefined => (set ? [...set].find((r) => test.test(r)) : undefined);
+
+// ------------------------------------------------------------------------------------- names
+
+/** Display names by identity (`user.wang` → 王芳), for who did what; loaded once. */
+let people: Promise<Record<string, string>> | undefined;
+export function usePeople(): Record<string, string> {
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    people ??= get<{ people: Record<string, string> }>('/api/v1/auth/people')
+      .then((r) => r.people)
+      .catch(() => ({}));
+    void people.then(setNames);
+  }, []);
+  return names;
+}
+
+/** Matter names by id (the red list and the statistics name matters, not their ids); loaded once. */
+let matters: Promise<Record<string, string>> | undefined;
+export function useMatterNames(): Record<string, string> {
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    matters ??= get<{ id: string; name: string }[]>('/api/v1/matters')
+      .then((list) => Object.fromEntries(list.map((m) => [m.id, m.name])))
+      .catch(() => ({}));
+    void matters.then(setNames);
+  }, []);
+  return names;
+}

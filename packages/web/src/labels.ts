@@ -154,18 +154,34 @@ export const maskPhone = (v: string) => (v.length >= 7 ? `${v.slice(0, 3)}****${
 /** A short, readable case number for tables (the full id is on the case page and the receipt). */
 export const shortId = (id: string) => (id.length > 13 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id);
 
-/** `clerk:user.wang`, `department:tax/key.k_1`, `department:samr` (Kafka) as a person reads them. */
-export function actorLabel(actor: string): string {
+/** 办件编号 as people read it: the case number, or (cases from before numbers) the short id. */
+export const caseNo = (c: { id: string; caseNumber?: string | undefined }): string => c.caseNumber ?? shortId(c.id);
+
+/**
+ * `clerk:user.wang`, `department:tax/key.k_1`, `department:samr` (Kafka) as a person reads
+ * it: the person's display name from `people` (GET /auth/people), else the role in words,
+ * never the account name.
+ */
+export function actorLabel(actor: string, people: Readonly<Record<string, string>> = {}): string {
   if (!actor) return '';
-  if (actor === 'system' || actor.startsWith('system')) return '系统';
-  const [role, rest = ''] = actor.split(/:(.*)/s);
-  const roleName = ROLE_NAMES[role ?? ''] ?? role ?? '';
+  if (actor === 'system' || actor.startsWith('system') || actor === 'scheduler') return '系统';
+  const [role = '', rest = ''] = actor.split(/:(.*)/s);
+  const roleName = ROLE_NAMES[role] ?? (role === 'applicant' ? '申请人' : '工作');
   if (role === 'department') {
     const [dep, who] = rest.split('/');
-    return `${departmentName(dep)}${who ? `（${who}）` : '（部门系统）'}`;
+    const name = who ? people[who] : undefined;
+    return `${departmentName(dep)}${name ? `（${name}）` : who ? '工作人员' : '（部门系统）'}`;
   }
-  return rest ? `${roleName}（${rest}）` : roleName;
+  return (rest && people[rest]) || `${roleName}人员`;
 }
+
+/** What the materials are called in the case's matter (the code only when the definition does not list it). */
+export const materialNames = (codes: readonly string[] | undefined, materials: readonly { code: string; name: string }[] | undefined): string =>
+  // Until the definition has loaded: how many, never the codes.
+  !materials ? (codes?.length ? `${codes.length} 项材料` : '') : (codes ?? []).map((code) => materials.find((m) => m.code === code)?.name ?? code).join('、');
+
+export const ISSUE_CHANNELS: Record<string, string> = { window: '窗口领取', post: '邮寄送达', online: '电子证照' };
+export const REVIEW_CHANNELS: Record<string, string> = { window: '窗口', online: '网上', phone: '电话', sms: '短信' };
 
 /** What a verification problem's reason means, in Chinese (the engine's own words are shown beside it). */
 const PROBLEM_KINDS: [RegExp, string][] = [
@@ -178,3 +194,23 @@ const PROBLEM_KINDS: [RegExp, string][] = [
 ];
 
 export const problemKind = (reason: string): string => PROBLEM_KINDS.find(([re]) => re.test(reason))?.[1] ?? '无法信任';
+
+/** 特别程序 (行政许可法 Art. 45, and 公示, 现场核查) by kind. */
+export const PROCEDURE_NAMES: Record<string, string> = {
+  hearing: '听证',
+  bidding: '招标',
+  auction: '拍卖',
+  inspection: '检验',
+  testing: '检测',
+  quarantine: '检疫',
+  appraisal: '鉴定',
+  'expert-review': '专家评审',
+  'public-notice': '公示',
+  'site-verification': '现场核查',
+};
+
+/** Why a clock is paused, in words: 补正（缺：…） or 特别程序（检测：…）. */
+export function pauseReason(p: { cause: string; kind?: string | undefined; note?: string | undefined; step?: string | undefined }, missing?: string): string {
+  if (p.cause === 'supplement') return `等待申请人补正材料${missing ? `（缺：${missing}）` : ''}`;
+  return `特别程序（${PROCEDURE_NAMES[p.kind ?? ''] ?? '其他'}${p.note ? `：${p.note}` : ''}），不计入时限`;
+}

@@ -102,6 +102,7 @@ export type { CaseVerification } from '@onematter/engine';
 
 export interface CaseSummary {
   id: string;
+  caseNumber?: string;
   matter: string;
   status: string;
   applicantName: string;

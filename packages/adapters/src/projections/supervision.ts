@@ -212,6 +212,12 @@ const isOpen = (r: ClockReading) => r.clockState === 'running' || r.clockState =
  * the events) at the clock port's `now`: which cases are yellow or red, how many by
  * matter and department, and how well limits were kept over a period.
  */
+/** Open cases whose light is unknown, by reason (`GET /supervision/overview` → `unknown`). */
+export interface UnknownLights {
+  cases: number;
+  reasons: { reason: string; cases: number; caseIds: string[] }[];
+}
+
 export class Supervision {
   private readonly policy: TimeLimitPolicy;
 
@@ -269,6 +275,35 @@ export class Supervision {
       complaints: loops.complaintNumbers(),
       modes: modeNumbers(this.o.projection.cases.values(), {}, this.o.calendar, this.o.clock),
     };
+  }
+
+  /**
+   * The open cases whose light is unknown (the fourth group: 绿 + 黄 + 红 + 未知 = 在办),
+   * by reason: not accepted yet (no limit runs before 受理), the calendar does not cover
+   * a date the clock needs, or no limit applies; a few case ids of each.
+   */
+  async unknownLights(): Promise<UnknownLights> {
+    await this.o.projection.catchUp();
+    const now = this.o.clock.now();
+    const reasons = new Map<string, { reason: string; cases: number; caseIds: string[] }>();
+    let total = 0;
+    for (const c of this.o.projection.cases.values()) {
+      if (c.facts.closedAt !== undefined) continue;
+      const reading = this.clocksOf(c, now).case;
+      if (reading.light !== null) continue;
+      total++;
+      const reason =
+        reading.clockState === 'not-started'
+          ? '尚未受理：受理后开始计算时限'
+          : reading.clockNote
+            ? `工作日历未覆盖到期日（${reading.clockNote}）`
+            : '无可计算的时限';
+      const r = reasons.get(reason) ?? { reason, cases: 0, caseIds: [] };
+      r.cases++;
+      if (r.caseIds.length < 20) r.caseIds.push(c.caseId);
+      reasons.set(reason, r);
+    }
+    return { cases: total, reasons: [...reasons.values()].sort((a, b) => b.cases - a.cases) };
   }
 
   /** Adds a case's 好差评, 整改 and 有诉即办 numbers, each on its own date: `inRange`. */

@@ -13,6 +13,7 @@ import {
   type EventStore,
 } from '@onematter/engine';
 import { matterDetail } from '../routes/matters.js';
+import { timelineLabels } from './labels.js';
 import { renderReport } from './report.js';
 
 /**
@@ -36,6 +37,8 @@ export interface DossierRequest {
   exportedBy: string;
   reason?: string;
   now: Date;
+  /** Display names by identity (`user.wang` → 王芳), for the report's timeline. */
+  people?: Record<string, string>;
 }
 
 export type Dossier = { ok: true; files: Record<string, Uint8Array>; zip: Uint8Array; events: number } | { ok: false; message: string };
@@ -87,7 +90,7 @@ export async function buildDossier(r: DossierRequest): Promise<Dossier> {
   const proof = await anchorProof(r.store, r.caseId);
   if (proof) files['anchor-proof.json'] = json(proof);
 
-  const timeline = caseTimeline(r.caseId, events, (m, v) => r.catalogue.get(m, v)?.definition.name);
+  const timeline = caseTimeline(r.caseId, events, (m, v) => r.catalogue.get(m, v)?.definition.name, undefined, timelineLabels(r.catalogue, r.people));
   files['report.html'] = strToU8(
     renderReport({
       caseId: r.caseId,

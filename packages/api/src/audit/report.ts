@@ -1,4 +1,4 @@
-import { DEPARTMENT_NAMES, type CaseVerification, type StoredEvent, type Timeline } from '@onematter/engine';
+import { DEPARTMENT_NAMES, eventTypeName, type CaseVerification, type StoredEvent, type Timeline } from '@onematter/engine';
 
 /**
  * The dossier's report.html: one self-contained page in Chinese (inline CSS and an
@@ -160,7 +160,7 @@ export function renderReport(r: ReportInput): string {
     )
     .join('\n');
   const chainRows = r.events
-    .map((e) => `<tr><td class="num">${e.position}</td><td>${escapeHtml(e.type)}</td><td class="hash">${escapeHtml(e.prevHash)}</td><td class="hash">${escapeHtml(e.hash)}</td></tr>`)
+    .map((e) => `<tr><td class="num">${e.position}</td><td>${escapeHtml(eventTypeName(e.type))}</td><td class="hash">${escapeHtml(e.prevHash)}</td><td class="hash">${escapeHtml(e.hash)}</td></tr>`)
     .join('\n');
   return `<!doctype html>
 <html lang="zh-CN">

@@ -358,6 +358,17 @@ export class AuthDirectory {
     return created;
   }
 
+  /**
+   * Display names by the identity an event's actor records (`user.wang` → 王芳,
+   * `key.k_1` → the key's name), so a timeline names people, not accounts.
+   */
+  async people(): Promise<Record<string, string>> {
+    const names: Record<string, string> = {};
+    for (const k of await this.listKeys()) names[`key.${k.id}`] = k.name;
+    for (const a of await this.listAccounts()) names[`user.${a.username}`] = a.displayName;
+    return names;
+  }
+
   async listAccounts(): Promise<Omit<AccountRecord, 'passwordHash'>[]> {
     await this.accounts.refresh(0);
     return [...this.accounts.items.values()].map(({ passwordHash: _, ...a }) => a);

@@ -102,6 +102,12 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthContext }> = async (a
   );
 
   app.get(
+    '/auth/people',
+    { schema: { tags: ['auth'], summary: 'Display names of the people and systems an event\'s actor names (user.wang → 王芳), for timelines' }, config: { roles: ANY_ROLE } },
+    async () => ({ people: await auth.directory.people() }),
+  );
+
+  app.get(
     '/auth/me',
     { schema: { tags: ['auth'], summary: 'Who is calling: role, department, and the CSRF token of a browser session' }, config: { roles: ANY_ROLE } },
     async (req) => {

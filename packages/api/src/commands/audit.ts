@@ -23,6 +23,8 @@ import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { buildDossier } from '../audit/dossier.js';
 import { verifyAll } from '../audit/verifyAll.js';
 import { caseListNames } from '../audit/witnesses.js';
+import { timelineLabels } from '../audit/labels.js';
+import { AuthDirectory } from '../auth/directory.js';
 import type { CommandKit } from '../cli.js';
 import { CheckFailed, UsageError, systemClock } from '../runtime.js';
 
@@ -275,7 +277,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       const catalogue = matters.catalogue;
       const book = new CalendarBook(store, { now: () => systemClock.now() });
       await book.refresh();
-      const t = await withCalendarNotes({ store, catalogue, book }, caseId, caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name, deployedOf(matters)));
+      const t = await withCalendarNotes({ store, catalogue, book }, caseId, caseTimeline(caseId, events, (m, v) => catalogue.get(m, v)?.definition.name, deployedOf(matters), timelineLabels(catalogue, await peopleOf(store))));
       for (const e of t.entries) out(`#${e.position} ${e.text}\n`);
     });
   });
@@ -292,7 +294,7 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
     const reader = readerOf(f);
     await withStore(f, async (store) => {
       await recordRead(store, reader, caseId, 'export');
-      const d = await buildDossier({ store, catalogue: (await storeMatters(store)).catalogue, caseId, exportedBy: reader.actor, ...(reader.reason ? { reason: reader.reason } : {}), now: new Date() });
+      const d = await buildDossier({ store, catalogue: (await storeMatters(store)).catalogue, caseId, exportedBy: reader.actor, ...(reader.reason ? { reason: reader.reason } : {}), now: new Date(), people: await peopleOf(store) });
       if (!d.ok) throw new CheckFailed(d.message);
       const file = resolve(f.out);
       mkdirSync(dirname(file), { recursive: true });
@@ -332,3 +334,6 @@ export function registerAuditCommand(program: Command, kit: CommandKit): void {
       });
     });
 }
+
+/** Display names of the accounts and keys in the store (none when the directory cannot be read). */
+const peopleOf = (store: Store): Promise<Record<string, string>> => new AuthDirectory(store, systemClock).people().catch(() => ({}));

@@ -6,6 +6,7 @@ import { withCalendarNotes } from '../audit/calendarNotes.js';
 import { deployedOf } from '../matters/book.js';
 import { auditReaderOf } from '../audit/reader.js';
 import { caseListNames } from '../audit/witnesses.js';
+import { timelineLabels } from '../audit/labels.js';
 import { AUDIT } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
@@ -33,7 +34,7 @@ const TimelineQuery = z.object({
  * is refused. Replays use the live engine's fold (replayCase -> foldStored), from
  * the latest case snapshot before the point when there is one.
  */
-export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
+export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; people?: () => Promise<Record<string, string>> }> = async (app, { runtime, people }) => {
   const accessLog = new AccessLog(runtime.store, runtime.clock);
   const recordRead = (req: FastifyRequest, caseId: string) =>
     accessLog.record({ ...auditReaderOf(req), caseId, route: `${req.method} ${req.routeOptions.url ?? req.url}` });
@@ -84,7 +85,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (a
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
       const notes = { store: runtime.store, catalogue: runtime.catalogue, book: runtime.timeLimits.book, policy: runtime.timeLimits.policy };
-      const timeline = await withCalendarNotes(notes, req.params.id, caseTimeline(req.params.id, events, nameOf, deployedOf(runtime.matters)));
+      const timeline = await withCalendarNotes(notes, req.params.id, caseTimeline(req.params.id, events, nameOf, deployedOf(runtime.matters), timelineLabels(runtime.catalogue, await people?.())));
       if (req.query.format === 'text') {
         return reply.type('text/plain; charset=utf-8').send(timeline.entries.map((e) => `#${e.position} ${e.text}`).join('\n') + '\n');
       }

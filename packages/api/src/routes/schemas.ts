@@ -20,7 +20,7 @@ export const Applicant = z
     idType: z.preprocess((v) => (typeof v === 'string' ? (ID_TYPE_ALIASES[v] ?? v) : v), z.enum(ID_TYPES)).meta({
       description: 'resident-id (居民身份证), passport, hk-macao-permit, taiwan-permit, foreign-permanent-resident-id',
     }),
-    idNumber: z.string().trim().min(5).max(30),
+    idNumber: z.string('证件号码应为文字').trim().min(5, '证件号码过短，至少 5 位').max(30, '证件号码过长，最多 30 位'),
     phone: CnMobile,
   })
   .superRefine((a, ctx) => {

@@ -50,13 +50,14 @@ export const supervisionRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = as
         tags: ['supervision'],
         summary: '督办总览: open cases and tasks by light, by matter and by department',
         description:
-          'Lights: green, yellow (黄灯: from one working day before the committed limit, by default), red (红灯: past it); `unknown` where the calendar does not cover the due date. Also the calendar coverage and the timer scheduler\'s state. ' +
+          'Lights: green, yellow (黄灯: from one working day before the committed limit, by default), red (红灯: past it); `unknown` where the calendar does not cover the due date or the case is not accepted yet (`unknown.reasons`: the open cases of the fourth group by reason, so green + yellow + red + unknown = open). Also the calendar coverage and the timer scheduler\'s state. ' +
           'The service centre\'s loops, over everything recorded so far: `reviews` (好差评 by rating, 差评 count and share), `rectifications` (整改: open ones by the light of their own limit, counted apart from `cases`; `overdue` = red; closed on time or late; `rectifiedRate` = closed ÷ opened, the goal is 1; `overdueItems`, the first 100 red ones by due date) and `complaints` (有诉即办: received, on-time rate on the committed limit, 回访 satisfaction rate, per responsible department).',
       },
       config: { roles: SUPERVISION },
     },
     async () => ({
       ...(await supervision.overview()),
+      unknown: await supervision.unknownLights(),
       calendar: calendarInfo(),
       scheduler: runtime.timeLimits.scheduler?.status() ?? null,
     }),

@@ -3,7 +3,7 @@ import type { AftercareFacts } from '../aftercare/facts.js';
 import type { SpecialProcedureKind } from '../case/events.js';
 import { taskIdOf, type CaseStatus, type StartedCase, type TaskStatus } from '../case/state.js';
 import { clockPlanOf, readAcceptanceClock, readClocks, readModeClock, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
-import { PROMISE_CLOCK } from '../clock/facts.js';
+import { pausesTask, PROMISE_CLOCK, type PauseFact } from '../clock/facts.js';
 import { resultsHeld, type ModeFacts } from '../modes/facts.js';
 
 /** `GET /cases/:id`: the contract in DESIGN.md. */
@@ -25,7 +25,10 @@ export interface TaskView extends Partial<ClockFields> {
 }
 
 /** The clock fields (with a clock context): on the case and on every task. */
-export type ClockFields = Omit<ClockReading, 'startedAt' | 'stoppedAt'>;
+export type ClockFields = Omit<ClockReading, 'startedAt' | 'stoppedAt'> & {
+  /** While the clock is paused (clockState 'paused'): what holds it, since when (暂停中). */
+  pausedBy?: PauseView[];
+};
 
 export interface SpecialProcedureView {
   kind: SpecialProcedureKind;
@@ -44,6 +47,8 @@ export interface ClockContext {
 
 export interface CaseView extends Partial<ClockFields> {
   id: string;
+  /** 办件编号 (e.g. 20261205-000123); absent on cases started before numbers were given. */
+  caseNumber?: string;
   matter: string;
   matterName: string;
   matterVersion: number;
@@ -187,20 +192,40 @@ export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
       startedAt: p.from,
       ...(p.to !== undefined ? { endedAt: p.to } : {}),
     }));
+  // 暂停中: what holds each clock now (since when, why), for the case and each task whose clock is paused.
+  const open = s.clock.pauses.filter((p) => p.to === undefined);
+  const pausedBy = (ps: readonly PauseFact[]): { pausedBy?: PauseView[] } =>
+    ps.length === 0 ? {} : { pausedBy: ps.map((p) => ({ cause: p.cause, since: p.from, ...(p.kind !== undefined ? { kind: p.kind } : {}), ...(p.step !== undefined ? { step: p.step } : {}), ...(p.note !== undefined ? { note: p.note } : {}) })) };
+  const caseClock = fields(clocks.case);
   return {
     ...view,
-    ...fields(clocks.case),
+    ...caseClock,
+    ...(caseClock.clockState === 'paused' ? pausedBy(open) : {}),
     specialProcedures,
     acceptance: art32 ? { ...view.acceptance!, dueAt: art32.dueAt, light: art32.light, clockState: art32.clockState } : view.acceptance,
     rectifications: s.aftercare.rectifications.map((r) => ({ ...r, ...rectificationClock(r, clock) })),
     modes: modesView(s, clock),
-    tasks: view.tasks.map((t) => ({ ...t, ...(clocks.tasks[t.step] ? fields(clocks.tasks[t.step]!) : {}) })),
+    tasks: view.tasks.map((t) => {
+      const reading = clocks.tasks[t.step];
+      if (!reading) return t;
+      return { ...t, ...fields(reading), ...(reading.clockState === 'paused' ? pausedBy(open.filter((p) => pausesTask(p, t.step))) : {}) };
+    }),
   };
+}
+
+/** A pause holding a clock now: 补正 (a task's, or the case's) or a 特别程序, since when. */
+export interface PauseView {
+  cause: 'supplement' | 'special-procedure';
+  since: string;
+  kind?: SpecialProcedureKind;
+  step?: string;
+  note?: string;
 }
 
 function baseView(s: StartedCase): CaseView {
   return {
     id: s.caseId,
+    ...(s.caseNumber ? { caseNumber: s.caseNumber } : {}),
     matter: s.matter.definition.id,
     matterName: s.matter.definition.name,
     matterVersion: s.matter.definition.version,

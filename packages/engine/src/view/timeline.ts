@@ -1,5 +1,5 @@
 import { SPECIAL_PROCEDURE_NAMES, isArt45Procedure, type SpecialProcedureKind } from '../case/events.js';
-import { DEPARTMENT_NAMES } from '../definition/definition.js';
+import { DEPARTMENT_NAMES, type MatterDefinition } from '../definition/definition.js';
 import { APPLICATION_CHANNEL_NAMES, DELIVERY_CHANNEL_NAMES, VISIT_PURPOSE_NAMES, type VisitPurpose } from '../modes/events.js';
 
 /**
@@ -60,6 +60,34 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
+/** Each event type as a person reads it (the report's hash-chain table, the auditor's event table). */
+export const EVENT_TYPE_NAMES: Readonly<Record<string, string>> = {
+  CaseStarted: '收到申请',
+  CaseAccepted: '受理',
+  MaterialsNoticeIssued: '一次告知补正材料',
+  TaskDispatched: '任务派发',
+  DecisionRecorded: '部门决定',
+  SupplementRequested: '要求补正',
+  SupplementProvided: '补正材料',
+  TaskCancelled: '任务撤销',
+  TaskSkipped: '步骤不适用',
+  CaseCompleted: '办结',
+  CaseRejected: '不予许可',
+  CaseWithdrawn: '撤回申请',
+  SpecialProcedureStarted: '特别程序开始',
+  SpecialProcedureEnded: '特别程序结束',
+  TimeLimitExtended: '时限延长',
+  TimeLimitWarning: '黄灯预警',
+  TimeLimitExceeded: '红灯超期',
+  CaseEscalated: '升级督办',
+  ResultsIssued: '统一出件',
+  ReviewSubmitted: '好差评',
+  RectificationOpened: '整改立项',
+  RectificationClosed: '整改办结',
+  CalendarImported: '节假日安排导入',
+};
+export const eventTypeName = (type: string): string => EVENT_TYPE_NAMES[type] ?? '其他事件';
+
 const PROCEDURE_NAMES: Record<string, string> = SPECIAL_PROCEDURE_NAMES;
 
 const LIMIT_NAMES: Record<string, string> = { committed: '承诺时限', statutory: '法定时限' };
@@ -77,9 +105,51 @@ export function beijingTime(iso: string): string {
 export const departmentName = (id: unknown): string =>
   typeof id === 'string' ? ((DEPARTMENT_NAMES as Record<string, string>)[id] ?? id) : '部门';
 
+/**
+ * What the timeline calls things by, from the matter's definition and the accounts:
+ * a material's name, the title of a field a step returns, a person's display name.
+ * Whatever is not known is said in general words, never as the internal code.
+ */
+export interface TimelineLabels {
+  material?: (matter: string, version: number, code: string) => string | undefined;
+  output?: (matter: string, version: number, step: string | undefined, field: string) => string | undefined;
+  /** The display name of an identity as recorded in an actor (`user.wang`, `key.k_1`). */
+  person?: (id: string) => string | undefined;
+}
+
+/** Material names and output titles from the definitions (`get` as the catalogue finds a version). */
+export function definitionLabels(get: (matter: string, version: number) => MatterDefinition | undefined): Required<Pick<TimelineLabels, 'material' | 'output'>> {
+  return {
+    material: (m, v, code) => get(m, v)?.materials.find((x) => x.code === code)?.name,
+    output: (m, v, step, field) => {
+      const def = get(m, v);
+      const steps = def ? (step ? def.steps.filter((s) => s.id === step) : def.steps) : [];
+      for (const s of steps) {
+        const shape = (s.output as { shape?: Record<string, { meta?: () => { title?: unknown } | undefined }> } | undefined)?.shape;
+        const title = shape?.[field]?.meta?.()?.title;
+        if (typeof title === 'string') return title;
+      }
+      return undefined;
+    },
+  };
+}
+
+const ROLE_WORDS: Record<string, string> = { clerk: '综合窗口', department: '部门', supervisor: '督办', auditor: '审计', admin: '系统管理员', applicant: '申请人' };
+
 /** The person or system behind an actor string as recorded in metadata. */
-export function actorName(actor: string | null, data: Record<string, unknown>): string {
+export function actorName(actor: string | null, data: Record<string, unknown>, person: (id: string) => string | undefined = () => undefined): string {
   if (!actor) return '系统';
+  // `clerk:user.wang`, `department:tax/key.k_1`, `department:samr`: a role and an identity.
+  const m = /^([a-z]+):([^/]*)(?:\/(.+))?$/.exec(actor);
+  if (m && m[1] !== 'system') {
+    const [, role = '', first = '', second] = m;
+    if (role === 'department') {
+      const who = second ? person(second) : undefined;
+      return `${departmentName(first)}${who ? `（${who}）` : second ? '工作人员' : ''}`;
+    }
+    const who = person(first);
+    return who ?? `${ROLE_WORDS[role] ?? '工作'}人员`;
+  }
   if (actor === 'clerk') return '综合窗口人员';
   if (actor === 'department') return departmentName(data.department);
   if (actor.startsWith('department:')) return departmentName(actor.slice('department:'.length));
@@ -90,26 +160,33 @@ export function actorName(actor: string | null, data: Record<string, unknown>): 
   return actor;
 }
 
-const list = (v: unknown): string => (Array.isArray(v) && v.length > 0 ? v.map(String).join('、') : '（未列明）');
+const ISSUE_CHANNELS: Record<string, string> = { window: '窗口领取', post: '邮寄送达', online: '电子证照' };
+const REVIEW_CHANNELS: Record<string, string> = { window: '窗口', online: '网上', phone: '电话', sms: '短信' };
 
-const brief = (v: unknown): string => {
-  if (v === null || v === undefined) return '';
-  if (typeof v !== 'object') return String(v);
-  return Object.entries(v as Record<string, unknown>)
-    .filter(([k]) => k !== 'at')
-    .map(([k, x]) => `${k}=${typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x)}`)
-    .join('，');
-};
+/** A value as a person reads it: 是/否, lists with 、, objects as 字段 值. */
+function plain(v: unknown, title: (field: string) => string): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (Array.isArray(v)) return v.map((x) => plain(x, title)).join('、');
+  if (typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${title(k)} ${plain(x, title)}`)
+      .join('，');
+  }
+  return String(v);
+}
 
 /**
  * @param nameOf the matter's name for its id and version (from the catalogue), when known.
  * @param deployedOf who deployed that version and when (`$matters`); undefined for a built-in one.
+ * @param labels material names, output titles and people's names (see TimelineLabels).
  */
 export function caseTimeline(
   caseId: string,
   events: readonly TimelineEvent[],
   nameOf: (matter: string, version: number) => string | undefined = () => undefined,
   deployedOf: (matter: string, version: number) => { by: string; at: string } | undefined = () => undefined,
+  labels: TimelineLabels = {},
 ): Timeline {
   let matter: string | null = null;
   let matterName: string | null = null;
@@ -150,6 +227,15 @@ export function caseTimeline(
   };
   const caseState = (): CaseClockState =>
     clocks.case === 'stopped' || clocks.case === 'not-started' ? 'stopped' : clocks.pausedFor.size > 0 ? 'paused' : 'running';
+
+  const materialName = (code: unknown): string => {
+    const c = String(code);
+    return (matter !== null && matterVersion !== null ? labels.material?.(matter, matterVersion, c) : undefined) ?? c;
+  };
+  const list = (v: unknown): string => (Array.isArray(v) && v.length > 0 ? v.map(materialName).join('、') : '（未列明）');
+  const fieldTitle = (step: string | undefined) => (field: string): string =>
+    (matter !== null && matterVersion !== null ? labels.output?.(matter, matterVersion, step, field) : undefined) ?? field;
+  const outputText = (output: unknown, step: string | undefined): string => plain(output, fieldTitle(step));
 
   const entries: TimelineEntry[] = [];
   for (const e of events) {
@@ -192,7 +278,7 @@ export function caseTimeline(
       case 'DecisionRecorded': {
         const step = stepOf(d);
         if (d.decision === 'approved') {
-          const output = d.output && typeof d.output === 'object' && Object.keys(d.output).length > 0 ? `，办理结果：${brief(d.output)}` : '';
+          const output = d.output && typeof d.output === 'object' && Object.keys(d.output).length > 0 ? `，办理结果：${outputText(d.output, step)}` : '';
           const mode = d.onTheSpot ? '（即办，窗口当场办结）' : d.onCommitment ? '（告知承诺制，依申请人书面承诺审批）' : '';
           what = `${taskName(d)}准予办理${mode}${output}`;
           if (step) clocks.running.delete(step);
@@ -276,11 +362,27 @@ export function caseTimeline(
               : `督办：${scope}${limit}超期，移交督办人员${d.reason ? `（${String(d.reason)}）` : ''}`;
         break;
       }
+      case 'ResultsIssued': {
+        const results = Array.isArray(d.results) ? (d.results as Record<string, unknown>[]) : [];
+        const each = results.map((r) => `${departmentName(r.department)}${r.output && typeof r.output === 'object' && Object.keys(r.output).length > 0 ? `（${outputText(r.output, typeof r.step === 'string' ? r.step : undefined)}）` : ''}`);
+        what = `统一出件（${ISSUE_CHANNELS[String(d.channel)] ?? '其他方式'}）${d.recipient ? `，收件人：${String(d.recipient)}` : ''}${d.trackingNumber ? `，快递单号 ${String(d.trackingNumber)}` : ''}：${each.join('；') || '（无结果）'}${d.note ? `；备注：${String(d.note)}` : ''}`;
+        break;
+      }
+      case 'ReviewSubmitted':
+        what = `申请人评价（${REVIEW_CHANNELS[String(d.channel)] ?? '其他渠道'}）：${String(d.rating ?? '（未列明）')}${d.comment ? `，意见：${String(d.comment)}` : ''}`;
+        break;
+      case 'RectificationOpened':
+        what = `差评整改立项，限 ${String(d.limitDays ?? '?')} 个工作日内整改${d.reason ? `：${String(d.reason)}` : ''}`;
+        break;
+      case 'RectificationClosed':
+        what = `整改办结：${String(d.measures ?? '')}；核实人：${String(d.verifiedBy ?? '')}；反馈：${String(d.feedback ?? '')}`;
+        break;
       default:
-        what = modeText(e.type, d, taskName) ?? `${e.type}${Object.keys(d).length > 0 ? `：${brief(d)}` : ''}`;
+        // A type this code does not know yet: named as recorded, for the auditor to look up.
+        what = modeText(e.type, d, taskName) ?? `其他事件〔${e.type}〕${Object.keys(d).length > 0 ? `：${outputText(d, undefined)}` : ''}`;
         if (e.type === 'DeferredAcceptanceRevoked' && clocks.case !== 'stopped') clocks.case = 'stopped';
     }
-    const who = DERIVED.has(e.type) ? '系统' : actorName(actor, d);
+    const who = DERIVED.has(e.type) ? '系统' : actorName(actor, d, labels.person);
     const state = caseState();
     const snapshot: TimelineClocks = {
       case: state,

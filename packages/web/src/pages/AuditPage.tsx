@@ -3,8 +3,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { get, getIfPresent, messageOf } from '../api';
 import { CaseStatusTag, TaskStatusTag } from '../components/bits';
 import { StepDiagram } from '../components/StepDiagram';
-import { findRoute, navigate, useRoute, useRoutes } from '../hooks';
-import { actorLabel, departmentName, EVENT_NAMES, fmtTime, problemKind, shortId } from '../labels';
+import { findRoute, navigate, usePeople, useRoute, useRoutes } from '../hooks';
+import { actorLabel, caseNo, departmentName, EVENT_NAMES, fmtTime, problemKind } from '../labels';
 import type { CaseSummary, CaseVerification, CaseView, MatterDetail, MatterStep, Page, StoredEvent, TaskView } from '../types';
 import { verifyChain, type ChainCheck } from '../verify';
 
@@ -13,6 +13,7 @@ export function AuditPage() {
   const { query } = useRoute();
   const caseId = query.get('case') ?? undefined;
   const routes = useRoutes();
+  const people = usePeople();
   const stateRoute = findRoute(routes, /^GET \/api\/v1\/cases\/\{id\}\/state$/);
   const timelineRoute = findRoute(routes, /^GET \/api\/v1\/cases\/\{id\}\/timeline$/);
   const verifyRoute = findRoute(routes, /^GET \/api\/v1\/(cases\/\{id\}\/verif(y|ication)|audit\/cases\/\{id\}\/verify|audit\/verify\/\{id\})$/);
@@ -78,7 +79,7 @@ export function AuditPage() {
     };
   }, [caseId, events, position, stateRoute, steps]);
 
-  const options = useMemo(() => recent.map((c) => ({ value: c.id, label: `${shortId(c.id)} · ${c.applicantName}` })), [recent]);
+  const options = useMemo(() => recent.map((c) => ({ value: c.id, label: `${caseNo(c)} · ${c.applicantName}` })), [recent]);
   const at = events?.[position];
 
   return (
@@ -121,7 +122,7 @@ export function AuditPage() {
               {serverCheck !== undefined && <ServerVerify result={serverCheck} />}
             </Space>
           </Card>
-          <Card size="small" title={`回放至第 ${position} 号事件：${at ? (EVENT_NAMES[at.type] ?? at.type) : ''}（${fmtTime(at?.recordedAt)}）`}>
+          <Card size="small" title={`回放至第 ${position} 号事件：${at ? (EVENT_NAMES[at.type] ?? '其他事件') : ''}（${fmtTime(at?.recordedAt)}）`}>
             <Slider min={0} max={events.length - 1} value={position} onChange={(v: number) => setPosition(v)} marks={{ 0: '受理', [events.length - 1]: '最新' }} data-testid="replay-slider" />
             {replayed?.view ? (
               <>
@@ -152,10 +153,10 @@ export function AuditPage() {
                 { title: '#', dataIndex: 'position', width: 50 },
                 { title: '时间', dataIndex: 'recordedAt', render: fmtTime, width: 170 },
                 // The note is the one column that wraps (at least 16 characters wide, three lines; the event replayed to shows all of it).
-                { title: '事件', dataIndex: 'type', className: 'om-nowrap', render: (t: string) => EVENT_NAMES[t] ?? t },
+                { title: '事件', dataIndex: 'type', className: 'om-nowrap', render: (t: string) => EVENT_NAMES[t] ?? '其他事件' },
                 ...(notes.size ? [{ title: '说明', key: 'n', render: (_: unknown, e: StoredEvent) => <span className="om-muted om-note" title={notes.get(e.position)}>{notes.get(e.position) ?? ''}</span> }] : []),
                 { title: '部门', key: 'd', className: 'om-nowrap', render: (_: unknown, e) => (typeof e.data.department === 'string' ? departmentName(e.data.department) : '') },
-                { title: '操作方', key: 'a', className: 'om-nowrap', render: (_: unknown, e) => <Typography.Text type="secondary">{actorLabel(String(e.metadata?.actor ?? ''))}</Typography.Text> },
+                { title: '操作方', key: 'a', className: 'om-nowrap', render: (_: unknown, e) => <Typography.Text type="secondary">{actorLabel(String(e.metadata?.actor ?? ''), people)}</Typography.Text> },
                 { title: '哈希', dataIndex: 'hash', render: (h: string) => <code title={h} style={{ whiteSpace: 'nowrap' }}>{h.slice(0, 12)}…</code> },
               ]}
             />

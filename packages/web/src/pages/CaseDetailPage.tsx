@@ -1,12 +1,13 @@
 import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography, message } from 'antd';
 import { useState } from 'react';
 import { ApiError, get, messageOf, post } from '../api';
-import { CaseStatusTag, LightDot, OutputList, ProvisionalTag, TaskStatusTag } from '../components/bits';
+import { CaseStatusTag, LightDot, OutputList, PausedTag, ProvisionalTag, TaskStatusTag } from '../components/bits';
 import { FormView } from '../components/FormView';
+import { PrintDocs } from '../components/PrintDocs';
 import { StepDiagram } from '../components/StepDiagram';
 import { CaseModesCard } from '../components/Modes';
-import { findRoute, navigate, usePoll, useRoutes } from '../hooks';
-import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, maskId, maskPhone, problemKind } from '../labels';
+import { findRoute, navigate, usePeople, usePoll, useRoutes } from '../hooks';
+import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, ISSUE_CHANNELS, maskId, maskPhone, materialNames, pauseReason, problemKind, REVIEW_CHANNELS } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
 
 const CLOSED = ['completed', 'rejected', 'withdrawn'];
@@ -38,6 +39,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
   const issueRoute = findRoute(routes, /^POST \/api\/v1\/cases\/\{id\}\/(results-issued|results|issue|issued|hand-?out|handouts?|deliver(y|ies)?)(\/[a-z-]+)?$/i);
   const reviewRoute = findRoute(routes, /^POST \/api\/v1\/cases\/\{id\}\/reviews$/);
   const [matter, setMatter] = useState<MatterDetail>();
+  const people = usePeople();
   const { data, error, reload } = usePoll(
     async () => {
       const c = await get<CaseView & { integrity?: CaseIntegrity }>(`/api/v1/cases/${encodeURIComponent(id)}`);
@@ -76,6 +78,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
             <span>{c.matterName}</span>
             <CaseStatusTag status={c.status} />
             <LightDot light={c.light} withText />
+            <PausedTag pausedBy={c.pausedBy} missing={missingOf(c, matter)} />
           </Space>
         }
         extra={canAct && <CaseActions c={c} matter={matter} issueRoute={issueRoute} issued={issued} reviewRoute={reviewed ? undefined : reviewRoute} onDone={reload} />}
@@ -84,7 +87,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
           size="small"
           column={{ xs: 1, sm: 2, lg: 3 }}
           items={[
-            { key: 'id', label: '办件编号', children: <Typography.Text copyable>{c.id}</Typography.Text> },
+            { key: 'id', label: '办件编号', children: c.caseNumber ? <Typography.Text copyable strong data-testid="case-number">{c.caseNumber}</Typography.Text> : <Typography.Text copyable={{ text: c.id }}><code>{c.id}</code></Typography.Text> },
             { key: 'applicant', label: '申请人', children: c.applicant.name },
             { key: 'idn', label: ID_TYPES.find((t) => t.value === c.applicant.idType)?.label ?? '证件', children: maskId(c.applicant.idNumber) },
             { key: 'phone', label: '联系电话', children: maskPhone(c.applicant.phone) },
@@ -106,9 +109,21 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
             title={c.acceptance.status === 'noticed' ? `已一次告知补正材料（${fmtTime(c.acceptance.noticedAt)}），补齐后受理；受理前不计算办理时限` : `待受理：请于 ${c.acceptance.dueAt ? fmtDate(c.acceptance.dueAt) : '5 个工作日内'}前受理或一次告知需要补正的全部材料（行政许可法第三十二条）`}
           />
         )}
+        {c.pausedBy?.length ? (
+          <Alert
+            style={{ marginTop: 8 }}
+            type="warning"
+            showIcon
+            data-testid="case-paused"
+            title={`办理时限暂停中：${c.pausedBy.map((p) => `自 ${fmtTime(p.since)} 起${p.step ? `${departmentName(c.tasks.find((t) => t.step === p.step)?.department)}` : ''}${pauseReason(p, p.cause === 'supplement' ? missingOf(c, matter, p.step) : undefined)}`).join('；')}`}
+          />
+        ) : null}
         {c.reason && <Alert style={{ marginTop: 8 }} type={c.status === 'withdrawn' ? 'info' : 'error'} title={c.reason} />}
       </Card>
       <CaseModesCard c={c} me={me} matter={matter} onDone={reload} />
+      <Card size="small" title="打印文书" className="om-no-print">
+        <PrintDocs c={c} matter={matter} events={events} />
+      </Card>
       <Card size="small" title="办理流程（并联审批）">
         <StepDiagram tasks={c.tasks} caseStatus={c.status} />
       </Card>
@@ -124,17 +139,29 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
                 { title: '部门', dataIndex: 'department', render: (d: string) => departmentName(d) },
                 { title: '事项', dataIndex: 'service' },
                 { title: '状态', dataIndex: 'status', render: (s: string) => <TaskStatusTag status={s} /> },
-                { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}<ProvisionalTag provisional={t.provisional} /></Space> },
+                { title: '时限', key: 'due', render: (_: unknown, t) => <Space size={4}><LightDot light={t.light} />{t.dueAt ? fmtDate(t.dueAt) : '—'}<ProvisionalTag provisional={t.provisional} /><PausedTag pausedBy={t.pausedBy} missing={materialNames(t.missingMaterials, matter?.materials)} /></Space> },
                 { title: '法定时限', key: 'sdue', render: (_: unknown, t) => statutoryText(t) },
                 { title: '办结', dataIndex: 'decidedAt', render: (v?: string) => fmtTime(v) },
-                { title: '结果', key: 'output', render: (_: unknown, t) => (t.status !== 'approved' && t.reason ? <span>{t.reason}{t.missingMaterials?.length ? `（缺：${t.missingMaterials.join('、')}）` : ''}</span> : <OutputList output={t.output} />) },
+                {
+                  title: '结果',
+                  key: 'output',
+                  render: (_: unknown, t) =>
+                    t.status !== 'approved' && t.reason ? (
+                      <span>
+                        {t.reason}
+                        {t.missingMaterials?.length ? `（缺：${materialNames(t.missingMaterials, matter?.materials)}）` : ''}
+                      </span>
+                    ) : (
+                      <OutputList output={t.output} schema={matter?.steps.find((s) => s.id === t.step)?.outputSchema} />
+                    ),
+                },
               ]}
             />
           </Card>
         </Col>
         <Col xs={24} xl={9}>
           <Card size="small" title="办理时间线" styles={{ body: { maxHeight: 420, overflow: 'auto' } }}>
-            <CaseTimeline events={events} />
+            <CaseTimeline events={events} matter={matter} people={people} />
           </Card>
         </Col>
       </Row>
@@ -160,8 +187,8 @@ interface TimelineRow {
 }
 
 /** The Chinese timeline route when the server has it; otherwise the events, said in Chinese. */
-export function CaseTimeline({ events, timeline }: { events: StoredEvent[]; timeline?: unknown }) {
-  const rows: TimelineRow[] = fromTimelineRoute(timeline) ?? events.map(eventRow);
+export function CaseTimeline({ events, timeline, matter, people = {} }: { events: StoredEvent[]; timeline?: unknown; matter?: MatterDetail | undefined; people?: Record<string, string> }) {
+  const rows: TimelineRow[] = fromTimelineRoute(timeline) ?? events.map((e) => eventRow(e, matter, people));
   if (rows.length === 0) return <Empty description="暂无记录" />;
   return (
     <Timeline
@@ -195,47 +222,80 @@ function fromTimelineRoute(t: unknown): TimelineRow[] | undefined {
 }
 const title2 = (text: string | undefined, title: string | undefined) => (title && text && text !== title ? text : undefined);
 
-function eventRow(e: StoredEvent): TimelineRow {
+/** One event as the clerk reads it: materials by name, outputs under their titles, people by name. */
+function eventRow(e: StoredEvent, matter: MatterDetail | undefined, people: Record<string, string>): TimelineRow {
   const d = e.data;
   const dep = typeof d.department === 'string' ? departmentName(d.department) : '';
+  const materials = (v: unknown) => materialNames(Array.isArray(v) ? (v as string[]) : [], matter?.materials);
+  const withDep = (text: string) => [dep, text].filter(Boolean).join('：');
   let detail = '';
   let color = 'blue';
   switch (e.type) {
+    case 'CaseStarted':
+      detail = `${String((d.applicant as { name?: string } | undefined)?.name ?? '')}${Array.isArray(d.materials) ? `，收取材料 ${(d.materials as string[]).length} 项` : ''}`;
+      break;
     case 'TaskDispatched':
       detail = `${dep}${d.service ? ` · ${String(d.service)}` : ''}`;
       break;
-    case 'DecisionRecorded':
-      detail = `${dep}：${DECISIONS[String(d.decision)] ?? String(d.decision)}${d.reason ? `（${String(d.reason)}）` : ''}`;
+    case 'DecisionRecorded': {
+      const asked = d.decision === 'supplement-required' && Array.isArray(d.missingMaterials) ? `，缺：${materials(d.missingMaterials)}` : '';
+      detail = withDep(`${DECISIONS[String(d.decision)] ?? '其他决定'}${asked}${d.reason ? `（${String(d.reason)}）` : ''}`);
       color = d.decision === 'approved' ? 'green' : d.decision === 'rejected' ? 'red' : 'orange';
       break;
+    }
     case 'TimeLimitExtended':
       detail = `${dep || '办件'}延长 ${String(d.workingDays)} 个工作日（${String(d.basis ?? '')}）· 批准：${String(d.approvedBy ?? '')}`;
       color = 'purple';
       break;
     case 'MaterialsNoticeIssued':
-      detail = Array.isArray(d.missingMaterials) ? `缺：${(d.missingMaterials as string[]).join('、')}` : '';
+      detail = Array.isArray(d.missingMaterials) ? `缺：${materials(d.missingMaterials)}` : '';
       color = 'orange';
       break;
     case 'SupplementRequested':
-      detail = `${dep}${Array.isArray(d.missingMaterials) ? `：${(d.missingMaterials as string[]).join('、')}` : ''}`;
+      detail = withDep(Array.isArray(d.missingMaterials) ? materials(d.missingMaterials) : '');
       color = 'orange';
+      break;
+    case 'SupplementProvided':
+      detail = Array.isArray(d.materials) ? materials(d.materials) : '';
+      break;
+    case 'ResultsIssued':
+      detail = `${ISSUE_CHANNELS[String(d.channel)] ?? '其他方式'}${d.recipient ? `，收件人：${String(d.recipient)}` : ''}${d.trackingNumber ? `，快递单号 ${String(d.trackingNumber)}` : ''}`;
+      color = 'green';
+      break;
+    case 'ReviewSubmitted':
+      detail = `${String(d.rating ?? '')}（${REVIEW_CHANNELS[String(d.channel)] ?? '其他渠道'}）${d.comment ? `：${String(d.comment)}` : ''}`;
+      color = d.rating === '不满意' || d.rating === '非常不满意' ? 'red' : 'green';
+      break;
+    case 'RectificationOpened':
+      detail = `限 ${String(d.limitDays ?? '')} 个工作日${d.reason ? `：${String(d.reason)}` : ''}`;
+      color = 'orange';
+      break;
+    case 'RectificationClosed':
+      detail = `${String(d.measures ?? '')}；核实：${String(d.verifiedBy ?? '')}`;
+      color = 'green';
       break;
     case 'CaseCompleted':
       color = 'green';
       break;
     case 'CaseRejected':
+    case 'CaseWithdrawn':
+      detail = typeof d.reason === 'string' ? d.reason : '';
+      color = e.type === 'CaseRejected' ? 'red' : 'gray';
+      break;
     case 'TimeLimitExceeded':
     case 'CaseEscalated':
+      detail = dep;
       color = 'red';
       break;
     case 'TimeLimitWarning':
+      detail = dep;
       color = 'orange';
       break;
     default:
       detail = dep;
   }
-  const actor = typeof e.metadata?.actor === 'string' ? actorLabel(e.metadata.actor) : '';
-  return { at: e.recordedAt, title: EVENT_NAMES[e.type] ?? e.type, detail: [detail, actor && `操作：${actor}`].filter(Boolean).join(' · '), color };
+  const actor = typeof e.metadata?.actor === 'string' ? actorLabel(e.metadata.actor, people) : '';
+  return { at: e.recordedAt, title: EVENT_NAMES[e.type] ?? '其他事件', detail: [detail, actor && `操作：${actor}`].filter(Boolean).join(' · '), color };
 }
 
 /** 补正, 撤回 and 统一出件 (the last only where the server offers it). */
@@ -350,6 +410,10 @@ function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c
     </Space>
   );
 }
+
+/** The materials a 补正 waits for: those of one step, or of every step asking. */
+const missingOf = (c: CaseView, matter: MatterDetail | undefined, step?: string): string =>
+  materialNames([...new Set(c.tasks.filter((t) => t.status === 'supplement-required' && (!step || t.step === step)).flatMap((t) => t.missingMaterials ?? []))], matter?.materials);
 
 /** 法定时限 as a clerk reads it: the due date (with any 延长), or 无法定时限 where no law sets one. */
 function statutoryText(c: { statutoryDays?: number | null; statutoryDueAt?: string | null; extendedWorkingDays?: number }, fallbackDays?: number | null): string {

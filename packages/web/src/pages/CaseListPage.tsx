@@ -1,9 +1,9 @@
 import { Alert, Button, Card, Select, Space, Table, Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { get, getIfPresent, messageOf } from '../api';
-import { CaseStatusTag, LightDot } from '../components/bits';
+import { CaseNoLink, CaseStatusTag, LightDot } from '../components/bits';
 import { navigate, usePoll, useRoute } from '../hooks';
-import { CASE_STATUS, DEPARTMENT_NAMES, departmentName, fmtTime, LIGHTS, shortId } from '../labels';
+import { CASE_STATUS, DEPARTMENT_NAMES, departmentName, fmtTime, LIGHTS } from '../labels';
 import type { CaseSummary, CaseView, Light, Me, MatterSummary, Page } from '../types';
 
 type Row = CaseSummary & { light?: Light | null };
@@ -82,7 +82,7 @@ export function CaseListPage({ me }: { me: Me }) {
         {...(search ? { locale: { emptyText: '未找到匹配的办件：请输入完整的办件编号、申请人姓名、证件号码、统一社会信用代码或电话（精确查找）' } } : {})}
         onRow={(r) => ({ onClick: () => navigate(`/cases/${r.id}`), style: { cursor: 'pointer' } })}
         columns={[
-          { title: '办件编号', dataIndex: 'id', render: (id: string) => <a href={`#/cases/${id}`}>{shortId(id)}</a> },
+          { title: '办件编号', key: 'id', render: (_: unknown, r: Row) => <CaseNoLink c={r} /> },
           { title: '事项', dataIndex: 'matter', render: matterName },
           { title: '申请人', dataIndex: 'applicantName' },
           { title: '状态', dataIndex: 'status', render: (s: string) => <CaseStatusTag status={s} /> },

@@ -1,12 +1,12 @@
 import { Alert, App, Button, Card, Checkbox, Descriptions, Drawer, Empty, Form, Input, Radio, Select, Space, Table, Typography, message } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { get, messageOf, post } from '../api';
-import { LightDot, OutputList, ProvisionalTag } from '../components/bits';
+import { CaseNoLink, LightDot, OutputList, ProvisionalTag } from '../components/bits';
 import { FormView } from '../components/FormView';
 import { compact, SchemaFields } from '../components/SchemaForm';
 import { ComplianceChecksCard } from '../components/Modes';
 import { usePoll } from '../hooks';
-import { DEPARTMENT_NAMES, departmentName, fmtDate, fmtTime, shortId } from '../labels';
+import { caseNo, DEPARTMENT_NAMES, departmentName, fmtDate, fmtTime } from '../labels';
 import type { JsonSchema } from '../types';
 import type { CaseSummary, CaseView, Me, MatterDetail, Page, TaskView } from '../types';
 
@@ -76,7 +76,7 @@ export function QueuePage({ me }: { me: Me }) {
         pagination={false}
         locale={{ emptyText: <Empty description="暂无待办任务" /> }}
         columns={[
-          { title: '办件编号', key: 'case', render: (_: unknown, r) => <a href={`#/cases/${r.c.id}`}>{shortId(r.c.id)}</a> },
+          { title: '办件编号', key: 'case', render: (_: unknown, r) => <CaseNoLink c={r.c} /> },
           { title: '事项', key: 'matter', render: (_: unknown, r) => r.c.matterName },
           { title: '办理事项', key: 'service', render: (_: unknown, r) => r.task.service },
           { title: '申请人', key: 'applicant', render: (_: unknown, r) => r.c.applicant.name },
@@ -218,10 +218,10 @@ function DecisionDrawer({ row, onClose, onDone }: { row: QueueRow; onClose: () =
         column={1}
         bordered
         items={[
-          { key: 'id', label: '办件编号', children: c.id },
+          { key: 'id', label: '办件编号', children: caseNo(c) },
           { key: 'app', label: '申请人', children: c.applicant.name },
           { key: 'due', label: '办理时限', children: task.dueAt ? <>{fmtDate(task.dueAt)} <ProvisionalTag provisional={task.provisional} /></> : '—' },
-          ...upstream.map(([d, o]) => ({ key: d, label: `${departmentName(d)}结果`, children: <OutputList output={o} /> })),
+          ...upstream.map(([d, o]) => ({ key: d, label: `${departmentName(d)}结果`, children: <OutputList output={o} schema={matter?.steps.find((s) => s.id === d)?.outputSchema} /> })),
         ]}
       />
       <Typography.Title level={5} style={{ marginTop: 16 }}>

@@ -1,10 +1,10 @@
 import { Alert, Card, Col, Empty, Row, Space, Statistic, Table, Typography } from 'antd';
 import { get, getIfPresent, messageOf } from '../api';
 import { HBarChart, Ring } from '../components/Charts';
-import { LightDot } from '../components/bits';
+import { CaseNoLink, LightDot } from '../components/bits';
 import { ModeNumbersCard, type ModeNumbers } from '../components/Modes';
-import { navigate, usePoll } from '../hooks';
-import { CASE_STATUS, departmentName, fmtDate, fmtTime, LIGHTS, shortId } from '../labels';
+import { navigate, useMatterNames, usePoll } from '../hooks';
+import { CASE_STATUS, departmentName, fmtDate, fmtTime, LIGHTS } from '../labels';
 import type { CaseSummary, Light, Page } from '../types';
 
 interface LightCounts {
@@ -20,6 +20,12 @@ interface Overview {
   byMatter?: { matter: string; name?: string; open?: number; byLight?: LightCounts }[];
   byDepartment?: { department: string; open?: number; byLight?: LightCounts }[];
   modes?: ModeNumbers;
+  /** The fourth group: open cases whose light is unknown, by reason. */
+  unknown?: { cases: number; reasons: { reason: string; cases: number; caseIds: string[] }[] };
+  /** 好差评 so far. */
+  reviews?: { total: number; bad: number; badShare: number | null; byRating?: Record<string, number> };
+  /** 整改 of the 差评. */
+  rectifications?: { opened: number; open: number; overdue: number; closed: number; closedOnTime?: number; closedLate?: number; rectifiedRate?: number | null };
 }
 interface StatsRow {
   concluded?: number;
@@ -38,6 +44,7 @@ interface Stats {
 }
 interface Supervised {
   id: string;
+  caseNumber?: string;
   matter: string;
   status: string;
   startedAt?: string;
@@ -52,6 +59,7 @@ const WORST = 10;
 
 /** 督办看板: lights, overdue by department, on-time rate and compression ratio. */
 export function SupervisionPage() {
+  const matterNames = useMatterNames();
   const { data, error } = usePoll(
     async () => {
       const [overview, stats, red, list] = await Promise.all([
@@ -66,6 +74,7 @@ export function SupervisionPage() {
   );
   if (!data) return error ? <Alert type="error" title={messageOf(error)} /> : <Card loading />;
   const { overview, stats, red, list } = data;
+  const numbers = new Map(list.items.flatMap((c) => (c.caseNumber ? [[c.id, c.caseNumber] as const] : [])));
   const byStatus = Object.fromEntries(Object.keys(CASE_STATUS).map((s) => [s, list.items.filter((c) => c.status === s).length]));
   const lights = overview?.cases?.byLight ?? {};
   const deps = (overview?.byDepartment ?? []).filter((d) => (d.byLight?.red ?? 0) + (d.byLight?.yellow ?? 0) + (d.byLight?.green ?? 0) > 0);
@@ -78,32 +87,34 @@ export function SupervisionPage() {
       {!overview && <Alert type="info" showIcon title="时限督办接口暂未提供，以下仅显示办件状态统计。" />}
       <Row gutter={[12, 12]}>
         {(['green', 'yellow', 'red'] as const).map((l) => (
-          <Col xs={12} sm={8} lg={4} key={l}>
+          <Col xs={12} sm={8} lg={6} xl={3} key={l}>
             <Card size="small">
               <Statistic title={<Space size={4}><LightDot light={l} />{LIGHTS[l]!.text}</Space>} value={lights[l] ?? 0} suffix="件" valueStyle={{ color: LIGHTS[l]!.color }} data-testid={`count-${l}`} />
               <div className="om-muted">部门任务 {overview?.tasks?.byLight?.[l] ?? 0} 项</div>
             </Card>
           </Col>
         ))}
-        <Col xs={12} sm={8} lg={4}>
+        {overview && <UnknownLightCard overview={overview} />}
+        <Col xs={12} sm={8} lg={6} xl={3}>
           <Card size="small">
             <Statistic title="在办" value={overview?.cases?.open ?? byStatus['in-progress']! + byStatus['awaiting-supplement']!} suffix="件" />
             <div className="om-muted">待补正 {byStatus['awaiting-supplement']} 件</div>
           </Card>
         </Col>
-        <Col xs={12} sm={8} lg={4}>
+        <Col xs={12} sm={8} lg={6} xl={3}>
           <Card size="small">
             <Statistic title="已办结" value={byStatus.completed} suffix="件" />
             <div className="om-muted">不予许可 {byStatus.rejected} · 撤回 {byStatus.withdrawn}</div>
           </Card>
         </Col>
-        <Col xs={12} sm={8} lg={4}>
+        <Col xs={12} sm={8} lg={6} xl={3}>
           <Card size="small">
             <Statistic title="按时办结" value={stats?.overall?.onTime ?? '—'} suffix={stats?.overall ? `/ ${stats.overall.concluded ?? 0}` : ''} />
             <div className="om-muted">超期办结 {stats?.overall?.late ?? 0} 件</div>
           </Card>
         </Col>
       </Row>
+      {overview && <ServiceLoopCards overview={overview} />}
       <Row gutter={[12, 12]}>
         <Col xs={24} lg={6}>
           <Card size="small" title="按时办结率" style={{ textAlign: 'center' }}>
@@ -165,8 +176,8 @@ export function SupervisionPage() {
           locale={{ emptyText: <Empty description="没有超期办件" /> }}
           onRow={(r) => ({ onClick: () => navigate(`/cases/${r.id}`), style: { cursor: 'pointer' } })}
           columns={[
-            { title: '办件编号', dataIndex: 'id', render: (id: string) => <a href={`#/cases/${id}`}>{shortId(id)}</a> },
-            { title: '事项', dataIndex: 'matter' },
+            { title: '办件编号', key: 'id', render: (_: unknown, r) => <CaseNoLink c={{ id: r.id, caseNumber: r.caseNumber ?? numbers.get(r.id) }} /> },
+            { title: '事项', dataIndex: 'matter', render: (m: string) => matterNames[m] ?? m },
             { title: '时限', dataIndex: 'worstLight', render: (l: Light) => <LightDot light={l} withText /> },
             { title: '承诺时限', dataIndex: 'dueAt', render: (v: string) => fmtDate(v) },
             { title: '超期部门', key: 'deps', render: (_: unknown, r) => (r.tasks ?? []).filter((t) => t.light === 'red').map((t) => departmentName(t.department)).join('、') || '—' },
@@ -175,5 +186,58 @@ export function SupervisionPage() {
         />
       </Card>
     </Space>
+  );
+}
+
+/** 未知: the fourth group, so that 绿 + 黄 + 红 + 未知 = 在办, with why each is unknown. */
+function UnknownLightCard({ overview }: { overview: Overview }) {
+  const count = overview.unknown?.cases ?? overview.cases?.byLight?.unknown ?? 0;
+  const reasons = overview.unknown?.reasons ?? [];
+  return (
+    <Col xs={12} sm={8} lg={6} xl={3}>
+      <Card size="small" data-testid="unknown-light">
+        <Statistic title={<Space size={4}><span className="om-dot" style={{ background: LIGHTS.unknown!.color }} />{LIGHTS.unknown!.text}</Space>} value={count} suffix="件" valueStyle={{ color: '#8c8c8c' }} data-testid="count-unknown" />
+        <div className="om-muted" data-testid="unknown-reasons">
+          {reasons.length ? reasons.map((r) => `${r.reason} ${r.cases} 件`).join('；') : `部门任务 ${overview.tasks?.byLight?.unknown ?? 0} 项`}
+        </div>
+      </Card>
+    </Col>
+  );
+}
+
+const pctOrDash = (v: number | null | undefined) => (v == null ? '—' : `${(v * 100).toFixed(1)}%`);
+
+/** 好差评 and 整改 beside the lights: reviews, the 差评 rate, rectifications open and overdue. */
+function ServiceLoopCards({ overview }: { overview: Overview }) {
+  const r = overview.reviews;
+  const x = overview.rectifications;
+  if (!r && !x) return null;
+  return (
+    <Row gutter={[12, 12]} data-testid="service-loops">
+      <Col xs={12} sm={6}>
+        <Card size="small">
+          <Statistic title="好差评" value={r?.total ?? 0} suffix="条" data-testid="reviews-total" />
+          <div className="om-muted">好评（满意及以上） {(r?.byRating?.['非常满意'] ?? 0) + (r?.byRating?.['满意'] ?? 0)} 条</div>
+        </Card>
+      </Col>
+      <Col xs={12} sm={6}>
+        <Card size="small">
+          <Statistic title="差评率" value={pctOrDash(r?.badShare)} valueStyle={{ color: (r?.bad ?? 0) > 0 ? '#ff4d4f' : undefined }} data-testid="reviews-bad-share" />
+          <div className="om-muted">差评 {r?.bad ?? 0} 条</div>
+        </Card>
+      </Col>
+      <Col xs={12} sm={6}>
+        <Card size="small">
+          <Statistic title="整改中" value={x?.open ?? 0} suffix="件" data-testid="rectifications-open" />
+          <div className="om-muted">已立项 {x?.opened ?? 0} · 已办结 {x?.closed ?? 0}（整改率 {pctOrDash(x?.rectifiedRate)}）</div>
+        </Card>
+      </Col>
+      <Col xs={12} sm={6}>
+        <Card size="small">
+          <Statistic title="整改超期" value={x?.overdue ?? 0} suffix="件" valueStyle={{ color: (x?.overdue ?? 0) > 0 ? '#ff4d4f' : undefined }} data-testid="rectifications-overdue" />
+          <div className="om-muted">超期办结 {x?.closedLate ?? 0} 件</div>
+        </Card>
+      </Col>
+    </Row>
   );
 }

@@ -80,7 +80,7 @@ export function WindowPage({ me }: { me?: Me } = {}) {
         { 'idempotency-key': idempotencyKey },
       );
       setReceipt(c);
-      void message.success(`受理成功，办件编号 ${c.id}`);
+      void message.success(`受理成功，办件编号 ${c.caseNumber ?? c.id}`);
     } catch (e) {
       if (e instanceof ApiError && e.errors.length) {
         // The server's checks, on the fields they concern (一次告知: all of them at once).
