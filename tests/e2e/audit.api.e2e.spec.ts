@@ -90,11 +90,13 @@ describe('an auditor reads a case through the API', () => {
     const entries = (await get(`/api/v1/cases/${c.id}/timeline`)).json().entries;
     const requested = entries.find((e: { type: string }) => e.type === 'SupplementRequested');
     expect(requested.clock).toBe(`办件计时暂停（补正）；部门计时暂停：市场监督管理局（${enterpriseSetupV1.steps[0]!.service}）`);
-    expect(requested.what).toContain('一次性告知申请人补正材料：articles-of-association');
+    // Materials by their names in the definition, not their codes.
+    expect(requested.what).toContain('一次性告知申请人补正材料：公司章程');
+    expect(requested.what).not.toContain('articles-of-association');
 
     const { caseTimeline } = await import('@onematter/engine');
     const custom = caseTimeline('x', [{ position: 0, type: 'SomethingNew', data: { foo: 'bar', at: 'x' }, recordedAt: '2026-03-02T01:00:00.000Z' }]);
-    expect(custom.entries[0]!.what).toBe('SomethingNew：foo=bar');
+    expect(custom.entries[0]!.what).toBe('其他事件〔SomethingNew〕：foo bar');
   });
 
   it('records every read in the access log: who (X-Actor), why (reason), what, when', async () => {
@@ -121,8 +123,8 @@ describe('an auditor reads a case through the API', () => {
     expect(anchored.kind).toBe('recorded');
     expect((await get(`/api/v1/cases/${id}/verification`)).json()).toMatchObject({ intact: true, anchored: 1 });
     const anchors = (await get('/api/v1/audit/anchors')).json();
-    // Two streams: the case (11 events) and that day's access log (the first verification read).
-    expect(anchors.anchors).toEqual([expect.objectContaining({ day: '2026-03-02', cutoff: '2026-03-02T16:00:00.000Z', streams: 2, events: 12, root: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+    // Three streams: the case (11 events), that day's 办件编号 (one) and its access log (the first verification read).
+    expect(anchors.anchors).toEqual([expect.objectContaining({ day: '2026-03-02', cutoff: '2026-03-02T16:00:00.000Z', streams: 3, events: 13, root: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
   });
 });
 

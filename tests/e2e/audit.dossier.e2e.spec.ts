@@ -62,6 +62,9 @@ describe('a third party checks an exported dossier with nothing but Node', () =>
     expect(JSON.parse(readFileSync(join(dir, 'anchor-proof.json'), 'utf8'))).toMatchObject({ day: SEEDED.day, leaf: { stream: SEEDED.a, position: 16 } });
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     for (const text of ['办件审计报告', '办理流程图', '时间线', '并联办理（6 个部门）', '市场监督管理局', '<svg']) expect(html).toContain(text);
+    // Every event in Chinese, with the outputs under their titles: no type names, no raw fields.
+    for (const text of ['部门决定', '任务派发', '营业执照编号', '纳税人识别号']) expect(html).toContain(text);
+    expect(html).not.toMatch(/<td>(CaseStarted|DecisionRecorded|TaskDispatched)<\/td>|licenceNumber|taxpayerId=|=\{/);
     // Self-contained: no script, nothing fetched from elsewhere.
     expect(html).not.toMatch(/<script|src=|href=/i);
     // The applicant's identity number is masked in the report.

@@ -1,6 +1,7 @@
 /** Everything the user sees is in Chinese: names for the API's codes. */
 
 import { DEPARTMENT_NAMES as NAMES } from '@onematter/engine/departments';
+import { SPECIAL_PROCEDURE_NAMES } from '@onematter/engine/events';
 
 /** Department names: the engine's own list, bundled as it is. */
 export const DEPARTMENT_NAMES: Readonly<Record<string, string>> = NAMES;
@@ -195,19 +196,8 @@ const PROBLEM_KINDS: [RegExp, string][] = [
 
 export const problemKind = (reason: string): string => PROBLEM_KINDS.find(([re]) => re.test(reason))?.[1] ?? '无法信任';
 
-/** 特别程序 (行政许可法 Art. 45, and 公示, 现场核查) by kind. */
-export const PROCEDURE_NAMES: Record<string, string> = {
-  hearing: '听证',
-  bidding: '招标',
-  auction: '拍卖',
-  inspection: '检验',
-  testing: '检测',
-  quarantine: '检疫',
-  appraisal: '鉴定',
-  'expert-review': '专家评审',
-  'public-notice': '公示',
-  'site-verification': '现场核查',
-};
+/** 特别程序 (行政许可法 Art. 45, and 公示, 现场核查) by kind: the engine's own names. */
+export const PROCEDURE_NAMES: Readonly<Record<string, string>> = SPECIAL_PROCEDURE_NAMES;
 
 /** Why a clock is paused, in words: 补正（缺：…） or 特别程序（检测：…）. */
 export function pauseReason(p: { cause: string; kind?: string | undefined; note?: string | undefined; step?: string | undefined }, missing?: string): string {

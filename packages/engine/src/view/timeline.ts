@@ -170,6 +170,7 @@ function plain(v: unknown, title: (field: string) => string): string {
   if (Array.isArray(v)) return v.map((x) => plain(x, title)).join('、');
   if (typeof v === 'object') {
     return Object.entries(v as Record<string, unknown>)
+      .filter(([k]) => k !== 'at')
       .map(([k, x]) => `${title(k)} ${plain(x, title)}`)
       .join('，');
   }
