@@ -35,6 +35,18 @@ const ClockFieldsDoc = {
   light: Light.nullable().optional(),
   provisional: z.boolean().optional().meta({ description: 'true: a due date depends on a year whose notice is not published yet (its working days are predicted); it may move when the notice is imported (暂定)' }),
   clockNote: z.string().optional(),
+  pausedBy: z
+    .array(
+      z.looseObject({
+        cause: z.enum(['supplement', 'special-procedure']),
+        since: Instant,
+        step: z.string().optional().meta({ description: 'the step whose 补正 or 特别程序 it is; absent for a case-wide 特别程序' }),
+        kind: z.string().optional().meta({ description: 'the 特别程序 (inspection, testing, …)' }),
+        note: z.string().optional(),
+      }),
+    )
+    .optional()
+    .meta({ description: '暂停中: while clockState is paused, what holds the clock and since when' }),
 };
 
 export const TaskViewDoc = z.looseObject({
