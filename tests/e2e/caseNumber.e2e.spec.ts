@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RuntimeConfig } from '@onematter/api';
 import { replayCase } from '@onematter/engine';
 import { enterpriseSetupV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
+import { dropSchema, TEST_PG_URL, whyUnreachable } from '../support/postgres.js';
 
 /**
  * 办件编号: every case gets a short number a clerk can read out — the day (Beijing time)
@@ -57,5 +63,29 @@ describe('the 办件编号', () => {
     expect(await found(a.caseNumber)).toEqual([a.id]);
     expect(await found(` ${b.caseNumber} `)).toEqual([b.id]);
     expect(await found(a.caseNumber.slice(0, 8))).toEqual([]);
+  });
+});
+
+const pgDown = await whyUnreachable();
+
+describe.each(['sqlite', 'postgres'] as const)('the 办件编号 on %s', (store) => {
+  it('gives twenty windows accepting at once twenty different numbers, 1 to 20', async () => {
+    if (store === 'postgres' && pgDown) throw new Error(`PostgreSQL is unreachable at ${TEST_PG_URL} (${pgDown}); CI must run the PostgreSQL tests`);
+    const dataDir = mkdtempSync(join(tmpdir(), 'onematter-number-'));
+    const schema = `number_${randomBytes(5).toString('hex')}`;
+    const config: Partial<RuntimeConfig> = store === 'sqlite' ? { store, dataDir } : { store, pgUrl: TEST_PG_URL, pgSchema: schema };
+    t = await testApp(config);
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => start()));
+      const numbers = answers.map((r) => {
+        expect(r.statusCode, r.body).toBe(201);
+        return r.json().caseNumber as string;
+      });
+      expect(numbers.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `${beijingDay()}-${String(i + 1).padStart(6, '0')}`));
+    } finally {
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (store === 'postgres' && !pgDown) await dropSchema(schema);
+    }
   });
 });
