@@ -1,4 +1,4 @@
-import { eventHash, genesisHash, type EventStore, type PreparedEvent } from '@onematter/engine';
+import { genesisHash, prepareChained, type EventLog } from '@onematter/engine';
 
 /**
  * 办件编号: the short number a clerk reads out and an applicant writes down, e.g.
@@ -17,7 +17,7 @@ const beijingDay = (now: Date): string => new Date(now.getTime() + 8 * 3_600_000
 export class CaseNumbers {
   private readonly heads = new Map<string, { revision: number; hash: string }>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventLog) {}
 
   /** A new number for the case, durable before it is returned. */
   async allocate(caseId: string, now: Date, actor: string): Promise<string> {
@@ -29,20 +29,10 @@ export class CaseNumbers {
       const last = newer[newer.length - 1];
       if (last) head = { revision: last.position, hash: last.hash };
       const caseNumber = `${day}-${String(head.revision + 2).padStart(6, '0')}`;
-      const fields = {
-        streamId,
-        position: head.revision + 1,
-        type: 'CaseNumberAllocated',
-        data: { caseId, caseNumber, at: now.toISOString() },
-        metadata: { v: 1, actor },
-        recordedAt: now.toISOString(),
-        prevHash: head.hash,
-      };
-      const hash = eventHash(fields);
-      const event: PreparedEvent = { position: fields.position, type: fields.type, data: fields.data, metadata: fields.metadata, recordedAt: fields.recordedAt, prevHash: fields.prevHash, hash };
-      const r = await this.store.append({ streamId, events: [event], expectedRevision: head.revision });
+      const [event] = prepareChained(streamId, head, [{ type: 'CaseNumberAllocated', data: { caseId, caseNumber, at: now.toISOString() } }], actor, now.toISOString());
+      const r = await this.store.append({ streamId, events: [event!], expectedRevision: head.revision });
       if (r.ok) {
-        this.heads.set(streamId, { revision: fields.position, hash });
+        this.heads.set(streamId, { revision: event!.position, hash: event!.hash });
         // Yesterday's stream is not needed any more.
         for (const k of this.heads.keys()) if (k !== streamId) this.heads.delete(k);
         return caseNumber;

@@ -126,7 +126,9 @@ export function definitionLabels(get: (matter: string, version: number) => Matte
       const steps = def ? (step ? def.steps.filter((s) => s.id === step) : def.steps) : [];
       for (const s of steps) {
         const shape = (s.output as { shape?: Record<string, { meta?: () => { title?: unknown } | undefined }> } | undefined)?.shape;
-        const title = shape?.[field]?.meta?.()?.title;
+        // A field of a definition file is optional when not required: its title is on what it wraps.
+        const f = shape?.[field] as { meta?: () => { title?: unknown } | undefined; unwrap?: () => { meta?: () => { title?: unknown } | undefined } } | undefined;
+        const title = f?.meta?.()?.title ?? f?.unwrap?.()?.meta?.()?.title;
         if (typeof title === 'string') return title;
       }
       return undefined;
@@ -252,7 +254,7 @@ export function caseTimeline(
         const applicant = (d.applicant ?? {}) as Record<string, unknown>;
         const pending = d.acceptance === 'pending';
         const deployed = matter !== null && matterVersion !== null ? deployedOf(matter, matterVersion) : undefined;
-        const version = `事项版本 v${matterVersion ?? '?'}${deployed ? `，${deployed.by} 于 ${deployed.at} 部署` : ''}`;
+        const version = `事项版本 v${matterVersion ?? '?'}${deployed ? `，${actorName(deployed.by, {}, labels.person)} 于 ${deployed.at} 部署` : ''}`;
         what = `${pending ? '收到' : '受理'}「${matterName ?? matter ?? '未知事项'}」（${version}）申请，申请人 ${String(applicant.name ?? '（未列明）')}，收取材料 ${Array.isArray(d.materials) ? d.materials.length : 0} 项${pending ? '，待审查受理（5 个工作日内受理或一次告知）' : ''}${startModeText(d)}`;
         // Older streams have no CaseAccepted: the clock ran from the application.
         if (!pending) clocks.case = 'running';
