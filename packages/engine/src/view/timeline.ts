@@ -382,7 +382,7 @@ export function caseTimeline(
         break;
       default:
         // A type this code does not know yet: named as recorded, for the auditor to look up.
-        what = modeText(e.type, d, taskName) ?? `其他事件〔${e.type}〕${Object.keys(d).length > 0 ? `：${outputText(d, undefined)}` : ''}`;
+        what = modeText(e.type, d, taskName, list) ?? `其他事件〔${e.type}〕${Object.keys(d).length > 0 ? `：${outputText(d, undefined)}` : ''}`;
         if (e.type === 'DeferredAcceptanceRevoked' && clocks.case !== 'stopped') clocks.case = 'stopped';
     }
     const who = DERIVED.has(e.type) ? '系统' : actorName(actor, d, labels.person);
@@ -426,7 +426,7 @@ function startModeText(d: Record<string, unknown>): string {
 }
 
 /** Chinese lines of the service-mode events (modes/events.ts). */
-function modeText(type: string, d: Record<string, unknown>, taskName: (d: Record<string, unknown>) => string): string | undefined {
+function modeText(type: string, d: Record<string, unknown>, taskName: (d: Record<string, unknown>) => string, list: (v: unknown) => string): string | undefined {
   switch (type) {
     case 'ApplicantVisited':
       return `申请人到窗口${VISIT_PURPOSE_NAMES[d.purpose as VisitPurpose] ?? String(d.purpose)}（跑动一次）${d.note ? `：${String(d.note)}` : ''}`;

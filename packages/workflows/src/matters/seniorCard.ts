@@ -1,5 +1,6 @@
 import { defineMatter } from '@onematter/engine';
 import { z } from 'zod';
+import { titled } from '../outputTitles.js';
 import { Person, RefNumber } from '../fields.js';
 
 /**
@@ -43,7 +44,7 @@ export const seniorCardV1 = defineMatter({
       service: '老年证核发',
       statutoryDays: null,
       committedDays: 5,
-      output: z.object({ cardNumber: RefNumber('LN') }).loose(),
+      output: titled(z.object({ cardNumber: RefNumber('LN') }).loose()),
       outputExample: { cardNumber: 'LN410225202600001' },
     },
   ],
