@@ -132,7 +132,8 @@ describe('容缺受理: accepted with a minor material missing, on a signed prom
     expect((await post(`/api/v1/cases/${c.id}/deferred-materials`, { materials: ['address-proof'] })).statusCode).toBe(409);
 
     const lines = await timelineOf(c.id);
-    expect(lines.some((l) => l.includes('容缺受理：缺少非关键材料 address-proof，申请人 张三 签署承诺书'))).toBe(true);
+    // Materials by their names in the definition.
+    expect(lines.some((l) => l.includes('容缺受理：缺少非关键材料 住所使用证明，申请人 张三 签署承诺书'))).toBe(true);
     expect(lines.some((l) => l.includes('黄灯预警：容缺材料补交承诺承诺期限'))).toBe(true);
     expect(lines.some((l) => l.includes('撤销受理：容缺材料「住所使用证明」逾期未补交'))).toBe(true);
 

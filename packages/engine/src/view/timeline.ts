@@ -367,6 +367,11 @@ export function caseTimeline(
       }
       case 'ResultsIssued': {
         const results = Array.isArray(d.results) ? (d.results as Record<string, unknown>[]) : [];
+        // Each result on its own channel (service modes): said result by result.
+        if (results.some((r) => r.delivery)) {
+          what = modeText(e.type, d, taskName, list)!;
+          break;
+        }
         const each = results.map((r) => `${departmentName(r.department)}${r.output && typeof r.output === 'object' && Object.keys(r.output).length > 0 ? `（${outputText(r.output, typeof r.step === 'string' ? r.step : undefined)}）` : ''}`);
         what = `统一出件（${ISSUE_CHANNELS[String(d.channel)] ?? '其他方式'}）${d.recipient ? `，收件人：${String(d.recipient)}` : ''}${d.trackingNumber ? `，快递单号 ${String(d.trackingNumber)}` : ''}：${each.join('；') || '（无结果）'}${d.note ? `；备注：${String(d.note)}` : ''}`;
         break;
