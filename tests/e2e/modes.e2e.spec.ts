@@ -62,6 +62,22 @@ describe('即办件: a case decided at the window never leaves it', () => {
     expect(lines.some((l) => l.includes('准予办理（即办，窗口当场办结）'))).toBe(true);
   });
 
+  it('answers a retry of the same 即办 application with its case, and refuses the same key asking for a dispatch instead', async () => {
+    const body = { matter: 'enterprise-change', applicant: enterpriseChangeV1.exampleApplicant, form: addressOnly, channel: 'window' };
+    const spot = { officer: '综合窗口 李四', outputs: onTheSpotOutputs };
+    const send = (payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/cases', payload, headers: { 'idempotency-key': 'window-3-jiban-001' } });
+    const first = await send({ ...body, onTheSpot: spot });
+    expect(first.statusCode).toBe(201);
+    const again = await send({ ...body, onTheSpot: spot });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toMatchObject({ id: first.json().id, status: 'completed' });
+    // The same form without 即办 asks the departments to decide: another application, never this completed case.
+    const other = await send(body);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().errors[0].path).toBe('headers.idempotency-key');
+  });
+
   it('refuses 即办 where the matter does not allow it for the form, naming the field', async () => {
     const r = await post('/api/v1/cases', {
       matter: 'enterprise-change',

@@ -1,5 +1,5 @@
 import { decodeCursor } from '@onematter/adapters';
-import { decide, initialCaseState, isSameStart, streamIntegrity, toCaseView, type CaseStarted, type StartCase, type StoredEvent } from '@onematter/engine';
+import { decide, initialCaseState, isSameStart, streamIntegrity, toCaseView, type StartCase, type StoredEvent } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -13,6 +13,8 @@ import { CasePageDoc, CaseViewDoc, CaseViewWithIntegrityDoc, EventDoc, PROBLEMS,
 
 /** Case ids for Idempotency-Key requests are derived from the key: same key, same case. */
 const IDEMPOTENCY_NAMESPACE = '6f1c2f0e-6a43-4d3b-9a55-0e7c1d2b9f10';
+/** More than a start ever records (CaseStarted, the visit, acceptance, a dispatch or skip per step, 即办 decisions). */
+const START_EVENTS_READ = 256;
 
 export const eventView = (e: StoredEvent) => ({
   position: e.position,
@@ -72,11 +74,11 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       const r = await handler.execute(caseId, (now) => ({ type: 'StartCase', data, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) {
         if (key && r.error.kind === 'Conflict') {
-          const [first] = await runtime.store.readStream(caseId, { maxCount: 1 });
+          const recorded = await runtime.store.readStream(caseId, { maxCount: START_EVENTS_READ });
           const existing = await handler.load(caseId);
-          if (first?.type === 'CaseStarted' && existing.kind === 'started') {
+          if (recorded[0]?.type === 'CaseStarted' && existing.kind === 'started') {
             // Same key, same request: the same case. Same key, another request: refused, never silently dropped.
-            if (!isSameStart(runtime.catalogue, first.data as CaseStarted['data'], data)) {
+            if (!isSameStart(runtime.catalogue, recorded, data)) {
               const message = `Idempotency-Key ${JSON.stringify(key)} was already used for case ${caseId} with a different request; send a new key for a new application`;
               return sendProblem(reply, problem(409, message, [{ path: 'headers.idempotency-key', message: '此幂等键已用于另一份申请（the key was used for a different request）' }], req.url));
             }
