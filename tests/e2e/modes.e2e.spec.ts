@@ -432,4 +432,27 @@ describe('出件方式: per result, at the window, by post or as an e-licence', 
       await sim.close();
     }
   });
+
+  it('counts 零跑动 and 全程网办 cases: applied online with e-licences, never at the window; collecting at the window is a trip', async () => {
+    const sim = await testApp({ clock, simulateDepartments: true, timeLimits: { pollIntervalMs: 60_000 } });
+    try {
+      const start = async (channel: 'online' | 'window') => {
+        const c = (await sim.app.inject({ method: 'POST', url: '/api/v1/cases', payload: { matter: 'enterprise-setup', applicant: enterpriseSetupV1.exampleApplicant, form: enterpriseSetupV1.example, channel } })).json();
+        await eventually(async () => ((await sim.app.inject({ method: 'GET', url: `/api/v1/cases/${c.id}` })).json().status === 'completed' ? true : undefined), 10_000, 'completion');
+        return c.id as string;
+      };
+      const online = await start('online');
+      const stats = async () => (await sim.app.inject({ method: 'GET', url: '/api/v1/supervision/stats' })).json().modes;
+      expect(await stats()).toMatchObject({ cases: 1, zeroVisit: 1, fullyOnline: 1 });
+      // Results collected at the window: the applicant came in after all.
+      expect((await sim.app.inject({ method: 'POST', url: `/api/v1/cases/${online}/results-issued`, payload: { channel: 'window' } })).statusCode).toBe(200);
+      expect(await stats()).toMatchObject({ cases: 1, zeroVisit: 0, fullyOnline: 0 });
+      const second = await start('online');
+      expect((await sim.app.inject({ method: 'POST', url: `/api/v1/cases/${second}/results-issued`, payload: { channel: 'online' } })).statusCode).toBe(200);
+      await start('window');
+      expect(await stats()).toMatchObject({ cases: 3, visits: 1, zeroVisit: 1, fullyOnline: 1 });
+    } finally {
+      await sim.close();
+    }
+  });
 });

@@ -24,6 +24,10 @@ export interface ModeRow {
   proxy: number;
   /** 免申即办: started by a data event, without an application. */
   noApplication: number;
+  /** 零跑动: cases the applicant never came in for: no visit recorded and no result collected at the window. */
+  zeroVisit: number;
+  /** 全程网办: applied online and 零跑动 (results by post or as e-licences). */
+  fullyOnline: number;
   /** Results handed out, by channel; `postDelivered`: posted results whose delivery was confirmed. */
   resultsByChannel: Record<DeliveryChannel, number> & { postDelivered: number };
 }
@@ -48,6 +52,8 @@ class ModeAccumulator {
   checks = { scheduled: 0, due: 0, overdue: 0, passed: 0, failed: 0 };
   proxy = 0;
   noApplication = 0;
+  zeroVisit = 0;
+  fullyOnline = 0;
   results = { window: 0, post: 0, 'e-licence': 0, postDelivered: 0 } as ModeRow['resultsByChannel'];
 
   add(c: TrackedCase, calendar: WorkingCalendar, now: Date): void {
@@ -57,6 +63,10 @@ class ModeAccumulator {
     this.visits += m.visits.length;
     if (m.agent) this.proxy++;
     if (m.trigger) this.noApplication++;
+    if (isZeroVisit(c)) {
+      this.zeroVisit++;
+      if (m.channel === 'online') this.fullyOnline++;
+    }
     if (m.deferred) {
       const d = m.deferred;
       this.deferred.granted++;
@@ -92,6 +102,8 @@ class ModeAccumulator {
       checks: { ...this.checks },
       proxy: this.proxy,
       noApplication: this.noApplication,
+      zeroVisit: this.zeroVisit,
+      fullyOnline: this.fullyOnline,
       resultsByChannel: { ...this.results },
     };
   }
@@ -100,6 +112,9 @@ class ModeAccumulator {
 /** 即办件: on-the-spot decisions and no task ever dispatched. */
 export const isOnTheSpot = (c: TrackedCase): boolean =>
   c.modes.onTheSpot !== undefined && Object.values(c.facts.tasks).every((t) => t.startedAt === undefined);
+
+/** 零跑动: no visit recorded, and no result collected at the window (a trip too). */
+const isZeroVisit = (c: TrackedCase): boolean => c.modes.visits.length === 0 && c.modes.deliveries.every((d) => d.channel !== 'window');
 
 const pastDue = (c: TrackedCase, id: string, calendar: WorkingCalendar, now: Date): boolean => {
   const r = readModeClock(c.facts, id, calendar, now);

@@ -285,6 +285,8 @@ export interface ModeNumbers {
   checks: { scheduled: number; due: number; overdue: number; passed: number; failed: number };
   proxy: number;
   noApplication: number;
+  zeroVisit: number;
+  fullyOnline: number;
   resultsByChannel: { window: number; post: number; 'e-licence': number; postDelivered: number };
 }
 
@@ -300,7 +302,8 @@ export function ModeNumbersCard({ modes }: { modes: ModeNumbers | undefined }) {
     { key: 'deferred', title: '容缺承诺', value: `${modes.deferred.open} 待补`, note: `逾期 ${modes.deferred.overdue} · 已兑现 ${modes.deferred.kept} · 撤销 ${modes.deferred.revoked}`, warn: modes.deferred.overdue > 0 },
     { key: 'checks', title: '告知承诺核查', value: `${modes.checks.due} 待核查`, note: `逾期 ${modes.checks.overdue} · 不实撤销 ${modes.checks.failed} · 通过 ${modes.checks.passed}`, warn: modes.checks.overdue > 0 },
     { key: 'proxy', title: '帮办代办 / 免申即办', value: `${modes.proxy} / ${modes.noApplication}`, note: '件' },
-    { key: 'results', title: '出件方式', value: `${r['e-licence'] + r.post} 零跑动`, note: `电子证照 ${r['e-licence']} · 邮寄 ${r.post}（签收 ${r.postDelivered}）· 窗口 ${r.window}` },
+    { key: 'zero', title: '零跑动 / 全程网办', value: `${modes.zeroVisit} / ${modes.fullyOnline}`, note: '件（未到窗口 / 网上申请且未到窗口）' },
+    { key: 'results', title: '出件方式', value: `${r['e-licence'] + r.post} 件免到窗口`, note: `电子证照 ${r['e-licence']} · 邮寄 ${r.post}（签收 ${r.postDelivered}）· 窗口 ${r.window}` },
   ];
   return (
     <Card size="small" title="办理模式指标" data-testid="mode-numbers">
