@@ -101,7 +101,7 @@ export const supervisionRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = as
         description:
           'Over cases (completed or rejected; withdrawn ones do not count) and department tasks (approved or rejected) that concluded between `from` and `to` (Asia/Shanghai dates, inclusive). onTimeRate = concluded within the committed limit ÷ concluded; compressionRatio = 1 − Σ working days used (pauses excluded) ÷ Σ statutory working days; committedCompressionRatio = 1 − Σ committed ÷ Σ statutory. ' +
           'Also `reviews` submitted in the range, `rectifications` opened in it (and where each stands now), and `complaints` (received = started in the range, concluded = concluded in it, followUps = 回访 answered in it); `matter` and `department` filter them too (for reviews, the departments that handled the reviewed case; for complaints, the responsible department). ' +
-          '`modes`: the service modes of the cases submitted in the range — 即办件 share, visits per case, 容缺 promises open/overdue/kept, 告知承诺 checks due/failed, 帮办代办 and 免申即办 counts, results by channel — overall, byMatter and byDepartment, each defined with its formula in docs/supervision.md.',
+          '`modes`: the service modes of the cases submitted in the range — 即办件 share, visits per case, 容缺 promises open/overdue/kept, 告知承诺 checks due/failed, 帮办代办 and 免申即办 counts, 零跑动 and 全程网办 cases, results by channel — overall, byMatter and byDepartment, each defined with its formula in docs/supervision.md.',
         querystring: StatsQuery,
       },
       config: { roles: SUPERVISION },
