@@ -25,14 +25,14 @@ describe('the 办件编号', () => {
   });
   afterEach(async () => t.close());
 
-  it('numbers the cases of a day 1, 2, 3 … with no two alike when twenty windows accept at once', async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, () => start()));
+  it('numbers the cases of a day 1, 2, 3 … with no two alike when two hundred windows accept at once', async () => {
+    const answers = await Promise.all(Array.from({ length: 200 }, () => start()));
     const numbers = answers.map((r) => {
       expect(r.statusCode, r.body).toBe(201);
       return r.json().caseNumber as string;
     });
-    expect(new Set(numbers).size).toBe(20);
-    expect(numbers.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `${beijingDay()}-${String(i + 1).padStart(6, '0')}`));
+    expect(new Set(numbers).size).toBe(200);
+    expect(numbers.sort()).toEqual(Array.from({ length: 200 }, (_, i) => `${beijingDay()}-${String(i + 1).padStart(6, '0')}`));
   });
 
   it('is recorded in the case: the view, the list, a replay and a retried request show the same number', async () => {
@@ -69,19 +69,19 @@ describe('the 办件编号', () => {
 const pgDown = await whyUnreachable();
 
 describe.each(['sqlite', 'postgres'] as const)('the 办件编号 on %s', (store) => {
-  it('gives twenty windows accepting at once twenty different numbers, 1 to 20', async () => {
+  it('gives two hundred windows accepting at once two hundred different numbers, 1 to 200', async () => {
     if (store === 'postgres' && pgDown) throw new Error(`PostgreSQL is unreachable at ${TEST_PG_URL} (${pgDown}); CI must run the PostgreSQL tests`);
     const dataDir = mkdtempSync(join(tmpdir(), 'onematter-number-'));
     const schema = `number_${randomBytes(5).toString('hex')}`;
     const config: Partial<RuntimeConfig> = store === 'sqlite' ? { store, dataDir } : { store, pgUrl: TEST_PG_URL, pgSchema: schema };
     t = await testApp(config);
     try {
-      const answers = await Promise.all(Array.from({ length: 20 }, () => start()));
+      const answers = await Promise.all(Array.from({ length: 200 }, () => start()));
       const numbers = answers.map((r) => {
         expect(r.statusCode, r.body).toBe(201);
         return r.json().caseNumber as string;
       });
-      expect(numbers.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `${beijingDay()}-${String(i + 1).padStart(6, '0')}`));
+      expect(numbers.sort()).toEqual(Array.from({ length: 200 }, (_, i) => `${beijingDay()}-${String(i + 1).padStart(6, '0')}`));
     } finally {
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });
