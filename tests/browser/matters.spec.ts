@@ -56,8 +56,8 @@ describe.skipIf(!run)('authoring matters in the workbench', () => {
     await clerk.click('text=填入示例');
     await clerk.click('[data-testid=submit]');
     await clerk.waitForSelector('[data-testid=case-number]');
-    const caseId = (await clerk.textContent('[data-testid=case-number]'))!.trim();
-    await clerk.goto(`${w.url}/#/cases/${caseId}`);
+    expect((await clerk.textContent('[data-testid=case-number]'))!.trim()).toMatch(/^\d{8}-\d{6}$/);
+    await clerk.click('text=查看办件进度');
     await clerk.waitForSelector('text=已办结', { timeout: 30_000 });
     await admin.context().close();
     await clerk.context().close();
