@@ -55,7 +55,11 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe.concurrent('an auditor verifies a SQLite store with onematter audit verify', () => {
+// Each test runs the built CLI two to eight times (about 1.3 s of CPU each), several tests at
+// once on CI's two cores: the default 30 s per test is too tight for the longest of them.
+const CLI_TESTS = { timeout: 120_000 };
+
+describe.concurrent('an auditor verifies a SQLite store with onematter audit verify', CLI_TESTS, () => {
   it('finds an untouched store clean, though a case got events after its day was anchored (exit 0)', async () => {
     const dir = storeCopy();
     const [all, one] = await Promise.all([cli(['audit', 'verify', '--all', '--data-dir', dir]), cli(['audit', 'verify', SEEDED.b, '--data-dir', dir])]);
@@ -244,7 +248,7 @@ describe.concurrent('an auditor verifies a SQLite store with onematter audit ver
   });
 });
 
-describe.concurrent('an auditor replays, reads and anchors from the command line', () => {
+describe.concurrent('an auditor replays, reads and anchors from the command line', CLI_TESTS, () => {
   it('replays a case at a position and as of a moment, as JSON, and prints its timeline in Chinese', async () => {
     const dir = storeCopy();
     const [atPosition, asOf, timeline, early] = await Promise.all([
