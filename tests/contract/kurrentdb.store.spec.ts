@@ -56,7 +56,7 @@ if (!external && !docker) {
     eventStoreContract('kurrentdb', async () => openIn(freshNamespace()), undefined, {
       reopen: async (store) => openIn(namespaces.get(store)!),
     });
-    // Read models are kept in memory on KurrentDB (see kurrentdb.ts): no reopen case.
+    // Read models are kept in memory on KurrentDB (see stores/kurrentdb/index.ts): no reopen case.
     readModelStoreContract('kurrentdb', async () => openIn(freshNamespace()));
   });
 }

@@ -194,7 +194,7 @@ export class CaseListProjection {
   constructor(private readonly o: CaseListOptions) {
     // Followed lazily in the background: every query catches up first anyway, and on
     // PostgreSQL a read-model commit, like any write transaction, holds back what the outbox
-    // relay and the event feed see while it runs (postgres.ts), so commits are few and big.
+    // relay and the event feed see while it runs (stores/postgres/index.ts), so commits are few and big.
     const common = {
       store: o.store,
       readModels: o.readModels,

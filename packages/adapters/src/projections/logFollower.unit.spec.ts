@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@onematter/engine';
-import { MemoryEventStore } from '../stores/memory.js';
+import { MemoryEventStore } from '../stores/memory/index.js';
 import { LogFollower, type LogSubscriber } from './logFollower.js';
 import { write as writeNoted } from './noted.test.js';
 import { ProjectionRunner, type Projection } from './runner.js';

@@ -1,6 +1,6 @@
 /** Test helpers for the projection specs: `Noted` events appended to a memory store. */
 import type { PreparedEvent } from '@onematter/engine';
-import type { MemoryEventStore } from '../stores/memory.js';
+import type { MemoryEventStore } from '../stores/memory/index.js';
 
 export const noted = (position: number, data: Record<string, unknown> = { position }): PreparedEvent => ({
   position,

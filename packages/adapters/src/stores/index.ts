@@ -2,8 +2,8 @@
 
 export { MemoryEventStore } from './memory/index.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/index.js';
-export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres.js';
+export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/index.js';
 export { MemoryReadModels } from './memory/index.js';
-export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb.js';
+export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentdb/index.js';
 
 export { openStore, type Store, type StoreConfig } from './open.js';

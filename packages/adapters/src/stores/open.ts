@@ -40,12 +40,12 @@ async function create(config: StoreConfig): Promise<Store> {
       mkdirSync(config.dataDir, { recursive: true });
       return new (await import('./sqlite/index.js')).SqliteEventStore({ file: join(config.dataDir, 'onematter.db') });
     case 'postgres':
-      return new (await import('./postgres.js')).PostgresEventStore({
+      return new (await import('./postgres/index.js')).PostgresEventStore({
         connectionString: config.url,
         ...(config.schema === undefined ? {} : { schema: config.schema }),
       });
     case 'kurrentdb':
-      return new (await import('./kurrentdb.js')).KurrentDbEventStore({
+      return new (await import('./kurrentdb/index.js')).KurrentDbEventStore({
         connectionString: config.url,
         ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
       });

@@ -1,6 +1,6 @@
 /**
  * Read models in memory, for the memory store (and for KurrentDB, which has no tables:
- * see kurrentdb.ts). Documents go through JSON as the databases keep them, so nothing a
+ * see kurrentdb/index.ts). Documents go through JSON as the databases keep them, so nothing a
  * caller holds can change what is stored. Checkpoints live in the map the owner passes,
  * so the owner's `readCheckpoint(projection)` reports them.
  */

@@ -1,6 +1,6 @@
 /**
  * Read models in PostgreSQL, in the store's schema (tables from migration 4 in
- * postgres.ts): `read_models` holds one row per document, `read_model_tags` one row per
+ * schema.ts): `read_models` holds one row per document, `read_model_tags` one row per
  * (tag, document), so a query by tag walks the primary key backwards in position order
  * and stops after `limit`; further tags are checked on the document's `tags` array. A
  * commit is ONE statement (`commit_read_model`, in its own autocommit transaction) that
@@ -9,8 +9,8 @@
  */
 import type pg from 'pg';
 import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
-import { toJsonText } from './appendRules.js';
-import { UnstorableDocumentError } from '../projections/runner.js';
+import { toJsonText } from '../appendRules.js';
+import { UnstorableDocumentError } from '../../projections/runner.js';
 
 export const postgresReadModelTables = (S: string) => `
   CREATE TABLE ${S}.read_models (

@@ -1,2 +1,0 @@
-/** Kept for importers of this path: the memory store lives in ./memory/ (one file per role). */
-export { MemoryEventStore, MemoryReadModels } from './memory/index.js';
