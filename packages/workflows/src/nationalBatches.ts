@@ -1,0 +1,45 @@
+/**
+ * docs/catalogue.md, section "国家重点事项：后续批次": the State Council's later batches of
+ * 高效办成一件事 key matters as they could be sourced, which of them are written as files in
+ * packages/workflows/matters/national/, from which official texts, and which were left out
+ * and why. Hand-written (it records research, not definitions); `catalogueMarkdown` appends it.
+ */
+export const NATIONAL_BATCHES_MARKDOWN: readonly string[] = [
+  '## 国家重点事项：后续批次（national key matters of the later batches, as files）',
+  '',
+  'The later batches of the State Council\'s key matters are written as matter files in `packages/workflows/matters/national/` (docs/authoring.md), checked by `packages/workflows/src/authoring/national.spec.ts`; `tests/e2e/nationalMatters.e2e.spec.ts` deploys 企业注销登记 into a running server and completes cases of it. A centre deploys them with `onematter matters deploy <file>` (they are not built in until the server loads that folder). Every fact in a file comes from an official text named below; where one could not be sourced it is left out (`statutoryDays: null`, a step or a department not written), or, for a committed limit, which the format requires, it is named as this centre\'s placeholder in the file\'s header.',
+  '',
+  'Only the opening pages of most notices could be read, so the batches\' full official lists were **not** found; the members below are those an official text (or, where said, a secondary report) names.',
+  '',
+  '### 2024 新一批（国办函〔2024〕53号，2024 年 7 月；8 项，累计 21 项）',
+  '',
+  '- Official list: not found. Members sourced: 企业迁移登记 (安徽省市场监督管理局等五部门《安徽省企业迁移登记“一件事”工作实施方案》, 2024-10-31, citing 国办函〔2024〕53号 and 皖政办秘〔2024〕65号: https://www.nlx.gov.cn/openness/public/6605291/39705782.html). Reported, not verified here: 退役军人服务 (重庆, shared/MATTERS.md §1 [12]).',
+  '- Added: **企业迁移登记** `enterprise-relocation` — departments 市场监督管理局、税务局、人力资源和社会保障局、住房公积金管理中心 as the Anhui plan is addressed to them (数据资源局 runs the platform and does no step); registration 3 working days (+3) under 《市场主体登记管理条例》第十九条. Inferred: the order (registration, then the other three in parallel) and the materials (those of a change of address); placeholders: the committed 1 working day of the tax, social-insurance and housing-fund steps (no official figure found; Tianjin\'s reported 3 working days for the whole, shared/MATTERS.md §2 [15], is not an official text).',
+  '- Left out: the other seven matters of the batch (no list, no implementation text found).',
+  '',
+  '### 2025 年度第一批（12 项）',
+  '',
+  '- Official list: not found. Members sourced: 个体工商户转型为企业 (市场监管总局等九部门《关于推进高效办成个体工商户转型为企业“一件事”加大培育帮扶力度的指导意见》, 国市监注发〔2025〕58号, 2025-06-24, which cites the 2025 first-batch notice; published by 国家税务总局上海市税务局: https://shanghai.chinatax.gov.cn/gate/big5/shanghai.chinatax.gov.cn/zcfw/zcfgk/swzsgl/202507/t476934.html). Reported (secondary, shared/MATTERS.md §1 [6]): 汽车以旧换新补贴申请.',
+  '- Added: **个体工商户转型为企业** `individual-to-enterprise` — the registration authority converts by 直接变更 (keeping the 成立日期 and the 统一社会信用代码, under 《个体工商户登记管理规定》) or by 注销+设立, as the guideline says; each registration 3 working days (+3) under 《市场主体登记管理条例》第十九条; committed limits equal the statutory ones (no official commitment found).',
+  '- Left out: the other eight departments of the guideline (their steps were in the part of the text not read); 汽车以旧换新补贴申请 (its lead department, 商务, is not one the engine knows, and no implementation text was found); the other ten matters (no list).',
+  '',
+  '### 2025 年度第二批（9 项）',
+  '',
+  '- Official list: not found. Reported (湖南 credit portal, http://www.hn-credit.cn/news_show.aspx?id=2498): 征信信息查询 (人民银行) and 纳税信用级别依授权查询 (税务) are members.',
+  '- Added: none. Left out: 征信信息查询 (人民银行 is not a department the engine knows); 纳税信用级别依授权查询 (no text giving its steps or limits); the other seven (no list).',
+  '',
+  '### 2026 年度第一批（2026-01-12）',
+  '',
+  '- Official list: not found. Reported (secondary, shared/MATTERS.md §1 [8]): 科技型企业创新政策扶持、知识产权保护、举办体育赛事活动、育儿补贴申领、灵活就业参保、老年人福利补贴申请; five national batches, 55 matters in all.',
+  '- Added: none. Left out: all (no implementation text with steps or limits found; 科技、知识产权、体育 are not departments the engine knows).',
+  '',
+  '### 国家清单归属未核实（national list membership not verified）',
+  '',
+  '- Added: **企业注销登记** `enterprise-deregistration` — the official texts found implement it under 国发〔2024〕3号 as a provincial matter; whether a national batch lists it was not verified. Kept because its committed limits come from an official service guide: 兴隆县行政审批局《企业注销登记“一件事”服务指南》(2024-10-17; read at a mirror: http://cochlearok.com/art/2024/10/17/art_7050_1026508.html): 税务注销 10 个工作日, 企业注销登记 1 个工作日, the others in parallel 1 个工作日; also 四川省市场监督管理局等九部门《四川省企业注销登记“一件事”实施方案》(2024-05-29; mirror: http://aqsczx.org.cn/show-66390.html). Registration 3 working days (+3) under 《市场主体登记管理条例》第十九条. Inferred: the order (tax clearance, then deregistration, then the rest in parallel, following the guide\'s sequence of limits).',
+  '- Left out of it: 海关报关单位备案注销 (no customs department in the engine), and Sichuan\'s 医保 and 住房公积金 items (the Hebei guide, whose limits are used, has not got them).',
+  '',
+  '### Names',
+  '',
+  'No built-in matter\'s name could be checked against an official national annex in this pass (the annexes of 国发〔2024〕3号 and 国办函〔2024〕53号 were not found); the names of the three files are those of their official texts.',
+  '',
+];
