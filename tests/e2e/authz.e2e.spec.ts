@@ -29,7 +29,9 @@ const directory = authOf(t.app).directory;
 const keyOf = {} as Record<Role, string>;
 for (const role of ROLES) {
   // The department key is samr's, and the probe case involves samr: scoping lets it through.
-  keyOf[role] = (await directory.createKey({ role, name: `matrix ${role}`, ...(role === 'department' ? { department: 'samr' } : {}) })).key;
+  // The applicant key is the probe case's applicant's: scoping lets it through to that case.
+  const scope = role === 'department' ? { department: 'samr' } : role === 'applicant' ? { applicantId: enterpriseSetupV1.exampleApplicant.idNumber } : {};
+  keyOf[role] = (await directory.createKey({ role, name: `matrix ${role}`, ...scope })).key;
 }
 await t.app.ready();
 const started = await t.app.inject({

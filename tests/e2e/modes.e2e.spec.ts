@@ -326,6 +326,120 @@ describe('帮办代办 with sign-in: the 代办员 role', () => {
   });
 });
 
+describe('申请人: the applicant sees and reviews what an agent filed for them, and nothing else', () => {
+  /** 张三 (the example applicant) and 王五, another resident. */
+  const A = enterpriseSetupV1.exampleApplicant;
+  const B = { name: '王五', idType: 'resident-id', idNumber: '370102197912011110', phone: '13700137000' };
+
+  it('lists, opens and reviews their own case; another applicant gets "not found" everywhere', async () => {
+    const secured = await testApp({ clock }, { auth: { enabled: true, signInRateLimit: { max: 10_000, timeWindowMs: 60_000 } } });
+    try {
+      const d = authOf(secured.app).directory;
+      const agent = (await d.createKey({ role: 'agent', name: '兰考 村协管员' })).key;
+      const clerk = (await d.createKey({ role: 'clerk', name: '综窗' })).key;
+      const auditor = (await d.createKey({ role: 'auditor', name: '审计' })).key;
+      // The ID number is written as people type it: lower-case x and spaces.
+      const applicantA = (await d.createKey({ role: 'applicant', name: '张三', applicantId: ' 11010519491231002x' })).key;
+      const applicantB = (await d.createKey({ role: 'applicant', name: '王五', applicantId: B.idNumber })).key;
+      const as = (key: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+        secured.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
+
+      const filed = await as(agent, 'POST', '/api/v1/cases', {
+        matter: 'enterprise-setup', applicant: A, form: enterpriseSetupV1.example, channel: 'home-visit',
+        agent: { name: '村协管员 孙七', authorisation: 'WT-2026-0003' },
+      });
+      expect(filed.statusCode).toBe(201);
+      const mine = filed.json().id as string;
+      const others = (await as(clerk, 'POST', '/api/v1/cases', { matter: 'enterprise-setup', applicant: B, form: enterpriseSetupV1.example, channel: 'window' })).json().id as string;
+
+      // 我的办件: only the case filed under A's ID number, however A asks.
+      const listed = await as(applicantA, 'GET', '/api/v1/cases');
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json().items.map((c: { id: string }) => c.id)).toEqual([mine]);
+      expect((await as(applicantA, 'GET', `/api/v1/cases?q=${B.idNumber}`)).json().items).toEqual([]);
+      expect((await as(applicantA, 'GET', `/api/v1/cases?q=${others}`)).json().items).toEqual([]);
+      expect((await as(applicantB, 'GET', '/api/v1/cases')).json().items.map((c: { id: string }) => c.id)).toEqual([others]);
+
+      // A opens the case: who filed it on whose authority, in the case and in the timeline.
+      const opened = await as(applicantA, 'GET', `/api/v1/cases/${mine}`);
+      expect(opened.statusCode).toBe(200);
+      expect(opened.json().modes.agent).toMatchObject({ name: '村协管员 孙七', authorisation: 'WT-2026-0003' });
+      const timeline = await as(applicantA, 'GET', `/api/v1/cases/${mine}/timeline`);
+      expect(timeline.statusCode).toBe(200);
+      expect(timeline.json().entries[0].text).toContain('帮办代办：代办员 村协管员 孙七');
+      expect(timeline.json().entries[0].text).toContain('授权委托书 WT-2026-0003');
+
+      // B reaches none of A's case, nor A B's.
+      for (const url of [`/api/v1/cases/${mine}`, `/api/v1/cases/${mine}/timeline`, `/api/v1/cases/${mine}/events`, `/api/v1/cases/${mine}/results`]) {
+        expect((await as(applicantB, 'GET', url)).statusCode, url).toBe(404);
+      }
+      expect((await as(applicantB, 'POST', `/api/v1/cases/${mine}/applicant-review`, { agreed: false, comment: '不是我' })).statusCode).toBe(404);
+      expect((await as(applicantA, 'GET', `/api/v1/cases/${others}`)).statusCode).toBe(404);
+      // Nor the centre's numbers, replays or anyone's queue.
+      expect((await as(applicantA, 'GET', '/api/v1/supervision/stats')).statusCode).toBe(403);
+      expect((await as(applicantA, 'GET', `/api/v1/cases/${mine}/state`)).statusCode).toBe(403);
+      expect((await as(applicantA, 'GET', '/api/v1/compliance-checks')).statusCode).toBe(403);
+
+      // A reviews what the agent submitted: an objection needs a reason; a confirmation is recorded once.
+      const bare = await as(applicantA, 'POST', `/api/v1/cases/${mine}/applicant-review`, { agreed: false });
+      expect(bare.statusCode).toBe(400);
+      expect(bare.json().errors[0].path).toBe('comment');
+      clock.advance(60_000);
+      const reviewed = await as(applicantA, 'POST', `/api/v1/cases/${mine}/applicant-review`, { agreed: true, comment: '材料无误' });
+      expect(reviewed.statusCode).toBe(201);
+      expect(reviewed.json().modes.applicantReview).toMatchObject({ agreed: true, comment: '材料无误' });
+      expect((await as(applicantA, 'POST', `/api/v1/cases/${mine}/applicant-review`, { agreed: true, comment: '材料无误' })).statusCode).toBe(201);
+      expect((await as(applicantA, 'POST', `/api/v1/cases/${mine}/applicant-review`, { agreed: false, comment: '改主意了' })).statusCode).toBe(409);
+      const events: EventRow[] = (await as(clerk, 'GET', `/api/v1/cases/${mine}/events`)).json();
+      expect(events.filter((e) => e.type === 'ApplicantReviewed')).toHaveLength(1);
+      const lines = (await as(applicantA, 'GET', `/api/v1/cases/${mine}/timeline`)).json().entries.map((e: { text: string }) => e.text);
+      expect(lines.some((l: string) => l.includes('申请人确认代办员 村协管员 孙七 代为提交的申请内容：材料无误'))).toBe(true);
+      // A case the applicant filed themselves has no agent's submission to review.
+      expect((await as(applicantB, 'POST', `/api/v1/cases/${others}/applicant-review`, { agreed: true })).statusCode).toBe(409);
+
+      // Replay: before the review there was none; after it, the confirmation.
+      const before = await as(auditor, 'GET', `/api/v1/cases/${mine}/state?asOf=${MONDAY}`);
+      expect(before.json().modes.applicantReview).toBeNull();
+      const after = await as(auditor, 'GET', `/api/v1/cases/${mine}/state`);
+      expect(after.json().modes.applicantReview).toMatchObject({ agreed: true });
+    } finally {
+      await secured.close();
+    }
+  });
+
+  it('lets the applicant rate their own closed case (好差评), online, and no one else\'s', async () => {
+    const secured = await testApp({ clock }, { auth: { enabled: true, signInRateLimit: { max: 10_000, timeWindowMs: 60_000 } } });
+    try {
+      const d = authOf(secured.app).directory;
+      const clerk = (await d.createKey({ role: 'clerk', name: '综窗' })).key;
+      const applicantA = (await d.createKey({ role: 'applicant', name: '张三', applicantId: A.idNumber })).key;
+      const applicantB = (await d.createKey({ role: 'applicant', name: '王五', applicantId: B.idNumber })).key;
+      const outputs = Object.fromEntries(enterpriseChangeV1.steps.map((s) => [s.id, s.outputExample!]));
+      const c = await secured.app.inject({
+        method: 'POST', url: '/api/v1/cases', headers: { authorization: `Bearer ${clerk}` },
+        payload: { matter: 'enterprise-change', applicant: A, form: enterpriseChangeV1.otherExamples[0]!.form, channel: 'window', onTheSpot: { officer: '李四', outputs } },
+      });
+      expect(c.json().status).toBe('completed');
+      const rate = (key: string) => secured.app.inject({ method: 'POST', url: `/api/v1/cases/${c.json().id}/reviews`, headers: { authorization: `Bearer ${key}` }, payload: { rating: '非常满意', comment: '一次办好', channel: 'window' } });
+      expect((await rate(applicantB)).statusCode).toBe(404);
+      const rated = await rate(applicantA);
+      expect(rated.statusCode).toBe(201);
+      expect(rated.json().reviews[0]).toMatchObject({ rating: '非常满意', comment: '一次办好' });
+      const events: EventRow[] = (await secured.app.inject({ method: 'GET', url: `/api/v1/cases/${c.json().id}/events`, headers: { authorization: `Bearer ${clerk}` } })).json();
+      expect(events.find((e) => e.type === 'ReviewSubmitted')?.data).toMatchObject({ channel: 'online' });
+    } finally {
+      await secured.close();
+    }
+  });
+
+  it('refuses an applicant key or account without a valid ID number', async () => {
+    const d = authOf(t.app).directory;
+    await expect(d.createKey({ role: 'applicant', name: '张三' })).rejects.toThrow(/--id-number/);
+    await expect(d.createKey({ role: 'applicant', name: '张三', applicantId: '110105194912310021' })).rejects.toThrow(/neither a valid/);
+    await expect(d.createKey({ role: 'clerk', name: '综窗', applicantId: A.idNumber })).rejects.toThrow(/only the applicant role/);
+  });
+});
+
 describe('免申即办: a data event starts the case, once', () => {
   const birthday = { type: 'BirthdayReached', age: 60, eventId: 'resident-410225196612052015-60', person: seniorCardV1.example.person };
 
@@ -446,11 +560,21 @@ describe('出件方式: per result, at the window, by post or as an e-licence', 
       expect(await stats()).toMatchObject({ cases: 1, zeroVisit: 1, fullyOnline: 1 });
       // Results collected at the window: the applicant came in after all.
       expect((await sim.app.inject({ method: 'POST', url: `/api/v1/cases/${online}/results-issued`, payload: { channel: 'window' } })).statusCode).toBe(200);
-      expect(await stats()).toMatchObject({ cases: 1, zeroVisit: 0, fullyOnline: 0 });
+      expect(await stats()).toMatchObject({ cases: 1, visits: 1, avgVisitsPerCase: 1, zeroVisit: 0, fullyOnline: 0 });
+      // The trip is an event of its own, recorded in the same append as the hand-out.
+      const events: EventRow[] = (await sim.app.inject({ method: 'GET', url: `/api/v1/cases/${online}/events` })).json();
+      const issued = events.findIndex((e) => e.type === 'ResultsIssued');
+      expect(events[issued + 1]).toMatchObject({ type: 'ApplicantVisited', data: { purpose: 'collect' }, recordedAt: events[issued]!.recordedAt });
+      const lines = (await sim.app.inject({ method: 'GET', url: `/api/v1/cases/${online}/timeline` })).json().entries.map((e: { text: string }) => e.text);
+      expect(lines.some((l: string) => l.includes('申请人到窗口领取结果（跑动一次）'))).toBe(true);
       const second = await start('online');
       expect((await sim.app.inject({ method: 'POST', url: `/api/v1/cases/${second}/results-issued`, payload: { channel: 'online' } })).statusCode).toBe(200);
-      await start('window');
-      expect(await stats()).toMatchObject({ cases: 3, visits: 1, zeroVisit: 1, fullyOnline: 1 });
+      // Posted and e-licence results need no trip.
+      expect((await sim.app.inject({ method: 'GET', url: `/api/v1/cases/${second}/events` })).json().map((e: EventRow) => e.type)).not.toContain('ApplicantVisited');
+      const third = await start('window');
+      expect((await sim.app.inject({ method: 'POST', url: `/api/v1/cases/${third}/results-issued`, payload: { channel: 'window' } })).statusCode).toBe(200);
+      // Applied at the window and came back to collect: two trips, in the count per case.
+      expect(await stats()).toMatchObject({ cases: 3, visits: 3, avgVisitsPerCase: 1, zeroVisit: 1, fullyOnline: 1 });
     } finally {
       await sim.close();
     }

@@ -38,6 +38,8 @@ export interface CaseListQuery {
    * ID number or mobile number in the form or in a department's output.
    */
   q?: string;
+  /** Only the cases filed under this applicant ID number (an applicant's own cases: 我的办件). */
+  applicantId?: string;
 }
 
 export interface CaseListPage {
@@ -69,6 +71,9 @@ function identifiersIn(value: unknown, found: string[] = [], depth = 0): string[
   }
   return found;
 }
+
+/** The tag of the applicant's ID number: exact, digested like the search terms, apart from them (a form may name other people). */
+export const applicantTag = (idNumber: string): string => `applicant:${searchTag(idNumber).slice(2)}`;
 
 const withSearch = (c: CaseSummary, terms: unknown[]): void => {
   const tags = new Set(c.search ?? []);
@@ -102,6 +107,7 @@ export const caseListProjection: Projection<CaseSummary> = {
         position: e.globalPosition,
       };
       withSearch(c, [e.streamId, d.caseNumber, applicant.name, applicant.idNumber, applicant.phone, ...identifiersIn(d.form)]);
+      if (applicant.idNumber) c.search!.push(applicantTag(applicant.idNumber));
       put(docs, c);
       return;
     }
@@ -236,7 +242,7 @@ export class CaseListProjection {
     const before = q.cursor ? decodeCursor(q.cursor) : undefined;
     const page = { limit: q.limit + 1, ...(before !== undefined ? { before } : {}) };
     let items: CaseSummary[];
-    if (q.department && q.taskStatus === 'pending' && !q.status && !q.matter && !q.q) {
+    if (q.department && q.taskStatus === 'pending' && !q.status && !q.matter && !q.q && !q.applicantId) {
       // A department's work queue: its own index, then the summaries of those cases.
       const open = await this.o.readModels.queryDocuments(workQueueProjection.name, { ...page, tags: [pendingTag(q.department)] });
       const found = new Map(
@@ -250,6 +256,7 @@ export class CaseListProjection {
         ...(q.matter ? [`matter:${q.matter}`] : []),
         ...(q.status ? [`status:${q.status}`] : []),
         ...(q.q ? [searchTag(q.q)] : []),
+        ...(q.applicantId ? [applicantTag(q.applicantId)] : []),
       ];
       items = (await this.o.readModels.queryDocuments(caseListProjection.name, { ...page, tags })).map((d) => d.doc as CaseSummary);
     }

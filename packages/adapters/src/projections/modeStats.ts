@@ -24,7 +24,7 @@ export interface ModeRow {
   proxy: number;
   /** 免申即办: started by a data event, without an application. */
   noApplication: number;
-  /** 零跑动: cases the applicant never came in for: no visit recorded and no result collected at the window. */
+  /** 零跑动: cases the applicant never came in for: no ApplicantVisited (a window hand-out records one). */
   zeroVisit: number;
   /** 全程网办: applied online and 零跑动 (results by post or as e-licences). */
   fullyOnline: number;
@@ -113,8 +113,8 @@ class ModeAccumulator {
 export const isOnTheSpot = (c: TrackedCase): boolean =>
   c.modes.onTheSpot !== undefined && Object.values(c.facts.tasks).every((t) => t.startedAt === undefined);
 
-/** 零跑动: no visit recorded, and no result collected at the window (a trip too). */
-const isZeroVisit = (c: TrackedCase): boolean => c.modes.visits.length === 0 && c.modes.deliveries.every((d) => d.channel !== 'window');
+/** 零跑动: no visit recorded (collecting results at the window records one, with the hand-out). */
+const isZeroVisit = (c: TrackedCase): boolean => c.modes.visits.length === 0;
 
 const pastDue = (c: TrackedCase, id: string, calendar: WorkingCalendar, now: Date): boolean => {
   const r = readModeClock(c.facts, id, calendar, now);

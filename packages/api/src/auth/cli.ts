@@ -70,12 +70,14 @@ export function authOptionsFrom(f: AuthFlags, log: Logger): AuthOptions {
 }
 
 /** One account per role for `onematter demo`; the passwords are published, so demo only. */
-export const DEMO_ACCOUNTS: readonly { username: string; password: string; role: Role; department?: DepartmentId; displayName: string }[] = [
+export const DEMO_ACCOUNTS: readonly { username: string; password: string; role: Role; department?: DepartmentId; applicantId?: string; displayName: string }[] = [
   { username: 'clerk', password: 'clerk@demo', role: 'clerk', displayName: '王芳（综合窗口）' },
   { username: 'tax', password: 'tax@demo', role: 'department', department: 'tax', displayName: '李明（税务局）' },
   { username: 'supervisor', password: 'supervisor@demo', role: 'supervisor', displayName: '赵强（督办）' },
   { username: 'auditor', password: 'auditor@demo', role: 'auditor', displayName: '陈静（审计）' },
   { username: 'admin', password: 'admin@demo', role: 'admin', displayName: '系统管理员' },
+  // The applicant of the catalogue's example applications (张三, enterprise-setup and others): 我的办件.
+  { username: 'applicant', password: 'applicant@demo', role: 'applicant', applicantId: '11010519491231002X', displayName: '张三（申请人）' },
 ];
 
 /** Creates the demo accounts that do not exist yet (idempotent). */

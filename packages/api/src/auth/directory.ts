@@ -1,5 +1,6 @@
 import { contentHash, DEPARTMENTS, genesisHash, prepareChained, type ChainProblem, type Clock, type EventStore, type StoredEvent } from '@onematter/engine';
-import { isRole, type Role } from './roles.js';
+import { isValidResidentId, isValidUscc } from '@onematter/workflows';
+import { isRole, ROLES, type Role } from './roles.js';
 import { accessKeyId, dummyPasswordHash, generateAccessKey, hashAccessKey, hashPassword, sameHash, verifyPassword } from './secrets.js';
 
 /**
@@ -18,6 +19,8 @@ export interface AccessKeyRecord {
   name: string;
   role: Role;
   department?: string;
+  /** For the applicant role: the ID number (居民身份证 or 统一社会信用代码) the key's cases are filed under. */
+  applicantId?: string;
   hash: string;
   createdAt: string;
   createdBy: string;
@@ -29,6 +32,8 @@ export interface AccountRecord {
   displayName: string;
   role: Role;
   department?: string;
+  /** For the applicant role: the ID number (居民身份证 or 统一社会信用代码) the account's cases are filed under. */
+  applicantId?: string;
   passwordHash: string;
   /** Demo accounts have published passwords. */
   demo: boolean;
@@ -254,8 +259,8 @@ export class AuthDirectory {
   // ------------------------------------------------------------------------------ access keys
 
   /** Creates a key; the clear key is in the result and nowhere else. */
-  async createKey(input: { role: string; department?: string; name: string }, by = 'cli'): Promise<{ record: AccessKeyRecord; key: string }> {
-    const { role, department } = checkRole(input.role, input.department);
+  async createKey(input: { role: string; department?: string; applicantId?: string; name: string }, by = 'cli'): Promise<{ record: AccessKeyRecord; key: string }> {
+    const { role, department, applicantId } = checkRole(input.role, input.department, input.applicantId);
     const name = input.name.trim();
     if (!name) throw new AuthInputError('a key needs a name (--name), e.g. the system that will use it');
     const k = generateAccessKey();
@@ -264,6 +269,7 @@ export class AuthDirectory {
       name,
       role,
       ...(department ? { department } : {}),
+      ...(applicantId ? { applicantId } : {}),
       hash: k.hash,
       createdAt: this.clock.now().toISOString(),
       createdBy: by,
@@ -323,8 +329,11 @@ export class AuthDirectory {
   // ------------------------------------------------------------------------------ accounts
 
   /** Creates an account unless the user name exists; returns whether it created one. */
-  async ensureAccount(input: { username: string; displayName: string; role: string; department?: string; password: string; demo?: boolean }, by = 'cli'): Promise<boolean> {
-    const { role, department } = checkRole(input.role, input.department);
+  async ensureAccount(
+    input: { username: string; displayName: string; role: string; department?: string; applicantId?: string; password: string; demo?: boolean },
+    by = 'cli',
+  ): Promise<boolean> {
+    const { role, department, applicantId } = checkRole(input.role, input.department, input.applicantId);
     if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(input.username)) {
       throw new AuthInputError('a user name is 2–64 lower-case letters, digits, ".", "_" or "-"');
     }
@@ -345,6 +354,7 @@ export class AuthDirectory {
               displayName: input.displayName,
               role,
               ...(department ? { department } : {}),
+              ...(applicantId ? { applicantId } : {}),
               passwordHash,
               demo: Boolean(input.demo),
               createdAt: this.clock.now().toISOString(),
@@ -385,8 +395,16 @@ export class AuthDirectory {
   }
 }
 
-function checkRole(role: string, department: string | undefined): { role: Role; department?: string } {
-  if (!isRole(role)) throw new AuthInputError(`unknown role "${role}"; use clerk, department, supervisor, auditor or admin`);
+function checkRole(role: string, department: string | undefined, applicantId?: string): { role: Role; department?: string; applicantId?: string } {
+  if (!isRole(role)) throw new AuthInputError(`unknown role "${role}"; use ${ROLES.join(', ')}`);
+  const id = applicantId?.replace(/\s+/g, '').toUpperCase();
+  if (role === 'applicant') {
+    if (department) throw new AuthInputError('only the department role takes --department (not applicant)');
+    if (!id) throw new AuthInputError('the applicant role is bound to the applicant\'s ID number: add --id-number (居民身份证号码 or 统一社会信用代码)');
+    if (!isValidResidentId(id) && !isValidUscc(id)) throw new AuthInputError(`--id-number "${applicantId}" is neither a valid 居民身份证号码 nor a valid 统一社会信用代码`);
+    return { role, applicantId: id };
+  }
+  if (id) throw new AuthInputError(`only the applicant role takes --id-number (not ${role})`);
   if (role === 'department') {
     if (!department) throw new AuthInputError(`the department role is bound to one department: add --department (${DEPARTMENTS.join(', ')})`);
     if (!(DEPARTMENTS as readonly string[]).includes(department)) {

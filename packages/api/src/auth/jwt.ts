@@ -17,6 +17,8 @@ export interface JwtOptions {
   roleClaim?: string;
   /** Claim holding the department id, for the department role. Default `department`. */
   departmentClaim?: string;
+  /** Claim holding the applicant's ID number (居民身份证 or 统一社会信用代码), for the applicant role. Default `idNumber`. */
+  applicantIdClaim?: string;
   /** Claim holding the display name. Default `name`, then `preferred_username`, then `sub`. */
   nameClaim?: string;
   /** The provider's role names to ours, e.g. `{ window_staff: 'clerk' }`; our own names always map to themselves. */
@@ -86,6 +88,11 @@ export class JwtVerifier {
         return { ok: false, reason: `a department token needs a known department id in claim "${this.o.departmentClaim ?? 'department'}"` };
       }
       principal.department = department;
+    }
+    if (role === 'applicant') {
+      const id = claimAt(payload, this.o.applicantIdClaim ?? 'idNumber');
+      if (typeof id !== 'string' || !id.trim()) return { ok: false, reason: `an applicant token needs the applicant's ID number in claim "${this.o.applicantIdClaim ?? 'idNumber'}"` };
+      principal.applicantId = id.replace(/\s+/g, '').toUpperCase();
     }
     return { ok: true, principal };
   }

@@ -157,9 +157,16 @@ export async function installAuth(app: FastifyInstance, runtime: Runtime, option
 
   app.addHook('preHandler', async (req, reply) => {
     const p = req.principal;
-    if (!p || p.unrestricted || p.role !== 'department') return;
+    if (!p || p.unrestricted || (p.role !== 'department' && p.role !== 'applicant')) return;
     const url = req.routeOptions.url ?? '';
     const params = (req.params ?? {}) as Record<string, unknown>;
+    if (p.role === 'applicant') {
+      // An applicant sees only the cases filed under their own ID number; any other is "not found", never "forbidden".
+      if (url.startsWith(`${apiPrefix}/cases/:id`) && typeof params.id === 'string' && !(await isApplicantOf(runtime, params.id, p))) {
+        return sendProblem(reply, problem(404, `case ${params.id} not found`, undefined, req.url));
+      }
+      return;
+    }
     if (url.startsWith(`${apiPrefix}/cases/:id`) && typeof params.id === 'string') {
       const departments = await caseDepartments(runtime, params.id);
       if (departments && !departments.has(p.department!)) {
@@ -242,7 +249,14 @@ async function byKey(ctx: AuthContext, key: string, where: string): Promise<Auth
   if (!k) return { ok: false, reason: 'unknown or revoked access key' };
   return {
     ok: true,
-    principal: { id: `key.${k.id}`, role: k.role, ...(k.department ? { department: k.department } : {}), name: k.name, via: 'key' },
+    principal: {
+      id: `key.${k.id}`,
+      role: k.role,
+      ...(k.department ? { department: k.department } : {}),
+      ...(k.applicantId ? { applicantId: k.applicantId } : {}),
+      name: k.name,
+      via: 'key',
+    },
   };
 }
 
@@ -252,6 +266,15 @@ async function caseDepartments(runtime: Runtime, caseId: string): Promise<Set<st
   return new Set(Object.values(state.tasks).map((t) => t.department));
 }
 
+/** Whether the case was filed under the applicant principal's ID number. */
+async function isApplicantOf(runtime: Runtime, caseId: string, p: Principal): Promise<boolean> {
+  const state = await runtime.handler.loadLatest(caseId);
+  return state.kind === 'started' && p.applicantId !== undefined && sameIdNumber(state.applicant.idNumber, p.applicantId);
+}
+
+/** ID numbers compared as written on a form: spaces dropped, upper case (a final x of an ID card is X). */
+export const sameIdNumber = (a: string, b: string): boolean => a.replace(/\s+/g, '').toUpperCase() === b.replace(/\s+/g, '').toUpperCase();
+
 function deny(reply: FastifyReply, req: FastifyRequest, status: 401 | 403, detail: string): FastifyReply {
   return sendProblem(reply, problem(status, detail, undefined, req.url));
 }
@@ -260,4 +283,10 @@ function deny(reply: FastifyReply, req: FastifyRequest, status: 401 | 403, detai
 export function departmentScope(req: FastifyRequest): string | undefined {
   const p = req.principal;
   return p && !p.unrestricted && p.role === 'department' ? p.department : undefined;
+}
+
+/** The ID number a request is confined to, if its caller is an applicant (申请人). */
+export function applicantScope(req: FastifyRequest): string | undefined {
+  const p = req.principal;
+  return p && !p.unrestricted && p.role === 'applicant' ? (p.applicantId ?? '-') : undefined;
 }

@@ -5,7 +5,7 @@
  */
 import type { DocumentedResponses } from '../routes/responses.js';
 
-export const ROLES = ['clerk', 'department', 'supervisor', 'auditor', 'admin', 'agent'] as const;
+export const ROLES = ['clerk', 'department', 'supervisor', 'auditor', 'admin', 'agent', 'applicant'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Chinese names, for everything a user sees. */
@@ -16,6 +16,7 @@ export const ROLE_NAMES: Record<Role, string> = {
   auditor: '审计',
   admin: '系统管理员',
   agent: '帮办代办员',
+  applicant: '申请人',
 };
 
 /** What a route admits: roles, or `'public'` (no credentials needed). */
@@ -25,6 +26,11 @@ export type RouteAccess = readonly Role[] | 'public';
 export const ANY_ROLE: readonly Role[] = ROLES;
 /** Reading cases: every role (a department sees only the cases that involve it). */
 export const CASE_READERS: readonly Role[] = ['clerk', 'department', 'supervisor', 'auditor', 'admin'];
+/**
+ * Reading one's own cases: the case readers and the applicant, who sees only the cases
+ * filed under their own ID number (plugin.ts keeps them there: 404 for any other).
+ */
+export const OWN_CASE_READERS: readonly Role[] = [...CASE_READERS, 'applicant'];
 /** The comprehensive window's actions on a case (start, supplement, withdraw, hand out). */
 export const WINDOW: readonly Role[] = ['clerk', 'admin'];
 /** Department decisions: only the department the task belongs to. */
@@ -46,6 +52,8 @@ export interface Principal {
   role: Role;
   /** The department a `department` principal acts for (a department id). */
   department?: string;
+  /** The ID number (居民身份证 or 统一社会信用代码) of an `applicant` principal: their cases are those filed under it. */
+  applicantId?: string;
   /** Display name (a person's or a system's). */
   name: string;
   via: CredentialKind;

@@ -15,6 +15,7 @@ const whoView = (p: Principal) => ({
   roleName: ROLE_NAMES[p.role],
   name: p.name,
   department: p.department ?? null,
+  applicantId: p.applicantId ?? null,
   via: p.via,
   authDisabled: Boolean(p.unrestricted),
 });
@@ -80,6 +81,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthContext }> = async (a
         id: `user.${account.username}`,
         role: account.role,
         ...(account.department ? { department: account.department } : {}),
+        ...(account.applicantId ? { applicantId: account.applicantId } : {}),
         name: account.displayName,
         via: 'session',
       };

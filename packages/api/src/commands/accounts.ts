@@ -26,14 +26,15 @@ export function registerAccountsCommand(program: Command, kit: CommandKit): void
     .argument('<username>', 'user name for sign-in (lower-case letters, digits, . _ -)')
     .addOption(new Option('--role <role>', 'what the person may do').choices([...ROLES]).makeOptionMandatory())
     .addOption(new Option('--department <id>', `for the department role: ${DEPARTMENTS.join(', ')}`))
+    .addOption(new Option('--id-number <id>', 'for the applicant role: the applicant\'s 居民身份证号码 or 统一社会信用代码 (their own cases only)'))
     .addOption(new Option('--name <name>', 'display name, e.g. "王芳"').makeOptionMandatory())
     .option('--password-stdin', 'read the password from standard input (else ONEMATTER_PASSWORD)')
-    .action(async (username: string, f: StoreFlags & { role: string; department?: string; name: string; passwordStdin?: boolean }) => {
+    .action(async (username: string, f: StoreFlags & { role: string; department?: string; idNumber?: string; name: string; passwordStdin?: boolean }) => {
       const password = f.passwordStdin ? await readStdin() : process.env.ONEMATTER_PASSWORD;
       if (!password) throw new UsageError('give the password on standard input with --password-stdin, or in ONEMATTER_PASSWORD');
       const created = await withStore(f, (store) =>
         new AuthDirectory(store, systemClock).ensureAccount(
-          { username, displayName: f.name, role: f.role, password, ...(f.department ? { department: f.department } : {}) },
+          { username, displayName: f.name, role: f.role, password, ...(f.department ? { department: f.department } : {}), ...(f.idNumber ? { applicantId: f.idNumber } : {}) },
           'cli',
         ),
       );

@@ -64,10 +64,14 @@ export function registerKeysCommand(program: Command, kit: CommandKit): void {
     .storeOptions(keys.command('create').description('create an access key; the key is printed once, on the last line'))
     .addOption(new Option('--role <role>', 'what the key may do').choices([...ROLES]).makeOptionMandatory())
     .addOption(new Option('--department <id>', `the department a department key acts for: ${DEPARTMENTS.join(', ')}`))
+    .addOption(new Option('--id-number <id>', 'for the applicant role: the applicant\'s 居民身份证号码 or 统一社会信用代码 (their own cases only)'))
     .addOption(new Option('--name <name>', 'who uses it, e.g. "税务系统"').makeOptionMandatory())
-    .action(async (f: StoreFlags & { role: string; department?: string; name: string }) => {
+    .action(async (f: StoreFlags & { role: string; department?: string; idNumber?: string; name: string }) => {
       const { record, key } = await withStore(f, (store) =>
-        new AuthDirectory(store, systemClock).createKey({ role: f.role, name: f.name, ...(f.department ? { department: f.department } : {}) }, 'cli'),
+        new AuthDirectory(store, systemClock).createKey(
+          { role: f.role, name: f.name, ...(f.department ? { department: f.department } : {}), ...(f.idNumber ? { applicantId: f.idNumber } : {}) },
+          'cli',
+        ),
       );
       process.stdout.write(
         [

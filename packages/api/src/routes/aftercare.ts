@@ -2,7 +2,7 @@ import { DELIVERY_CHANNELS, ISSUE_CHANNELS, RATINGS, revokedSteps, toCaseView } 
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
+import { actorOf, OWN_CASE_READERS, WINDOW } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams } from './schemas.js';
@@ -48,7 +48,7 @@ export const aftercareRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
     '/cases/:id/results',
     {
       schema: { tags: ['cases'], summary: '统一出件回执: every department\'s result of a case, and whether it was handed out', params: CaseIdParams },
-      config: { roles: CASE_READERS },
+      config: { roles: OWN_CASE_READERS },
     },
     async (req, reply) => {
       const s = await handler.loadLatest(req.params.id);
@@ -110,15 +110,22 @@ export const aftercareRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = asyn
   app.post(
     '/cases/:id/reviews',
     {
-      schema: { tags: ['cases'], summary: '好差评: the applicant rates a closed case; a 差评 opens a rectification', params: CaseIdParams, body: ReviewBody },
-      config: { roles: WINDOW },
+      schema: {
+        tags: ['cases'],
+        summary: '好差评: the applicant rates a closed case; a 差评 opens a rectification',
+        description: 'The window records a rating given there; an applicant signed in rates their own case (channel online).',
+        params: CaseIdParams,
+        body: ReviewBody,
+      },
+      config: { roles: [...WINDOW, 'applicant'] },
     },
     async (req, reply) => {
       const b = req.body;
       const reviewId = b.reviewId ?? randomUUID();
       const r = await handler.execute(
         req.params.id,
-        (now) => ({ type: 'SubmitReview', data: { reviewId, rating: b.rating, ...(b.comment ? { comment: b.comment } : {}), channel: b.channel }, now }),
+        // An applicant rating their own case rates it online, whatever the body says.
+        (now) => ({ type: 'SubmitReview', data: { reviewId, rating: b.rating, ...(b.comment ? { comment: b.comment } : {}), channel: req.principal?.role === 'applicant' ? 'online' : b.channel }, now }),
         actorOf(req.principal, 'clerk'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);

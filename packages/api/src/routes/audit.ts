@@ -78,7 +78,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; people?: () 
         params: CaseIdParams,
         querystring: TimelineQuery,
       },
-      config: { roles: AUDIT, responses: { 200: TimelineDoc, ...PROBLEMS } },
+      config: { roles: [...AUDIT, 'applicant'], responses: { 200: TimelineDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       await recordRead(req, req.params.id);

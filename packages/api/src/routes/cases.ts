@@ -4,8 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
-import { departmentScope } from '../auth/plugin.js';
-import { actorOf, CASE_READERS, WINDOW } from '../auth/roles.js';
+import { applicantScope, departmentScope } from '../auth/plugin.js';
+import { actorOf, CASE_READERS, OWN_CASE_READERS, WINDOW } from '../auth/roles.js';
 import { CaseNumbers } from '../caseNumbers.js';
 import type { Runtime } from '../runtime.js';
 import { CaseIdParams, CaseListQuery, MaterialsNoticeBody, StartCaseBody, SupplementBody, WithdrawBody } from './schemas.js';
@@ -94,8 +94,8 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
   app.get(
     '/cases',
     {
-      schema: { tags: ['cases'], summary: '办件列表: paginated, newest first', description: 'A department sees only the cases that involve it.', querystring: CaseListQuery },
-      config: { roles: CASE_READERS, responses: { 200: CasePageDoc, ...PROBLEMS } },
+      schema: { tags: ['cases'], summary: '办件列表: paginated, newest first', description: 'A department sees only the cases that involve it; an applicant (申请人) only the cases filed under their own ID number (我的办件).', querystring: CaseListQuery },
+      config: { roles: OWN_CASE_READERS, responses: { 200: CasePageDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const own = departmentScope(req);
@@ -103,6 +103,8 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         return sendProblem(reply, problem(403, `department ${own} may list only its own cases, not ${req.query.department}'s`, undefined, req.url));
       }
       const q = own ? { ...req.query, department: own } : req.query;
+      // 我的办件: an applicant lists only the cases filed under their own ID number.
+      const applicantId = applicantScope(req);
       if (q.cursor) {
         try {
           decodeCursor(q.cursor);
@@ -118,6 +120,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...(q.taskStatus ? { taskStatus: q.taskStatus } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
         ...(q.q ? { q: q.q } : {}),
+        ...(applicantId ? { applicantId } : {}),
       });
       return page;
     },
@@ -133,7 +136,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
           '`integrity` says whether the case\'s hash chain verifies as stored now: `intact: false` names the first position that cannot be trusted and why (the record was edited in the store). The daily anchors are checked by GET /cases/:id/verification.',
         params: CaseIdParams,
       },
-      config: { roles: CASE_READERS, responses: { 200: CaseViewWithIntegrityDoc, ...PROBLEMS } },
+      config: { roles: OWN_CASE_READERS, responses: { 200: CaseViewWithIntegrityDoc, ...PROBLEMS } },
     },
     async (req, reply) => {
       const [state, events] = await Promise.all([handler.loadLatest(req.params.id), runtime.store.readStream(req.params.id)]);
@@ -146,7 +149,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
 
   app.get(
     '/cases/:id/events',
-    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams }, config: { roles: CASE_READERS, responses: { 200: z.array(EventDoc), ...PROBLEMS } } },
+    { schema: { tags: ['cases'], summary: 'The case\'s event stream, hash-chained', params: CaseIdParams }, config: { roles: OWN_CASE_READERS, responses: { 200: z.array(EventDoc), ...PROBLEMS } } },
     async (req, reply) => {
       const events = await runtime.store.readStream(req.params.id);
       if (events.length === 0) return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));

@@ -6,7 +6,7 @@ import { departmentScope } from '../auth/plugin.js';
 import { actorOf, WINDOW } from '../auth/roles.js';
 import { problem, sendDomainError, sendProblem } from '../problem.js';
 import type { Runtime } from '../runtime.js';
-import { CaseIdParams, ComplianceCheckBody, DeferredMaterialsBody, VisitBody } from './schemas.js';
+import { ApplicantReviewBody, CaseIdParams, ComplianceCheckBody, DeferredMaterialsBody, VisitBody } from './schemas.js';
 import { startTriggeredCases, TriggerBody } from './triggers.js';
 
 /** The service modes' own actions on a case (issue 15): 跑动, 容缺材料, 事中事后核查, 邮寄签收, and 免申即办 triggers. */
@@ -23,6 +23,30 @@ export const modeRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     async (req, reply) => {
       const b = req.body;
       const r = await handler.execute(req.params.id, (now) => ({ type: 'RecordVisit', data: { purpose: b.purpose, ...(b.note ? { note: b.note } : {}) }, now }), actorOf(req.principal, 'clerk'));
+      if (!r.ok) return sendDomainError(reply, r.error);
+      return reply.code(201).send(view(r.value.state));
+    },
+  );
+
+  app.post(
+    '/cases/:id/applicant-review',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: '帮办代办: the applicant confirms (agreed) or objects to what the 代办员 submitted for them, once; the timeline says which',
+        description: 'Only on a case filed by an agent (409 otherwise). The same review again records nothing; a different one is 409. An applicant may review only their own cases.',
+        params: CaseIdParams,
+        body: ApplicantReviewBody,
+      },
+      config: { roles: ['applicant', 'admin'] },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const r = await handler.execute(
+        req.params.id,
+        (now) => ({ type: 'ReviewAgentSubmission', data: { agreed: b.agreed, ...(b.comment ? { comment: b.comment } : {}) }, now }),
+        actorOf(req.principal, 'applicant'),
+      );
       if (!r.ok) return sendDomainError(reply, r.error);
       return reply.code(201).send(view(r.value.state));
     },

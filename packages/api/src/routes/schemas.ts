@@ -68,6 +68,13 @@ export const StartCaseBody = z.object({
     .meta({ description: '帮办代办: required when the caller is an agent (代办员); the case records who applied on whose authority.' }),
 });
 
+export const ApplicantReviewBody = z
+  .object({
+    agreed: z.boolean().meta({ description: 'true: the applicant confirms what the agent submitted; false: objects (comment required)' }),
+    comment: z.string().trim().max(2000).optional(),
+  })
+  .meta({ description: '帮办代办: the applicant confirms or objects to what the 代办员 submitted on their behalf' });
+
 export const VisitBody = z.object({
   purpose: z.enum(['apply', 'supplement', 'collect', 'enquiry', 'other']).meta({ description: 'apply, supplement (补交材料), collect (领取结果), enquiry (咨询), other' }),
   note: z.string().max(2000).optional(),

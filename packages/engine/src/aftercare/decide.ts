@@ -2,13 +2,25 @@ import { fail, ok, type DomainError, type FieldIssue, type Result } from '../res
 import type { Delivery } from '../modes/events.js';
 import { resultsHeld, revokedSteps } from '../modes/facts.js';
 import type { StartedCase } from '../case/state.js';
+import type { CaseEvent } from '../case/events.js';
 import type { CloseRectification, IssueResults, SubmitReview } from './commands.js';
 import { DEFAULT_RECTIFICATION_DAYS, isBadRating, type AftercareEvent } from './events.js';
 
 type Decided = Result<AftercareEvent[], DomainError>;
 
+/** 统一出件, with the applicant's trip to collect at the window when any result is handed out there. */
+export function issueResults(c: IssueResults, s: StartedCase): Result<CaseEvent[], DomainError> {
+  const r = issueResultsOnly(c, s);
+  if (!r.ok) return r;
+  const issued = r.value.find((e) => e.type === 'ResultsIssued');
+  if (!issued || issued.type !== 'ResultsIssued') return r;
+  const atWindow = issued.data.results.some((x) => (x.delivery?.channel ?? (issued.data.channel === 'window' ? 'window' : undefined)) === 'window');
+  // 跑动: collecting results at the window is a visit, recorded in the same append as the hand-out.
+  return atWindow ? ok([...r.value, { type: 'ApplicantVisited', data: { purpose: 'collect', at: c.now } }]) : r;
+}
+
 /** 统一出件: once, after the case completed, listing every department's result. */
-export function issueResults(c: IssueResults, s: StartedCase): Decided {
+function issueResultsOnly(c: IssueResults, s: StartedCase): Decided {
   if (s.status !== 'completed') return fail('Conflict', `case ${s.caseId} is ${s.status}; results are handed out once it is completed`);
   if (s.aftercare.resultsIssued) return fail('Conflict', `the results of case ${s.caseId} were already issued on ${s.aftercare.resultsIssued.at}`);
   // 容缺: results are held until every deferred material is in; a revoked approval's result is withdrawn.

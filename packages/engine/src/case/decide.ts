@@ -5,7 +5,7 @@ import { fail, ok, type DomainError, type FieldIssue, type Result } from '../res
 import type { AcceptCase, CaseCommand, IssueMaterialsNotice, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
 import { endSpecialProcedure, extendTimeLimit, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
 import { effectiveSteps, mayDecideOnTheSpot } from '../definition/definition.js';
-import { confirmDelivery, deferredGrant, provideDeferredMaterials, recordComplianceCheck, recordVisit } from '../modes/decide.js';
+import { confirmDelivery, deferredGrant, provideDeferredMaterials, recordComplianceCheck, recordVisit, reviewAgentSubmission } from '../modes/decide.js';
 import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
 import { rememberSnapshot } from './evolve.js';
 import { OPEN_TASK_STATUSES, isClosed, parseTaskId, taskIdOf, type CaseState, type StartedCase } from './state.js';
@@ -55,6 +55,8 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
       return state.kind === 'started' ? recordComplianceCheck(command, state) : fail('NotFound', 'case not found');
     case 'ConfirmDelivery':
       return state.kind === 'started' ? confirmDelivery(command, state) : fail('NotFound', 'case not found');
+    case 'ReviewAgentSubmission':
+      return state.kind === 'started' ? reviewAgentSubmission(command, state) : fail('NotFound', 'case not found');
     default: {
       const unknown: never = command;
       return fail('Invalid', `unknown command ${(unknown as { type: string }).type}`);

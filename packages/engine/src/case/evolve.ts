@@ -193,6 +193,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
     case 'RectificationClosed':
     // Service modes touch their own facts (and, for the promise and the check, the clock facts).
     case 'ApplicantVisited':
+    case 'ApplicantReviewed':
     case 'HandledOnTheSpot':
     case 'DeferredAcceptanceGranted':
     case 'DeferredMaterialsProvided':

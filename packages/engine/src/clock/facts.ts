@@ -216,6 +216,7 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
     case 'ComplianceCheckRecorded':
       return setModeClock(e.data.checkId, { closedAt: e.data.at });
     case 'ApplicantVisited':
+    case 'ApplicantReviewed':
     case 'HandledOnTheSpot':
     case 'ApprovalRevoked':
     case 'DeliveryConfirmed':

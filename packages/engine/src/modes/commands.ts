@@ -28,7 +28,14 @@ export interface ConfirmDelivery {
   now: string;
 }
 
-export type ModeCommand = RecordVisit | ProvideDeferredMaterials | RecordComplianceCheck | ConfirmDelivery;
+/** 帮办代办: the applicant confirms or objects to what the agent submitted for them. */
+export interface ReviewAgentSubmission {
+  type: 'ReviewAgentSubmission';
+  data: { agreed: boolean; comment?: string };
+  now: string;
+}
+
+export type ModeCommand = RecordVisit | ProvideDeferredMaterials | RecordComplianceCheck | ConfirmDelivery | ReviewAgentSubmission;
 
 /** Per result, how it reaches the applicant (IssueResults.deliveries). */
 export interface DeliveryRequest {

@@ -4,7 +4,7 @@ import { OPEN_TASK_STATUSES, isClosed, parseTaskId, type StartedCase } from '../
 import { PROMISE_CLOCK, timeLimitKey } from '../clock/facts.js';
 import type { MatterDefinition } from '../definition/definition.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
-import type { ConfirmDelivery, ProvideDeferredMaterials, RecordComplianceCheck, RecordVisit } from './commands.js';
+import type { ConfirmDelivery, ProvideDeferredMaterials, RecordComplianceCheck, RecordVisit, ReviewAgentSubmission } from './commands.js';
 import { VISIT_PURPOSE_NAMES } from './events.js';
 
 type Decided = Result<CaseEvent[], DomainError>;
@@ -134,6 +134,25 @@ export function confirmDelivery(c: ConfirmDelivery, s: StartedCase): Decided {
   if (posted.length === 0) return fail('NotFound', `no result of case ${s.caseId} was posted under tracking number ${c.data.trackingNumber}`);
   if (posted.every((d) => d.confirmedAt)) return ok([]);
   return ok([{ type: 'DeliveryConfirmed', data: { trackingNumber: c.data.trackingNumber, steps: posted.map((d) => d.step), at: c.now } }]);
+}
+
+/**
+ * 帮办代办: the applicant confirms or objects to what the agent submitted, once. The same
+ * review again (a retry) records nothing; a different one is a conflict.
+ */
+export function reviewAgentSubmission(c: ReviewAgentSubmission, s: StartedCase): Decided {
+  const agent = s.modes.agent;
+  if (!agent) return fail('Conflict', `case ${s.caseId} was not filed by an agent (帮办代办); there is no agent's submission to review`);
+  const comment = c.data.comment?.trim() || undefined;
+  if (!c.data.agreed && !comment) {
+    return fail('Invalid', 'an objection says what is wrong', [{ path: 'comment', message: '提出异议须说明理由（comment required when objecting）' }]);
+  }
+  const done = s.modes.applicantReview;
+  if (done) {
+    if (done.agreed === c.data.agreed && done.comment === comment) return ok([]);
+    return fail('Conflict', `the applicant already ${done.agreed ? 'confirmed' : 'objected to'} the agent's submission on ${done.at}`);
+  }
+  return ok([{ type: 'ApplicantReviewed', data: { agreed: c.data.agreed, ...(comment ? { comment } : {}), agent: agent.name, at: c.now } }]);
 }
 
 export const visitName = (purpose: string): string => (VISIT_PURPOSE_NAMES as Record<string, string>)[purpose] ?? purpose;

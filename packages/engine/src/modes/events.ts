@@ -91,8 +91,18 @@ export interface DeliveryConfirmed {
   data: { trackingNumber: string; steps: string[]; at: string };
 }
 
+/**
+ * 帮办代办: the applicant, signed in, confirms (agreed) or objects to what the 代办员
+ * submitted on their behalf. Once per case.
+ */
+export interface ApplicantReviewed {
+  type: 'ApplicantReviewed';
+  data: { agreed: boolean; comment?: string; agent: string; at: string };
+}
+
 export type ModeEvent =
   | ApplicantVisited
+  | ApplicantReviewed
   | HandledOnTheSpot
   | DeferredAcceptanceGranted
   | DeferredMaterialsProvided
@@ -112,6 +122,7 @@ export const MODE_EVENT_TYPES = [
   'ComplianceCheckRecorded',
   'ApprovalRevoked',
   'DeliveryConfirmed',
+  'ApplicantReviewed',
 ] as const satisfies readonly ModeEvent['type'][];
 
 /** 帮办代办: who applied on whose authority (CaseStarted.agent). */

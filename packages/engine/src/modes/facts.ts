@@ -7,6 +7,8 @@ export interface ModeFacts {
   channel?: ApplicationChannel;
   /** 帮办代办 */
   agent?: AgentOnCase;
+  /** 帮办代办: the applicant's confirmation of (or objection to) what the agent submitted. */
+  applicantReview?: { agreed: boolean; comment?: string; at: string };
   /** 免申即办 */
   trigger?: TriggerOnCase;
   /** 即办件: the steps the window decided on the spot. */
@@ -59,6 +61,8 @@ export function evolveModes(f: ModeFacts, e: CaseEvent): ModeFacts {
   switch (e.type) {
     case 'ApplicantVisited':
       return { ...f, visits: [...f.visits, { purpose: e.data.purpose, at: e.data.at }] };
+    case 'ApplicantReviewed':
+      return { ...f, applicantReview: { agreed: e.data.agreed, ...(e.data.comment ? { comment: e.data.comment } : {}), at: e.data.at } };
     case 'HandledOnTheSpot':
       return { ...f, onTheSpot: { steps: [...e.data.steps], officer: e.data.officer, at: e.data.at } };
     case 'DeferredAcceptanceGranted':

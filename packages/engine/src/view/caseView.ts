@@ -93,6 +93,8 @@ export interface ModesView {
   onTheSpotSteps: string[];
   channel: ModeFacts['channel'] | null;
   agent: ModeFacts['agent'] | null;
+  /** 帮办代办: the applicant's confirmation of, or objection to, the agent's submission. */
+  applicantReview: ModeFacts['applicantReview'] | null;
   trigger: ModeFacts['trigger'] | null;
   /** 跑动次数 */
   visits: ModeFacts['visits'];
@@ -118,6 +120,7 @@ function modesView(s: StartedCase, clock?: ClockContext): ModesView {
     onTheSpotSteps: m.onTheSpot?.steps ?? [],
     channel: m.channel ?? null,
     agent: m.agent ?? null,
+    applicantReview: m.applicantReview ? { ...m.applicantReview } : null,
     trigger: m.trigger ?? null,
     visits: m.visits.map((v) => ({ ...v })),
     deferred: m.deferred

@@ -435,6 +435,10 @@ function modeText(type: string, d: Record<string, unknown>, taskName: (d: Record
   switch (type) {
     case 'ApplicantVisited':
       return `申请人到窗口${VISIT_PURPOSE_NAMES[d.purpose as VisitPurpose] ?? String(d.purpose)}（跑动一次）${d.note ? `：${String(d.note)}` : ''}`;
+    case 'ApplicantReviewed':
+      return d.agreed
+        ? `申请人确认代办员 ${String(d.agent)} 代为提交的申请内容${d.comment ? `：${String(d.comment)}` : ''}`
+        : `申请人对代办员 ${String(d.agent)} 代为提交的申请内容提出异议：${String(d.comment)}`;
     case 'HandledOnTheSpot':
       return `即办件：窗口人员 ${String(d.officer)} 当场审核办结 ${Array.isArray(d.steps) ? d.steps.length : 0} 个环节，不派发部门`;
     case 'DeferredAcceptanceGranted':

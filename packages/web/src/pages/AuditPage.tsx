@@ -207,5 +207,5 @@ function foldInBrowser(events: StoredEvent[], steps: MatterStep[]): CaseView | u
     if (e.type === 'CaseRejected') status = 'rejected';
     if (e.type === 'CaseWithdrawn') status = 'withdrawn';
   }
-  return { id: String(d.caseId ?? ''), matter: String(d.matter ?? ''), matterName: '', matterVersion: Number(d.matterVersion ?? 1), status, applicant: d.applicant as CaseView['applicant'], form: {}, materials: [], createdAt: first.recordedAt, updatedAt: first.recordedAt, revision: events.length - 1, tasks: [...tasks.values()], outputs: {}, reviews: [], rectifications: [], modes: { onTheSpot: false, onTheSpotSteps: [], channel: null, agent: null, trigger: null, visits: [], deferred: null, resultsHeld: false, checks: [], deliveries: [] } };
+  return { id: String(d.caseId ?? ''), matter: String(d.matter ?? ''), matterName: '', matterVersion: Number(d.matterVersion ?? 1), status, applicant: d.applicant as CaseView['applicant'], form: {}, materials: [], createdAt: first.recordedAt, updatedAt: first.recordedAt, revision: events.length - 1, tasks: [...tasks.values()], outputs: {}, reviews: [], rectifications: [], modes: { onTheSpot: false, onTheSpotSteps: [], channel: null, agent: null, applicantReview: null, trigger: null, visits: [], deferred: null, resultsHeld: false, checks: [], deliveries: [] } };
 }
