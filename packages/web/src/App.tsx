@@ -17,9 +17,10 @@ const MattersPage = lazy(() => import('./pages/MattersPage').then((m) => ({ defa
 const CaseListPage = lazy(() => import('./pages/CaseListPage').then((m) => ({ default: m.CaseListPage })));
 const QueuePage = lazy(() => import('./pages/QueuePage').then((m) => ({ default: m.QueuePage })));
 const SupervisionPage = lazy(() => import('./pages/SupervisionPage').then((m) => ({ default: m.SupervisionPage })));
+const MyCasesPage = lazy(() => import('./pages/MyCasesPage').then((m) => ({ default: m.MyCasesPage })));
 const WindowPage = lazy(() => import('./pages/WindowPage').then((m) => ({ default: m.WindowPage })));
 
-type PageKey = 'window' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar' | 'matters';
+type PageKey = 'window' | 'mine' | 'cases' | 'queue' | 'supervision' | 'audit' | 'calendar' | 'matters';
 
 /** The server's calendar status (GET /api/v1/calendar): `warning` 60 days before the known calendar ends. */
 interface CalendarStatus {
@@ -37,6 +38,7 @@ function CalendarWarning() {
 
 const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
   { key: 'window', label: '综合窗口', roles: ['clerk', 'admin', 'agent'] },
+  { key: 'mine', label: '我的办件', roles: ['applicant'] },
   { key: 'queue', label: '部门待办', roles: ['department', 'admin'] },
   { key: 'cases', label: '办件列表', roles: ['clerk', 'department', 'supervisor', 'auditor', 'admin'] },
   { key: 'supervision', label: '督办看板', roles: ['supervisor', 'auditor', 'admin'] },
@@ -46,7 +48,7 @@ const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
 ];
 
 /** Where each role starts. */
-const HOME: Record<Me['role'], PageKey> = { clerk: 'window', department: 'queue', supervisor: 'supervision', auditor: 'audit', admin: 'window', agent: 'window' };
+const HOME: Record<Me['role'], PageKey> = { clerk: 'window', department: 'queue', supervisor: 'supervision', auditor: 'audit', admin: 'window', agent: 'window', applicant: 'mine' };
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -87,6 +89,7 @@ export function App() {
   let page: React.ReactNode = null;
   if (first === 'cases' && path[1]) page = <CaseDetailPage id={path[1]} me={me} key={path[1]} />;
   else if (current === 'window') page = <WindowPage me={me} />;
+  else if (current === 'mine') page = <MyCasesPage />;
   else if (current === 'queue') page = <QueuePage me={me} />;
   else if (current === 'cases') page = <CaseListPage me={me} />;
   else if (current === 'supervision') page = <SupervisionPage />;

@@ -82,6 +82,7 @@ export const EVENT_NAMES: Record<string, string> = {
   ComplianceCheckRecorded: '事中事后核查结果',
   ApprovalRevoked: '核查不实，撤销审批',
   DeliveryConfirmed: '邮寄结果已签收',
+  ApplicantReviewed: '申请人确认或异议（帮办代办）',
 };
 
 /** 办理渠道 */

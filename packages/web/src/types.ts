@@ -4,10 +4,12 @@ export type Light = 'green' | 'yellow' | 'red';
 
 export interface Me {
   id: string;
-  role: 'clerk' | 'department' | 'supervisor' | 'auditor' | 'admin' | 'agent';
+  role: 'clerk' | 'department' | 'supervisor' | 'auditor' | 'admin' | 'agent' | 'applicant';
   roleName: string;
   name: string;
   department: string | null;
+  /** 申请人: the ID number their cases are filed under. */
+  applicantId?: string | null;
   via: string;
   authDisabled: boolean;
 }

@@ -181,6 +181,7 @@ export function CaseModesCard({ c, me, matter, onDone }: { c: CaseView; me: Me; 
           { key: 'spot', label: '即办件', children: m.onTheSpot ? <Tag color="success">窗口当场办结（{m.onTheSpotSteps.length} 个环节）</Tag> : m.onTheSpotSteps.length ? `当场办结 ${m.onTheSpotSteps.map(serviceOf).join('、')}` : '否（承诺件）' },
           { key: 'visits', label: '跑动次数', children: `${m.visits.length} 次` },
           ...(m.agent ? [{ key: 'agent', label: '帮办代办', children: `${m.agent.name}（授权委托书 ${m.agent.authorisation}）` }] : []),
+          ...(m.agent ? [{ key: 'review', label: '申请人确认', children: m.applicantReview ? `${m.applicantReview.agreed ? '已确认' : '有异议'}${m.applicantReview.comment ? `：${m.applicantReview.comment}` : ''}` : '待申请人确认' }] : []),
           ...(m.trigger ? [{ key: 'trigger', label: '免申即办', children: `由数据事件 ${m.trigger.eventId} 自动发起` }] : []),
         ]}
       />

@@ -6,6 +6,7 @@ import { FormView } from '../components/FormView';
 import { PrintDocs } from '../components/PrintDocs';
 import { StepDiagram } from '../components/StepDiagram';
 import { CaseModesCard } from '../components/Modes';
+import { ApplicantActions } from '../components/Applicant';
 import { findRoute, navigate, usePeople, usePoll, useRoutes } from '../hooks';
 import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, ISSUE_CHANNELS, maskId, maskPhone, materialNames, pauseReason, problemKind, REVIEW_CHANNELS } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
@@ -58,7 +59,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
         status={error.status === 403 ? '403' : '404'}
         title={error.status === 403 ? '无权查看此办件' : '办件不存在'}
         subTitle={error.status === 403 ? '此办件不涉及您所在的部门。' : `没有编号为 ${id} 的办件。`}
-        extra={<Button onClick={() => navigate('/cases')}>返回办件列表</Button>}
+        extra={<Button onClick={() => navigate(me.role === 'applicant' ? '/mine' : '/cases')}>{me.role === 'applicant' ? '返回我的办件' : '返回办件列表'}</Button>}
       />
     );
   }
@@ -120,6 +121,7 @@ export function CaseDetailPage({ id, me }: { id: string; me: Me }) {
         ) : null}
         {c.reason && <Alert style={{ marginTop: 8 }} type={c.status === 'withdrawn' ? 'info' : 'error'} title={c.reason} />}
       </Card>
+      {me.role === 'applicant' && !me.authDisabled && <ApplicantActions c={c} events={events} onDone={reload} />}
       <CaseModesCard c={c} me={me} matter={matter} onDone={reload} />
       <Card size="small" title="打印文书" className="om-no-print">
         <PrintDocs c={c} matter={matter} events={events} />

@@ -1,0 +1,90 @@
+import { Alert, Button, Card, Form, Input, Modal, Select, Space, message } from 'antd';
+import { useState } from 'react';
+import { messageOf, post } from '../api';
+import type { CaseView, StoredEvent } from '../types';
+
+/**
+ * 申请人 on their own case: confirm or object to what a 代办员 submitted for them
+ * (POST /cases/:id/applicant-review), and rate the service once it is done (好差评,
+ * POST /cases/:id/reviews, recorded as given online).
+ */
+export function ApplicantActions({ c, events, onDone }: { c: CaseView; events: StoredEvent[]; onDone: () => Promise<void> }) {
+  const [open, setOpen] = useState<'confirm' | 'object' | 'rate'>();
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
+  const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
+  const agent = c.modes.agent;
+  const review = c.modes.applicantReview;
+  const rated = events.some((e) => e.type === 'ReviewSubmitted');
+  const canRate = c.status === 'completed' && !rated;
+  if (!agent && !canRate) return null;
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      if (open === 'rate') await post(`${base}/reviews`, { rating: v.rating, ...(v.comment ? { comment: v.comment } : {}), channel: 'online' });
+      else await post(`${base}/applicant-review`, { agreed: open === 'confirm', ...(v.comment ? { comment: v.comment } : {}) });
+      void message.success(open === 'rate' ? '感谢您的评价' : open === 'confirm' ? '已确认代办内容' : '已提交异议，窗口将与您联系');
+      setOpen(undefined);
+      await onDone();
+    } catch (e) {
+      void message.error(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card size="small" title="我的确认与评价" data-testid="applicant-actions">
+      {agent && (
+        <Alert
+          type={review ? (review.agreed ? 'success' : 'warning') : 'info'}
+          showIcon
+          title={`本件由代办员 ${agent.name} 受您委托代为申请（授权委托书 ${agent.authorisation}）`}
+          description={
+            review
+              ? `${review.agreed ? '您已确认代办内容' : '您已对代办内容提出异议'}${review.comment ? `：${review.comment}` : ''}`
+              : '请核对申请表、材料与办理进度，确认代办内容无误，或提出异议。'
+          }
+          action={
+            !review && (
+              <Space orientation="vertical">
+                <Button size="small" type="primary" onClick={() => setOpen('confirm')} data-testid="applicant-confirm">确认无误</Button>
+                <Button size="small" danger onClick={() => setOpen('object')} data-testid="applicant-object">提出异议</Button>
+              </Space>
+            )
+          }
+        />
+      )}
+      {canRate && (
+        <Button style={{ marginTop: agent ? 8 : 0 }} onClick={() => setOpen('rate')} data-testid="applicant-rate">
+          评价本次服务（好差评）
+        </Button>
+      )}
+      <Modal
+        open={open !== undefined}
+        title={open === 'rate' ? '评价本次服务' : open === 'confirm' ? '确认代办内容' : '对代办内容提出异议'}
+        okText="提交"
+        cancelText="取消"
+        confirmLoading={busy}
+        onOk={() => void submit()}
+        onCancel={() => setOpen(undefined)}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false}>
+          {open === 'rate' && (
+            <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
+              <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
+            </Form.Item>
+          )}
+          <Form.Item
+            name="comment"
+            label={open === 'object' ? '异议理由' : '意见（选填）'}
+            rules={open === 'object' ? [{ required: true, whitespace: true, message: '提出异议须说明理由' }] : []}
+          >
+            <Input.TextArea rows={3} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </Card>
+  );
+}
