@@ -20,6 +20,9 @@ export const ACCOUNTS = {
   clerk: { username: 'clerk', password: 'clerk-browser-1', role: 'clerk', displayName: '王芳（综合窗口）' },
   water: { username: 'water', password: 'water-browser-1', role: 'department', department: 'water', displayName: '周涛（供水公司）' },
   tax: { username: 'tax', password: 'tax-browser-1', role: 'department', department: 'tax', displayName: '李明（税务局）' },
+  fire: { username: 'fire', password: 'fire-browser-1', role: 'department', department: 'fire', displayName: '吴刚（消防救援）' },
+  // 申请人: the example applicant of the catalogue (张三), who sees only their own cases.
+  applicant: { username: 'zhangsan', password: 'applicant-browser-1', role: 'applicant', applicantId: '11010519491231002X', displayName: '张三' },
   supervisor: { username: 'supervisor', password: 'supervisor-browser-1', role: 'supervisor', displayName: '赵强（督办）' },
   auditor: { username: 'auditor', password: 'auditor-browser-1', role: 'auditor', displayName: '陈静（审计）' },
   admin: { username: 'admin', password: 'admin-browser-1', role: 'admin', displayName: '孙丽（管理员）' },

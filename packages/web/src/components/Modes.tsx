@@ -254,19 +254,7 @@ export function CaseModesCard({ c, me, matter, onDone }: { c: CaseView; me: Me; 
               <Checkbox.Group options={d.outstanding.map((code) => ({ value: code, label: materialName(code) }))} />
             </Form.Item>
           )}
-          {typeof open === 'object' && (
-            <>
-              <Form.Item name="outcome" label="核查结论" rules={[{ required: true, message: '请选择核查结论' }]}>
-                <Radio.Group options={[{ value: 'passed', label: '核查通过' }, { value: 'failed', label: '承诺不实（撤销审批，收回结果）' }]} />
-              </Form.Item>
-              <Form.Item name="findings" label="核查情况" rules={[{ required: true, whitespace: true, message: '请填写核查情况' }]}>
-                <Input.TextArea rows={3} />
-              </Form.Item>
-              <Form.Item name="checkedBy" label="核查人" rules={[{ required: true, whitespace: true, message: '请填写核查人' }]}>
-                <Input />
-              </Form.Item>
-            </>
-          )}
+          {typeof open === 'object' && <CheckFields />}
         </Form>
       </Modal>
     </Card>
@@ -332,9 +320,47 @@ interface CheckItem {
   light: 'green' | 'yellow' | 'red' | null;
 }
 
-/** 核查待办: the checks this department still owes, oldest limit first (recorded on the case page). */
-export function ComplianceChecksCard({ items }: { items: CheckItem[] | undefined }) {
+/** 事中事后核查's result: passed, or failed (the approval is revoked and its result withdrawn). */
+function CheckFields() {
+  return (
+    <>
+      <Form.Item name="outcome" label="核查结论" rules={[{ required: true, message: '请选择核查结论' }]}>
+        <Radio.Group options={[{ value: 'passed', label: '核查通过' }, { value: 'failed', label: '承诺不实（撤销审批，收回结果）' }]} />
+      </Form.Item>
+      <Form.Item name="findings" label="核查情况" rules={[{ required: true, whitespace: true, message: '请填写核查情况' }]}>
+        <Input.TextArea rows={3} />
+      </Form.Item>
+      <Form.Item name="checkedBy" label="核查人" rules={[{ required: true, whitespace: true, message: '请填写核查人' }]}>
+        <Input />
+      </Form.Item>
+    </>
+  );
+}
+
+/**
+ * 核查待办: the checks this department still owes, oldest limit first, each with its limit
+ * and light; a department records the result here (or on the case page).
+ */
+export function ComplianceChecksCard({ items, canRecord, onDone }: { items: CheckItem[] | undefined; canRecord: boolean; onDone: () => Promise<void> }) {
+  const [open, setOpen] = useState<CheckItem>();
+  const [busy, setBusy] = useState(false);
+  const [form] = Form.useForm();
   if (!items || items.length === 0) return null;
+  const submit = async () => {
+    if (!open) return;
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await post(`/api/v1/cases/${encodeURIComponent(open.caseId)}/compliance-checks/${encodeURIComponent(open.checkId)}`, { outcome: v.outcome, findings: v.findings, checkedBy: v.checkedBy });
+      void message.success(v.outcome === 'passed' ? '已记录：核查通过' : '已记录：承诺不实，审批已撤销、结果已收回');
+      setOpen(undefined);
+      await onDone();
+    } catch (e) {
+      void message.error(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <Card size="small" title={`事中事后核查待办（告知承诺，${items.length} 项）`} style={{ marginTop: 12 }} data-testid="check-queue">
       <Table<CheckItem>
@@ -347,8 +373,25 @@ export function ComplianceChecksCard({ items }: { items: CheckItem[] | undefined
           { title: '告知承诺事项', dataIndex: 'service' },
           { title: '审批时间', dataIndex: 'approvedAt', render: (v: string) => fmtTime(v) },
           { title: '核查期限', key: 'due', render: (_: unknown, r) => <Space size={4}><LightDot light={r.light} />{fmtDate(r.dueAt)}</Space> },
+          ...(canRecord
+            ? [{ title: '操作', key: 'act', render: (_: unknown, r: CheckItem) => <Button size="small" type="primary" onClick={() => setOpen(r)} data-testid={`record-check-${r.checkId}`} data-case={r.caseId}>记录核查结果</Button> }]
+            : []),
         ]}
       />
+      <Modal
+        open={open !== undefined}
+        title={open ? `记录事中事后核查结果 · ${open.service}` : ''}
+        okText="确定"
+        cancelText="取消"
+        confirmLoading={busy}
+        onOk={() => void submit()}
+        onCancel={() => setOpen(undefined)}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" preserve={false} name="check">
+          <CheckFields />
+        </Form>
+      </Modal>
     </Card>
   );
 }

@@ -93,7 +93,8 @@ export function QueuePage({ me }: { me: Me }) {
           },
         ]}
       />
-      <ComplianceChecksCard items={checks.data?.items} />
+      {/* A department records its own checks here; an admin looks on (decisions are the department's). */}
+      <ComplianceChecksCard items={checks.data?.items} canRecord={me.authDisabled || me.role === 'department'} onDone={checks.reload} />
       {open && <DecisionDrawer row={open} onClose={() => setOpen(undefined)} onDone={async () => { setOpen(undefined); await reload(); }} />}
     </Card>
   );
