@@ -30,7 +30,7 @@ const keyOf = {} as Record<Role, string>;
 for (const role of ROLES) {
   // The department key is samr's, and the probe case involves samr: scoping lets it through.
   // The applicant key is the probe case's applicant's: scoping lets it through to that case.
-  const scope = role === 'department' ? { department: 'samr' } : role === 'applicant' ? { applicantId: enterpriseSetupV1.exampleApplicant.idNumber } : {};
+  const scope = role === 'department' ? { department: 'samr' } : role === 'applicant' ? { applicantId: enterpriseSetupV1.exampleApplicant!.idNumber } : {};
   keyOf[role] = (await directory.createKey({ role, name: `matrix ${role}`, ...scope })).key;
 }
 await t.app.ready();

@@ -328,7 +328,7 @@ describe('帮办代办 with sign-in: the 代办员 role', () => {
 
 describe('申请人: the applicant sees and reviews what an agent filed for them, and nothing else', () => {
   /** 张三 (the example applicant) and 王五, another resident. */
-  const A = enterpriseSetupV1.exampleApplicant;
+  const A = enterpriseSetupV1.exampleApplicant!;
   const B = { name: '王五', idType: 'resident-id', idNumber: '370102197912011110', phone: '13700137000' };
 
   it('lists, opens and reviews their own case; another applicant gets "not found" everywhere', async () => {
