@@ -160,6 +160,11 @@ describe.skipIf(!run)('the workbench speaks Chinese to every role', () => {
       }
       await page.context().close();
     }
+    // The applicant (张三, the example applicant of these cases): 我的办件 and their case.
+    const applicant = await w.signIn('applicant');
+    await visit(applicant, 'applicant', '#/mine', '.ant-table-row');
+    await visit(applicant, 'applicant', `#/cases/${completed}`, '[data-testid=timeline]');
+    await applicant.context().close();
     expect(problems).toEqual([]);
   });
 

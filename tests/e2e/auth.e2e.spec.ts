@@ -452,15 +452,17 @@ describe('demo accounts', () => {
   it('are created once per role, idempotently, and sign in with the printed passwords', async () => {
     const t = await testApp({}, authOn());
     try {
-      expect(await ensureDemoAccounts(t.runtime.store, t.runtime.clock)).toBe(5);
+      expect(await ensureDemoAccounts(t.runtime.store, t.runtime.clock)).toBe(6);
       expect(await ensureDemoAccounts(t.runtime.store, t.runtime.clock)).toBe(0);
-      expect(new Set(DEMO_ACCOUNTS.map((a) => a.role))).toEqual(new Set(['clerk', 'department', 'supervisor', 'auditor', 'admin']));
+      expect(new Set(DEMO_ACCOUNTS.map((a) => a.role))).toEqual(new Set(['clerk', 'department', 'supervisor', 'auditor', 'admin', 'applicant']));
       const lines = demoSignInLines().join('\n');
       for (const a of DEMO_ACCOUNTS) {
         expect(lines).toContain(`${a.username} / ${a.password}`);
         const r = await t.app.inject({ method: 'POST', url: '/api/v1/auth/sign-in', payload: { username: a.username, password: a.password } });
         expect(r.statusCode, a.username).toBe(200);
         expect(r.json().user.role).toBe(a.role);
+        // The demo applicant is the catalogue's example applicant: 我的办件 holds the example cases.
+        if (a.role === 'applicant') expect(r.json().user.applicantId).toBe('11010519491231002X');
       }
       const accounts = await new AuthDirectory(t.runtime.store).listAccounts();
       expect(accounts.every((a) => a.demo)).toBe(true);
