@@ -12,6 +12,7 @@ import pino from 'pino';
 import { createRuntime } from '@onematter/api';
 import { topicsWithPrefix } from '@onematter/engine';
 import { enterpriseSetupV1 } from '@onematter/workflows';
+import { cpuSecondsOf } from './procCpu.mjs';
 
 const log = pino({ level: 'silent' });
 
@@ -115,6 +116,8 @@ async function engineRun(brokers, cases, concurrency = 400) {
   };
   const form = enterpriseSetupV1.example;
   const applicant = enterpriseSetupV1.exampleApplicant;
+  const cpu0 = process.cpuUsage();
+  const broker0 = cpuSecondsOf(/^java$/);
   const t0 = performance.now();
   await pool(cases, concurrency, async (i) => {
     const caseId = `bench-${i}`;
@@ -126,10 +129,12 @@ async function engineRun(brokers, cases, concurrency = 400) {
   const events = await runtime.store.headPosition();
   while (runtime.eventFeed.checkpoint < events) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const brokerCpuMsPerCase = broker0 === undefined ? undefined : ((cpuSecondsOf(/^java$/) - broker0) * 1000) / cases;
   await runtime.close();
   rmSync(dataDir, { recursive: true, force: true });
   await deleteTopics(brokers, prefix);
-  return { seconds, casesPerSec: cases / seconds, eventsPerSec: events / seconds, events, messages };
+  return { seconds, casesPerSec: cases / seconds, eventsPerSec: events / seconds, events, messages, cpuMsPerCase: (cpu.user + cpu.system) / 1000 / cases, brokerCpuMsPerCase };
 }
 
 /** Removes a run's topics, so repeated runs do not pile up partitions on the broker. */
@@ -171,7 +176,15 @@ export async function benchKafka({ brokers = ['127.0.0.1:9092'], cases = 2000 } 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { cases: { type: 'string', default: '2000' }, brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' } } });
-  const r = await benchKafka({ brokers: values.brokers.split(','), cases: Number(values.cases) });
+  const { values } = parseArgs({
+    options: {
+      cases: { type: 'string', default: '2000' },
+      brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
+      // --engine-only: row (b) alone (profiling, A/B runs), with the engine process's CPU time per case.
+      'engine-only': { type: 'boolean', default: false },
+    },
+  });
+  const brokers = values.brokers.split(',');
+  const r = values['engine-only'] ? await engineRun(brokers, Number(values.cases)) : await benchKafka({ brokers, cases: Number(values.cases) });
   process.stdout.write(JSON.stringify(r, null, 2) + '\n');
 }

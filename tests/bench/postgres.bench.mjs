@@ -9,6 +9,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { createRuntime } from '@onematter/api';
 import { enterpriseSetupV1 } from '@onematter/workflows';
+import { cpuSecondsOf } from './procCpu.mjs';
 
 const log = pino({ level: 'silent' });
 const CONCURRENCY = 400;
@@ -52,12 +53,16 @@ async function engineRun(url, n) {
   const schema = `bench_engine_${randomBytes(4).toString('hex')}`;
   const { runtime, done } = await runEngine({ store: 'postgres', pgUrl: url, pgSchema: schema }, n);
   try {
+    const cpu0 = process.cpuUsage();
+    const server0 = cpuSecondsOf(/^postgres/);
     const t0 = performance.now();
     await startCases(runtime, n);
     await done;
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const serverCpuMsPerCase = server0 === undefined ? undefined : ((cpuSecondsOf(/^postgres/) - server0) * 1000) / n;
     const events = await runtime.store.headPosition();
-    return { seconds, casesPerSec: n / seconds, events, eventsPerSec: events / seconds };
+    return { seconds, casesPerSec: n / seconds, events, eventsPerSec: events / seconds, cpuMsPerCase: (cpu.user + cpu.system) / 1000 / n, serverCpuMsPerCase };
   } finally {
     await runtime.close();
     await dropSchema(url, schema);
@@ -197,8 +202,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: {
       cases: { type: 'string', default: '3000' },
       url: { type: 'string', default: process.env.ONEMATTER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+      // --engine-only: row (b) alone (profiling, A/B runs), with the engine process's CPU time per case.
+      'engine-only': { type: 'boolean', default: false },
     },
   });
-  const r = await benchPostgres({ url: values.url, cases: Number(values.cases) });
+  const r = values['engine-only'] ? await engineRun(values.url, Number(values.cases)) : await benchPostgres({ url: values.url, cases: Number(values.cases) });
   process.stdout.write(JSON.stringify(r, null, 2) + '\n');
 }

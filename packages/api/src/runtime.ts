@@ -316,6 +316,10 @@ async function openConfiguredBus(config: RuntimeConfig, log: Logger): Promise<Bu
         brokers: config.kafkaBrokers,
         topics: config.topics ?? DEFAULT_TOPICS,
         logger: log,
+        // Offsets committed once a second, not after every batch: a commit per batch was a
+        // broker round trip that held up the partition's next fetch. A crash redelivers up
+        // to a second more, which the engine's consumers dedupe (decisionId, event-id).
+        commitIntervalMs: 1_000,
         onError: (error, m) =>
           m ? log.warn({ err: error, topic: m.topic, key: m.key }, 'kafka delivery failed, retrying') : log.warn({ err: error }, 'kafka consumer error (a crashed consumer is started again)'),
       });
