@@ -5,7 +5,7 @@
 // Fills a SQLite store with `timers` open enterprise-setup cases (CaseStarted +
 // TaskDispatched each, hash-chained as the engine writes them), each with time-limit
 // timers armed, then measures what a server start pays: reopening the store and
-// rebuilding the schedule from the events (CaseClockProjection over readAll + the
+// rebuilding the schedule from the events (CaseTimeLimitProjection over readAll + the
 // TimeLimitScheduler arming one timer per case), and the memory that takes.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { CaseClockProjection, ManualClock, SqliteEventStore, TimeLimitScheduler } from '@onematter/adapters';
+import { CaseTimeLimitProjection, ManualClock, SqliteEventStore, TimeLimitScheduler } from '@onematter/adapters';
 import {
   CommandHandler,
   DEFAULT_TOPICS,
@@ -89,7 +89,7 @@ async function rebuildHere(file) {
   await store.init();
   const clock = new ManualClock(NOW);
   const scheduler = new TimeLimitScheduler({
-    projection: new CaseClockProjection(store, catalogue),
+    projection: new CaseTimeLimitProjection(store, catalogue),
     handler: new CommandHandler({ store, catalogue, clock, topics: DEFAULT_TOPICS }),
     calendar: WorkingCalendar.china(),
     clock,

@@ -1,4 +1,4 @@
-import { CaseClockProjection, ManualClock, TimeLimitScheduler } from '@onematter/adapters';
+import { CaseTimeLimitProjection, ManualClock, TimeLimitScheduler } from '@onematter/adapters';
 import { CommandHandler, type BusMessage } from '@onematter/engine';
 import { enterpriseSetupV1 } from '@onematter/workflows';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,7 +91,7 @@ describe('the scheduler turns lights yellow and red and escalates', () => {
     // Another pass, and a second engine process on the same store, find nothing to add.
     expect(await scheduler.tick()).toBe(0);
     const other = new TimeLimitScheduler({
-      projection: new CaseClockProjection(t.runtime.store, t.runtime.catalogue),
+      projection: new CaseTimeLimitProjection(t.runtime.store, t.runtime.catalogue),
       handler: new CommandHandler({ store: t.runtime.store, catalogue: t.runtime.catalogue, clock, topics: t.runtime.topics }),
       calendar: t.runtime.timeLimits.calendar,
       clock,
@@ -110,7 +110,7 @@ describe('the scheduler turns lights yellow and red and escalates', () => {
     clock.set(MONDAY);
     const make = () =>
       new TimeLimitScheduler({
-        projection: new CaseClockProjection(t.runtime.store, t.runtime.catalogue),
+        projection: new CaseTimeLimitProjection(t.runtime.store, t.runtime.catalogue),
         handler: new CommandHandler({ store: t.runtime.store, catalogue: t.runtime.catalogue, clock, topics: t.runtime.topics }),
         calendar: t.runtime.timeLimits.calendar,
         clock,

@@ -21,10 +21,8 @@ export {
   type DepartmentWorkerOptions,
   type TaskHandler,
 } from '@onematter/department';
-export * from './projections/caseClocks.js';
-export * from './projections/supervision.js';
-export * from './projections/modeStats.js';
+export * from './projections/caseTimeLimits.js';
 export * from './scheduler/index.js';
-export * from './clock/clocks.js';
+export * from './clock/wallClocks.js';
 export * from './calendar/predict.js';
 export * from './calendar/calendarBook.js';

@@ -1,12 +1,13 @@
-import { CalendarBook, CaseClockProjection, Supervision, TimeLimitScheduler, type LogFollower } from '@onematter/adapters';
+import { CalendarBook, CaseTimeLimitProjection, TimeLimitScheduler, type LogFollower } from '@onematter/adapters';
 import {
   DEFAULT_TIME_LIMIT_POLICY,
+  Supervision,
   type WorkingCalendar,
-  clockPlanOf,
+  timeLimitPlanOf,
   parseTaskId,
-  readTaskClock,
+  readTaskLimit,
   toShanghaiDate,
-  type ClockContext,
+  type TimeLimitContext,
   type Clock,
   type CommandHandler,
   type EventStore,
@@ -38,11 +39,11 @@ export interface TimeLimits {
   /** When the known (published) calendar ends, and how many days are left; `warning` within the horizon. */
   calendarStatus(): CalendarStatus;
   policy: TimeLimitPolicy;
-  projection: CaseClockProjection;
+  projection: CaseTimeLimitProjection;
   supervision: Supervision;
   scheduler?: TimeLimitScheduler;
   /** What `toCaseView` reads clocks against, at the clock port's now. */
-  clockContext(): ClockContext;
+  timeLimitContext(): TimeLimitContext;
   /** The committed due date on a department's task message. */
   dueAtOf(state: StartedCase, taskId: string): string | null;
   start(handler: CommandHandler): Promise<void>;
@@ -70,7 +71,7 @@ export function createTimeLimits(
 ): TimeLimits {
   const book = new CalendarBook(o.store, { ...(o.calendar ? { base: o.calendar } : {}), now: () => o.clock.now() });
   const policy: TimeLimitPolicy = { ...DEFAULT_TIME_LIMIT_POLICY, ...(o.config?.warningDaysBefore !== undefined ? { warningDaysBefore: o.config.warningDaysBefore } : {}) };
-  const projection = new CaseClockProjection(o.store, o.catalogue, 1000, o.follower);
+  const projection = new CaseTimeLimitProjection(o.store, o.catalogue, 1000, o.follower);
   // Supervision and the scheduler read the calendar through a getter: an import swaps it.
   const supervision = new Supervision({ projection, catalogue: o.catalogue, get calendar() { return book.calendar; }, clock: o.clock, policy });
   let scheduler: TimeLimitScheduler | undefined;
@@ -99,12 +100,12 @@ export function createTimeLimits(
     get scheduler() {
       return scheduler;
     },
-    clockContext: () => ({ calendar: book.calendar, now: o.clock.now(), policy }),
+    timeLimitContext: () => ({ calendar: book.calendar, now: o.clock.now(), policy }),
     dueAtOf: (state, taskId) => {
       const step = parseTaskId(taskId)?.step;
       if (!step) return null;
       // The task was just dispatched: its clock read at that moment.
-      return readTaskClock(clockPlanOf(state.matter.definition), state.clock, step, book.calendar, new Date(state.updatedAt), policy)?.dueAt ?? null;
+      return readTaskLimit(timeLimitPlanOf(state.matter.definition), state.clock, step, book.calendar, new Date(state.updatedAt), policy)?.dueAt ?? null;
     },
     async start(handler) {
       await book.refresh();

@@ -8,7 +8,7 @@ import { initialCaseState, type CaseState, type StartedCase } from '../src/case/
 import type { CaseCommand } from '../src/case/commands.js';
 import type { CaseEvent } from '../src/case/events.js';
 import { restoreCase, snapshotOf } from '../src/case/snapshot.js';
-import { clockPlanOf, pendingTimers } from '../src/clock/clocks.js';
+import { timeLimitPlanOf, pendingTimers } from '../src/timeLimits/readings.js';
 import { WorkingCalendar } from '../src/calendar/index.js';
 import { applicationFromTrigger } from '../src/modes/trigger.js';
 import { applicant } from './fixtures.js';
@@ -83,7 +83,7 @@ describe('容缺受理 and its promise', () => {
     const { state, events } = run([deferred]);
     expect(events.map((e) => e.type).slice(0, 3)).toEqual(['CaseStarted', 'DeferredAcceptanceGranted', 'CaseAccepted']);
     const s = started(state);
-    const timers = pendingTimers(clockPlanOf(s.matter.definition), s.clock, calendar, new Date(MON)).filter((t) => t.scope === 'promise');
+    const timers = pendingTimers(timeLimitPlanOf(s.matter.definition), s.clock, calendar, new Date(MON)).filter((t) => t.scope === 'promise');
     // 3 working days from Monday 2 March 2026: the end of Thursday 5 March; the reminder the day before.
     expect(timers.map((t) => [t.kind, t.dueAt, t.firesAt])).toEqual([
       ['warning', '2026-03-05T15:59:59.999Z', '2026-03-04T16:00:00.000Z'],
@@ -94,7 +94,7 @@ describe('容缺受理 and its promise', () => {
   it('stops the promise when the material arrives', () => {
     const { state } = run([deferred, { type: 'ProvideDeferredMaterials', data: { materials: ['lease'] }, ...at('2026-03-03T02:00:00.000Z') }]);
     const s = started(state);
-    expect(pendingTimers(clockPlanOf(s.matter.definition), s.clock, calendar, new Date('2026-03-03T02:00:00.000Z')).filter((t) => t.scope === 'promise')).toEqual([]);
+    expect(pendingTimers(timeLimitPlanOf(s.matter.definition), s.clock, calendar, new Date('2026-03-03T02:00:00.000Z')).filter((t) => t.scope === 'promise')).toEqual([]);
     expect(s.modes.deferred).toMatchObject({ outstanding: [], keptAt: '2026-03-03T02:00:00.000Z' });
   });
 

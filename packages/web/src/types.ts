@@ -97,7 +97,7 @@ export interface Applicant {
  * A case as `GET /cases/:id` returns it, and its tasks: the engine's own view types
  * (type-only imports, erased from the bundle), so the workbench cannot fall behind them.
  */
-export type { CaseView, ClockFields, TaskView } from '@onematter/engine';
+export type { CaseView, TimeLimitFields, TaskView } from '@onematter/engine';
 
 /** `GET /cases/:id/verification`: the engine's verification of one case. */
 export type { CaseVerification } from '@onematter/engine';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CASE_EVENT_TYPES, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
+import { CASE_EVENT_TYPES, decodeCursor, encodeCursor, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
 import type { LogFollower } from './logFollower.js';
 import { ProjectionRunner, type Projection, type ProjectionDocuments } from './runner.js';
 import { pendingTag, workQueueProjection, type WorkQueueCase } from './workQueue.js';
@@ -299,11 +299,4 @@ export function trackAppends<S extends EventStore>(store: S): { store: S; lastAp
   return { store: tracked, lastAppended: () => last };
 }
 
-const encodeCursor = (position: number): string => Buffer.from(`p:${position}`).toString('base64url');
 
-export function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const m = /^p:(\d+)$/.exec(text);
-  if (!m) throw new Error('invalid cursor');
-  return Number(m[1]);
-}

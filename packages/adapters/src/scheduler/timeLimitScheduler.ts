@@ -1,6 +1,6 @@
 import {
   DEFAULT_TIME_LIMIT_POLICY,
-  clockPlanOf,
+  timeLimitPlanOf,
   nextTimerAt,
   pendingTimers,
   taskIdOf,
@@ -10,13 +10,14 @@ import {
   type CommandHandler,
   type TimeLimitPolicy,
   type TimeLimitTimer,
+  type TrackedCase,
   type WorkingCalendar,
 } from '@onematter/engine';
-import type { CaseClockProjection, TrackedCase } from '../projections/caseClocks.js';
+import type { CaseTimeLimitProjection } from '../projections/caseTimeLimits.js';
 import { TimerHeap } from './timerHeap.js';
 
 export interface TimeLimitSchedulerOptions {
-  projection: CaseClockProjection;
+  projection: CaseTimeLimitProjection;
   handler: CommandHandler;
   /** Read at every use: a getter may hand out a calendar that changes (see calendarChanged). */
   calendar: WorkingCalendar;
@@ -239,7 +240,7 @@ export class TimeLimitScheduler {
   /** The command for a timer, recomputed from the freshly loaded state (a pause may have moved it). */
   private recordCommand(caseId: string, t: TimeLimitTimer, now: string, state: CaseState): CaseCommand | null {
     if (state.kind !== 'started') return null;
-    const fresh = pendingTimers(clockPlanOf(state.matter.definition), state.clock, this.o.calendar, new Date(now), this.policy).find(
+    const fresh = pendingTimers(timeLimitPlanOf(state.matter.definition), state.clock, this.o.calendar, new Date(now), this.policy).find(
       (x) => x.kind === t.kind && x.scope === t.scope && x.step === t.step && x.limit === t.limit,
     );
     if (!fresh) return null;

@@ -42,7 +42,7 @@ const CloseBody = z.object({
 /** The loops after a case completes: 统一出件, 好差评 and 整改 of every 差评. */
 export const aftercareRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   const { handler } = runtime;
-  const view = (s: Parameters<typeof toCaseView>[0]) => toCaseView(s, runtime.timeLimits.clockContext());
+  const view = (s: Parameters<typeof toCaseView>[0]) => toCaseView(s, runtime.timeLimits.timeLimitContext());
 
   app.get(
     '/cases/:id/results',

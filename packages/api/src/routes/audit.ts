@@ -41,7 +41,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ runtime: Runtime; people?: () 
   const nameOf = (matter: string, version: number) => runtime.catalogue.get(matter, version)?.definition.name;
   /** The view with the clocks read at `now`: what the engine showed at that moment. */
   // The clocks as a clerk saw them at that moment: against the calendar known then (imports after it not applied).
-  const viewAt = (state: StartedCase, now: Date) => toCaseView(state, { ...runtime.timeLimits.clockContext(), calendar: runtime.timeLimits.book.asOf(now), now });
+  const viewAt = (state: StartedCase, now: Date) => toCaseView(state, { ...runtime.timeLimits.timeLimitContext(), calendar: runtime.timeLimits.book.asOf(now), now });
 
 
   app.get(

@@ -1,5 +1,4 @@
-import { decodeCursor } from '@onematter/adapters';
-import { decide, initialCaseState, isSameStart, streamIntegrity, toCaseView, type StartCase, type StoredEvent } from '@onematter/engine';
+import { decide, decodeCursor, initialCaseState, isSameStart, streamIntegrity, toCaseView, type StartCase, type StoredEvent } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
@@ -82,12 +81,12 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
               const message = `Idempotency-Key ${JSON.stringify(key)} was already used for case ${caseId} with a different request; send a new key for a new application`;
               return sendProblem(reply, problem(409, message, [{ path: 'headers.idempotency-key', message: '此幂等键已用于另一份申请（the key was used for a different request）' }], req.url));
             }
-            return reply.code(201).header('location', `/api/v1/cases/${caseId}`).header('idempotent-replayed', 'true').send(toCaseView(existing, runtime.timeLimits.clockContext()));
+            return reply.code(201).header('location', `/api/v1/cases/${caseId}`).header('idempotent-replayed', 'true').send(toCaseView(existing, runtime.timeLimits.timeLimitContext()));
           }
         }
         return sendDomainError(reply, r.error);
       }
-      return reply.code(201).header('location', `/api/v1/cases/${caseId}`).send(toCaseView(r.value.state, runtime.timeLimits.clockContext()));
+      return reply.code(201).header('location', `/api/v1/cases/${caseId}`).send(toCaseView(r.value.state, runtime.timeLimits.timeLimitContext()));
     },
   );
 
@@ -143,7 +142,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       if (state.kind !== 'started') return sendProblem(reply, problem(404, `case ${req.params.id} not found`, undefined, req.url));
       const integrity = streamIntegrity(req.params.id, events);
       if (!integrity.intact) req.log.warn({ caseId: req.params.id, problem: integrity.problem }, 'case read whose hash chain does not verify');
-      return { ...toCaseView(state, runtime.timeLimits.clockContext()), integrity };
+      return { ...toCaseView(state, runtime.timeLimits.timeLimitContext()), integrity };
     },
   );
 
@@ -168,7 +167,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         actorOf(req.principal, 'clerk'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      return toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
     },
   );
 
@@ -185,7 +184,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
     async (req, reply) => {
       const r = await handler.execute(req.params.id, (now) => ({ type: 'AcceptCase', data: {}, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      return toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
     },
   );
 
@@ -208,7 +207,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         actorOf(req.principal, 'clerk'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      return toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
     },
   );
 
@@ -219,7 +218,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
       const reason = req.body.reason;
       const r = await handler.execute(req.params.id, (now) => ({ type: 'WithdrawCase', data: { reason }, now }), actorOf(req.principal, 'clerk'));
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      return toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
     },
   );
 };

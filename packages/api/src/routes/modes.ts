@@ -1,5 +1,4 @@
-import { complianceChecks } from '@onematter/adapters';
-import { toCaseView } from '@onematter/engine';
+import { complianceChecks, toCaseView } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { departmentScope } from '../auth/plugin.js';
@@ -12,7 +11,7 @@ import { startTriggeredCases, TriggerBody } from './triggers.js';
 /** The service modes' own actions on a case (issue 15): 跑动, 容缺材料, 事中事后核查, 邮寄签收, and 免申即办 triggers. */
 export const modeRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (app, { runtime }) => {
   const { handler } = runtime;
-  const view = (s: Parameters<typeof toCaseView>[0]) => toCaseView(s, runtime.timeLimits.clockContext());
+  const view = (s: Parameters<typeof toCaseView>[0]) => toCaseView(s, runtime.timeLimits.timeLimitContext());
 
   app.post(
     '/cases/:id/visits',

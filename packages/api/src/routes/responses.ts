@@ -22,7 +22,7 @@ export const ProblemDoc = z.looseObject({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().meta({ description: 'one entry per invalid field: its path and the reason' }),
 });
 
-const ClockFieldsDoc = {
+const TimeLimitFieldsDoc = {
   clockState: z.enum(['not-started', 'running', 'paused', 'stopped']).optional(),
   committedDays: z.number().optional().meta({ description: '承诺时限, working days' }),
   statutoryDays: z.number().nullable().optional().meta({ description: '法定时限, working days; null: no law sets one (无法定时限)' }),
@@ -62,7 +62,7 @@ export const TaskViewDoc = z.looseObject({
   output: z.record(z.string(), z.unknown()).optional().meta({ description: "the department's result (licence number, account, …)" }),
   reason: z.string().optional(),
   missingMaterials: z.array(z.string()).optional(),
-  ...ClockFieldsDoc,
+  ...TimeLimitFieldsDoc,
 });
 
 export const CaseViewDoc = z.looseObject({
@@ -84,7 +84,7 @@ export const CaseViewDoc = z.looseObject({
   outputs: z.record(z.string(), z.record(z.string(), z.unknown())).meta({ description: 'approved outputs by step' }),
   reviews: z.array(z.unknown()),
   rectifications: z.array(z.unknown()),
-  ...ClockFieldsDoc,
+  ...TimeLimitFieldsDoc,
 });
 
 export const CaseSummaryDoc = z.looseObject({

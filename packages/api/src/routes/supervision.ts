@@ -1,4 +1,4 @@
-import { decodeCursor } from '@onematter/adapters';
+import { decodeCursor } from '@onematter/engine';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SUPERVISION } from '../auth/roles.js';

@@ -28,7 +28,7 @@ export function taskOrCaseRoutes<B extends z.ZodType>(
       if (!ids) return sendProblem(reply, problem(404, `task ${req.params.taskId} not found`, undefined, req.url));
       const r = await runtime.handler.execute(ids.caseId, (now) => o.command(req.body as z.infer<B>, req.params.taskId, now), actorOf(req.principal, 'department'));
       if (!r.ok) return sendDomainError(reply, r.error);
-      const view = toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      const view = toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
       return { task: view.tasks.find((t) => t.id === req.params.taskId), case: view };
     },
   );
@@ -41,7 +41,7 @@ export function taskOrCaseRoutes<B extends z.ZodType>(
     async (req, reply) => {
       const r = await runtime.handler.execute(req.params.id, (now) => o.command(req.body as z.infer<B>, undefined, now), actorOf(req.principal, 'clerk'));
       if (!r.ok) return sendDomainError(reply, r.error);
-      return toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      return toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
     },
   );
 }

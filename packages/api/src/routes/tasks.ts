@@ -31,7 +31,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         actorOf(req.principal, 'department'),
       );
       if (!r.ok) return sendDomainError(reply, r.error);
-      const view = toCaseView(r.value.state, runtime.timeLimits.clockContext());
+      const view = toCaseView(r.value.state, runtime.timeLimits.timeLimitContext());
       return { duplicate: r.value.appended === 0, task: view.tasks.find((t) => t.id === req.params.taskId), case: view };
     },
   );

@@ -3,7 +3,7 @@ import type { MatterCatalogue } from '../definition/catalogue.js';
 import { machineState, startMachine, stepMachine, type CompiledMatter, type Step } from '../machine/compile.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
 import type { AcceptCase, CaseCommand, IssueMaterialsNotice, ProvideSupplement, RecordDecision, StartCase, WithdrawCase } from './commands.js';
-import { endSpecialProcedure, extendTimeLimit, recordTimeLimit, startSpecialProcedure } from '../clock/decide.js';
+import { endSpecialProcedure, extendTimeLimit, recordTimeLimit, startSpecialProcedure } from '../timeLimits/decide.js';
 import { effectiveSteps, mayDecideOnTheSpot } from '../definition/definition.js';
 import { confirmDelivery, deferredGrant, provideDeferredMaterials, recordComplianceCheck, recordVisit, reviewAgentSubmission } from '../modes/decide.js';
 import type { CaseEvent, DecisionRecorded, TaskCancelled, TaskDispatched } from './events.js';
@@ -30,7 +30,7 @@ export function decide(catalogue: MatterCatalogue, command: CaseCommand, state: 
       return state.kind === 'started' ? provideSupplement(command, state) : fail('NotFound', 'case not found');
     case 'WithdrawCase':
       return state.kind === 'started' ? withdraw(command, state) : fail('NotFound', 'case not found');
-    // Time limits (clock/decide.ts): 特别程序 and the scheduler's records.
+    // Time limits (timeLimits/decide.ts): 特别程序 and the scheduler's records.
     case 'StartSpecialProcedure':
       return state.kind === 'started' ? startSpecialProcedure(command, state) : fail('NotFound', 'case not found');
     case 'EndSpecialProcedure':

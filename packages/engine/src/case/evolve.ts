@@ -2,7 +2,7 @@ import { emptyAftercare, evolveAftercare } from '../aftercare/facts.js';
 import type { MatterCatalogue } from '../definition/catalogue.js';
 import { effectiveSteps } from '../definition/definition.js';
 import { machineState, skippedSteps, startMachine, stepMachine, stepStates, type MachineEvent, type MachineSnapshot } from '../machine/compile.js';
-import { evolveClockFacts, startClockFacts } from '../clock/facts.js';
+import { evolveTimeLimitFacts, startTimeLimitFacts } from '../timeLimits/facts.js';
 import { evolveModes, startModes } from '../modes/facts.js';
 import type { CaseEvent } from './events.js';
 import { taskIdOf, type CaseState, type CaseStatus, type StartedCase, type TaskState } from './state.js';
@@ -90,7 +90,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
       updatedAt: event.data.at,
       tasks,
       outputs: {},
-      clock: startClockFacts(event),
+      clock: startTimeLimitFacts(event),
       aftercare: emptyAftercare(),
       modes: startModes(event),
     };
@@ -101,7 +101,7 @@ export function evolve(catalogue: MatterCatalogue, state: CaseState, event: Case
   const snapshot = machineEvent
     ? (precomputed.get(event) ?? stepMachine(state.matter, state.snapshot, machineEvent).snapshot)
     : state.snapshot;
-  const clock = evolveClockFacts(state.clock, event, at.owned);
+  const clock = evolveTimeLimitFacts(state.clock, event, at.owned);
   const aftercare = evolveAftercare(state.aftercare, event);
   const modes = evolveModes(state.modes, event);
   // The new state is built once, as a literal, at the end: spreading a case state

@@ -1,6 +1,6 @@
 import type { AftercareFacts } from '../aftercare/facts.js';
 import type { CompiledMatter, MachineSnapshot } from '../machine/compile.js';
-import type { ClockFacts } from '../clock/facts.js';
+import type { TimeLimitFacts } from '../timeLimits/facts.js';
 import type { ModeFacts } from '../modes/facts.js';
 import type { Applicant, Decision } from './events.js';
 
@@ -48,8 +48,8 @@ export interface StartedCase {
   /** Tasks by step id, in the definition's order. */
   tasks: Readonly<Record<string, TaskState>>;
   outputs: Readonly<Record<string, Record<string, unknown>>>;
-  /** What the time-limit clocks need: starts, closes, pauses, records (see clock/facts.ts). */
-  clock: ClockFacts;
+  /** What the time-limit clocks need: starts, closes, pauses, records (see timeLimits/facts.ts). */
+  clock: TimeLimitFacts;
   /** 统一出件, 好差评 and rectifications after the case closed (see aftercare/facts.ts). */
   aftercare: AftercareFacts;
   /** 即办, 容缺, 告知承诺, 帮办代办, 免申即办, visits and deliveries (see modes/facts.ts). */

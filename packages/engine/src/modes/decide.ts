@@ -1,7 +1,7 @@
 import type { RecordTimeLimit } from '../case/commands.js';
 import type { CaseEvent } from '../case/events.js';
 import { OPEN_TASK_STATUSES, isClosed, parseTaskId, type StartedCase } from '../case/state.js';
-import { PROMISE_CLOCK, timeLimitKey } from '../clock/facts.js';
+import { PROMISE_LIMIT, timeLimitKey } from '../timeLimits/facts.js';
 import type { MatterDefinition } from '../definition/definition.js';
 import { fail, ok, type DomainError, type FieldIssue, type Result } from '../result.js';
 import type { ConfirmDelivery, ProvideDeferredMaterials, RecordComplianceCheck, RecordVisit, ReviewAgentSubmission } from './commands.js';
@@ -56,10 +56,10 @@ export function provideDeferredMaterials(c: ProvideDeferredMaterials, s: Started
   return ok([{ type: 'DeferredMaterialsProvided', data: { materials: [...new Set(c.data.materials)], outstanding, at: c.now } }]);
 }
 
-/** The scheduler's record for a promise or a check (clock/decide.ts hands them here). */
+/** The scheduler's record for a promise or a check (timeLimits/decide.ts hands them here). */
 export function recordModeTimeLimit(c: RecordTimeLimit, s: StartedCase): Decided {
   const d = c.data;
-  const id = d.scope === 'promise' ? PROMISE_CLOCK : (d.taskId !== undefined ? parseTaskId(d.taskId)?.step : undefined);
+  const id = d.scope === 'promise' ? PROMISE_LIMIT : (d.taskId !== undefined ? parseTaskId(d.taskId)?.step : undefined);
   const m = id !== undefined ? s.clock.modeClocks?.[id] : undefined;
   if (!m || m.scope !== d.scope) return fail('NotFound', `no ${d.scope} clock ${id ?? ''} on case ${s.caseId}`);
   const key = timeLimitKey({ kind: d.kind, scope: d.scope, step: id, limit: d.limit, dueAt: d.dueAt });

@@ -2,7 +2,7 @@ import type { WorkingCalendar } from '../calendar/calendar.js';
 import { toShanghaiDate } from '../calendar/calendar.js';
 import type { CalendarRecord } from '../calendar/events.js';
 import type { StartedCase } from '../case/state.js';
-import { clockPlanOf, readClocks, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
+import { timeLimitPlanOf, readTimeLimits, type TimeLimitReading, type TimeLimitPolicy } from '../timeLimits/readings.js';
 
 /**
  * Why a due date moved without anything happening on the case: a year's days were recorded
@@ -27,16 +27,16 @@ export function calendarAdjustments(
   policy?: TimeLimitPolicy,
 ): CalendarAdjustment[] {
   const out: CalendarAdjustment[] = [];
-  const plan = clockPlanOf(s.matter.definition);
+  const plan = timeLimitPlanOf(s.matter.definition);
   const closedAt = s.clock.closedAt;
   for (const r of records) {
     if (r.data.source === 'built-in') continue;
     if (r.recordedAt <= s.createdAt || (closedAt !== undefined && r.recordedAt >= closedAt)) continue;
     const at = new Date(r.recordedAt);
-    const before = readClocks(plan, s.clock, calendarAt(new Date(at.getTime() - 1)), at, policy);
-    const after = readClocks(plan, s.clock, calendarAt(at), at, policy);
+    const before = readTimeLimits(plan, s.clock, calendarAt(new Date(at.getTime() - 1)), at, policy);
+    const after = readTimeLimits(plan, s.clock, calendarAt(at), at, policy);
     const changes: CalendarAdjustment['changes'] = [];
-    const compare = (scope: 'case' | 'task', step: string | undefined, a: ClockReading, b: ClockReading) => {
+    const compare = (scope: 'case' | 'task', step: string | undefined, a: TimeLimitReading, b: TimeLimitReading) => {
       if (a.clockState === 'not-started' || a.clockState === 'stopped') return;
       for (const [limit, key] of [['statutory', 'statutoryDueAt'], ['committed', 'dueAt']] as const) {
         if (a[key] !== b[key]) changes.push({ scope, ...(step !== undefined ? { step } : {}), limit, from: a[key], to: b[key] });

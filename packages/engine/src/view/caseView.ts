@@ -2,12 +2,12 @@ import { CalendarRangeError, shanghaiDayEnd, toShanghaiDate, type WorkingCalenda
 import type { AftercareFacts } from '../aftercare/facts.js';
 import type { SpecialProcedureKind } from '../case/events.js';
 import { taskIdOf, type CaseStatus, type StartedCase, type TaskStatus } from '../case/state.js';
-import { clockPlanOf, readAcceptanceClock, readClocks, readModeClock, type ClockReading, type TimeLimitPolicy } from '../clock/clocks.js';
-import { pausesTask, PROMISE_CLOCK, type PauseFact } from '../clock/facts.js';
+import { timeLimitPlanOf, readAcceptanceLimit, readTimeLimits, readModeLimit, type TimeLimitReading, type TimeLimitPolicy } from '../timeLimits/readings.js';
+import { pausesTask, PROMISE_LIMIT, type PauseFact } from '../timeLimits/facts.js';
 import { resultsHeld, type ModeFacts } from '../modes/facts.js';
 
 /** `GET /cases/:id`: the contract in DESIGN.md. */
-export interface TaskView extends Partial<ClockFields> {
+export interface TaskView extends Partial<TimeLimitFields> {
   id: string;
   step: string;
   department: string;
@@ -25,7 +25,7 @@ export interface TaskView extends Partial<ClockFields> {
 }
 
 /** The clock fields (with a clock context): on the case and on every task. */
-export type ClockFields = Omit<ClockReading, 'startedAt' | 'stoppedAt'> & {
+export type TimeLimitFields = Omit<TimeLimitReading, 'startedAt' | 'stoppedAt'> & {
   /** While the clock is paused (clockState 'paused'): what holds it, since when (暂停中). */
   pausedBy?: PauseView[];
 };
@@ -39,13 +39,13 @@ export interface SpecialProcedureView {
 }
 
 /** What the clocks are read against: the working-day calendar and the time (from the clock port). */
-export interface ClockContext {
+export interface TimeLimitContext {
   calendar: WorkingCalendar;
   now: Date;
   policy?: TimeLimitPolicy;
 }
 
-export interface CaseView extends Partial<ClockFields> {
+export interface CaseView extends Partial<TimeLimitFields> {
   id: string;
   /** 办件编号 (e.g. 20261205-000123); absent on cases started before numbers were given. */
   caseNumber?: string;
@@ -81,10 +81,10 @@ export interface CaseView extends Partial<ClockFields> {
 }
 
 /** A mode clock with a clock context: its due date and light. */
-interface ModeClockView {
+interface ModeTimeLimitView {
   dueAt?: string | null;
   light?: 'green' | 'yellow' | 'red' | null;
-  clockState?: ClockReading['clockState'];
+  clockState?: TimeLimitReading['clockState'];
 }
 
 export interface ModesView {
@@ -99,19 +99,19 @@ export interface ModesView {
   /** 跑动次数 */
   visits: ModeFacts['visits'];
   /** 容缺受理: the promise, with its state: open, kept or revoked. */
-  deferred: (NonNullable<ModeFacts['deferred']> & ModeClockView & { state: 'open' | 'kept' | 'revoked' }) | null;
+  deferred: (NonNullable<ModeFacts['deferred']> & ModeTimeLimitView & { state: 'open' | 'kept' | 'revoked' }) | null;
   /** Results held until the 容缺 materials arrive. */
   resultsHeld: boolean;
   /** 告知承诺制: each follow-up check: due, passed, failed (and revoked). */
-  checks: (ModeFacts['checks'][number] & ModeClockView & { state: 'due' | 'passed' | 'failed' })[];
+  checks: (ModeFacts['checks'][number] & ModeTimeLimitView & { state: 'due' | 'passed' | 'failed' })[];
   deliveries: ModeFacts['deliveries'];
 }
 
-function modesView(s: StartedCase, clock?: ClockContext): ModesView {
+function modesView(s: StartedCase, clock?: TimeLimitContext): ModesView {
   const m = s.modes;
-  const read = (id: string): ModeClockView => {
+  const read = (id: string): ModeTimeLimitView => {
     if (!clock) return {};
-    const r = readModeClock(s.clock, id, clock.calendar, clock.now, clock.policy);
+    const r = readModeLimit(s.clock, id, clock.calendar, clock.now, clock.policy);
     return r ? { dueAt: r.dueAt, light: r.light, clockState: r.clockState } : {};
   };
   const dispatched = Object.values(s.tasks).some((t) => t.attempts > 0);
@@ -124,7 +124,7 @@ function modesView(s: StartedCase, clock?: ClockContext): ModesView {
     trigger: m.trigger ?? null,
     visits: m.visits.map((v) => ({ ...v })),
     deferred: m.deferred
-      ? { ...m.deferred, ...read(PROMISE_CLOCK), state: m.deferred.revokedAt ? 'revoked' : m.deferred.outstanding.length === 0 ? 'kept' : 'open' }
+      ? { ...m.deferred, ...read(PROMISE_LIMIT), state: m.deferred.revokedAt ? 'revoked' : m.deferred.outstanding.length === 0 ? 'kept' : 'open' }
       : null,
     resultsHeld: resultsHeld(m),
     checks: m.checks.map((c) => ({ ...c, ...read(c.checkId), state: c.outcome === undefined ? 'due' : c.outcome })),
@@ -139,7 +139,7 @@ export interface AcceptanceView {
   noticedAt?: string;
   dueAt?: string | null;
   light?: 'green' | 'yellow' | 'red' | null;
-  clockState?: ClockReading['clockState'];
+  clockState?: TimeLimitReading['clockState'];
 }
 
 export interface RectificationView {
@@ -157,9 +157,9 @@ export interface RectificationView {
 }
 
 /** A rectification's limit, in working days from the day it was opened (the day itself not counted). */
-export function rectificationClock(
+export function rectificationLimit(
   r: AftercareFacts['rectifications'][number],
-  clock: ClockContext,
+  clock: TimeLimitContext,
 ): { dueAt: string | null; light: 'green' | 'yellow' | 'red' } {
   try {
     const opened = toShanghaiDate(r.openedAt);
@@ -180,12 +180,12 @@ export function rectificationClock(
  * also carry their time-limit clock (dueAt, statutoryDueAt, elapsedWorkingDays,
  * pausedWorkingDays, light, …) and the case lists its special procedures.
  */
-export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
+export function toCaseView(s: StartedCase, clock?: TimeLimitContext): CaseView {
   const view = baseView(s);
   if (!clock) return view;
-  const clocks = readClocks(clockPlanOf(s.matter.definition), s.clock, clock.calendar, clock.now, clock.policy);
-  const art32 = readAcceptanceClock(s.clock, clock.calendar, clock.now, clock.policy);
-  const fields = ({ startedAt: _s, stoppedAt: _t, ...rest }: ClockReading): ClockFields => rest;
+  const clocks = readTimeLimits(timeLimitPlanOf(s.matter.definition), s.clock, clock.calendar, clock.now, clock.policy);
+  const art32 = readAcceptanceLimit(s.clock, clock.calendar, clock.now, clock.policy);
+  const fields = ({ startedAt: _s, stoppedAt: _t, ...rest }: TimeLimitReading): TimeLimitFields => rest;
   const specialProcedures: SpecialProcedureView[] = s.clock.pauses
     .filter((p) => p.cause === 'special-procedure')
     .map((p) => ({
@@ -206,7 +206,7 @@ export function toCaseView(s: StartedCase, clock?: ClockContext): CaseView {
     ...(caseClock.clockState === 'paused' ? pausedBy(open) : {}),
     specialProcedures,
     acceptance: art32 ? { ...view.acceptance!, dueAt: art32.dueAt, light: art32.light, clockState: art32.clockState } : view.acceptance,
-    rectifications: s.aftercare.rectifications.map((r) => ({ ...r, ...rectificationClock(r, clock) })),
+    rectifications: s.aftercare.rectifications.map((r) => ({ ...r, ...rectificationLimit(r, clock) })),
     modes: modesView(s, clock),
     tasks: view.tasks.map((t) => {
       const reading = clocks.tasks[t.step];

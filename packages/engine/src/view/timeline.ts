@@ -22,10 +22,10 @@ export interface TimelineEvent {
   recordedAt: string;
 }
 
-export type CaseClockState = 'running' | 'paused' | 'stopped';
+export type CaseTimeLimitState = 'running' | 'paused' | 'stopped';
 
-export interface TimelineClocks {
-  case: CaseClockState;
+export interface TimelineTimeLimits {
+  case: CaseTimeLimitState;
   /** Why the case clock is paused: 补正, 特别程序（…）. */
   pausedFor: string[];
   /** Steps whose department clock runs. */
@@ -45,7 +45,7 @@ export interface TimelineEntry {
   actor: string | null;
   who: string;
   what: string;
-  clocks: TimelineClocks;
+  clocks: TimelineTimeLimits;
   /** 计时状态 in words. */
   clock: string;
   /** The whole line. */
@@ -195,7 +195,7 @@ export function caseTimeline(
   let matterName: string | null = null;
   let matterVersion: number | null = null;
   const services = new Map<string, { department: string; service: string }>();
-  const clocks: { case: CaseClockState | 'not-started'; pausedFor: Set<string>; running: Set<string>; paused: Map<string, Set<string>> } = {
+  const clocks: { case: CaseTimeLimitState | 'not-started'; pausedFor: Set<string>; running: Set<string>; paused: Map<string, Set<string>> } = {
     case: 'not-started',
     pausedFor: new Set(),
     running: new Set(),
@@ -228,7 +228,7 @@ export function caseTimeline(
       clocks.running.add(step);
     }
   };
-  const caseState = (): CaseClockState =>
+  const caseState = (): CaseTimeLimitState =>
     clocks.case === 'stopped' || clocks.case === 'not-started' ? 'stopped' : clocks.pausedFor.size > 0 ? 'paused' : 'running';
 
   const materialName = (code: unknown): string => {
@@ -392,7 +392,7 @@ export function caseTimeline(
     }
     const who = DERIVED.has(e.type) ? '系统' : actorName(actor, d, labels.person);
     const state = caseState();
-    const snapshot: TimelineClocks = {
+    const snapshot: TimelineTimeLimits = {
       case: state,
       pausedFor: [...clocks.pausedFor],
       running: [...clocks.running],
@@ -472,7 +472,7 @@ function modeText(type: string, d: Record<string, unknown>, taskName: (d: Record
 
 const ISSUE_NAMES: Record<string, string> = { window: '窗口领取', post: '邮寄', online: '网上发放' };
 
-function clockText(c: TimelineClocks, notStarted: boolean, name: (step: string) => string): string {
+function clockText(c: TimelineTimeLimits, notStarted: boolean, name: (step: string) => string): string {
   if (notStarted) return '未计时';
   const parts: string[] = [];
   if (c.case === 'stopped') parts.push('办件计时已停止');

@@ -1,4 +1,5 @@
 import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, Modal, Radio, Row, Select, Space, Statistic, Table, Tag, message } from 'antd';
+import type { ModeRow } from '@onematter/engine';
 import { useState } from 'react';
 import { messageOf, post } from '../api';
 import { CHANNELS, channelName, DELIVERY_CHANNELS, departmentName, fmtDate, fmtTime, VISIT_PURPOSES } from '../labels';
@@ -264,25 +265,10 @@ export function CaseModesCard({ c, me, matter, onDone }: { c: CaseView; me: Me; 
 // ---------------------------------------------------------------------------------------------
 // 督办看板: the modes' numbers
 
-export interface ModeNumbers {
-  cases: number;
-  onTheSpot: number;
-  onTheSpotShare: number | null;
-  visits: number;
-  avgVisitsPerCase: number | null;
-  deferred: { granted: number; open: number; overdue: number; kept: number; revoked: number };
-  checks: { scheduled: number; due: number; overdue: number; passed: number; failed: number };
-  proxy: number;
-  noApplication: number;
-  zeroVisit: number;
-  fullyOnline: number;
-  resultsByChannel: { window: number; post: number; 'e-licence': number; postDelivered: number };
-}
-
 const share = (v: number | null) => (v == null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 /** 即办件占比, 跑动, 容缺, 告知承诺, 帮办代办, 免申即办 and 出件方式 at a glance (docs/supervision.md). */
-export function ModeNumbersCard({ modes }: { modes: ModeNumbers | undefined }) {
+export function ModeNumbersCard({ modes }: { modes: ModeRow | undefined }) {
   if (!modes) return null;
   const r = modes.resultsByChannel;
   const tiles: { key: string; title: string; value: string | number; note: string; warn?: boolean }[] = [

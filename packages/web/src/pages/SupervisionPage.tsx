@@ -2,7 +2,8 @@ import { Alert, Card, Col, Empty, Row, Space, Statistic, Table, Typography } fro
 import { get, getIfPresent, messageOf } from '../api';
 import { HBarChart, Ring } from '../components/Charts';
 import { CaseNoLink, LightDot } from '../components/bits';
-import { ModeNumbersCard, type ModeNumbers } from '../components/Modes';
+import type { ModeNumbers } from '@onematter/engine';
+import { ModeNumbersCard } from '../components/Modes';
 import { navigate, useMatterNames, usePoll } from '../hooks';
 import { CASE_STATUS, departmentName, fmtDate, fmtTime, LIGHTS } from '../labels';
 import type { CaseSummary, Light, Page } from '../types';

@@ -1,6 +1,7 @@
 import { canonicalText, type AppendRequest, type AppendResult, type EventLog, type StoredEvent } from '@onematter/engine';
 import type pg from 'pg';
 import { assertWellFormed, concurrencyError, toJsonText } from '../appendRules.js';
+import { GroupCommit, type PendingDelete } from '../groupCommit.js';
 import { isServerError, isStreamPositionTaken, toStoredEvent, type EventRow, type PostgresDatabase } from './schema.js';
 
 /** A request as queued: validated and serialized when `append` was called. */
@@ -17,75 +18,25 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-interface PendingDelete {
-  ids: readonly number[];
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/**
+ * Group commit (../groupCommit.ts): `append()` queues the request (and `markPublished` its
+ * deletes); on the next turn of the event loop the queued requests become batches, each
+ * written by ONE statement on a connection of its own, up to `maxBatchesInFlight` at once
+ * (see ./index.ts).
+ */
+export type PostgresGroupCommit = GroupCommit<Pending>;
+
+export function postgresGroupCommit(db: PostgresDatabase, maxBatch: number): PostgresGroupCommit {
+  const writer = new BatchWriter(db);
+  return new GroupCommit<Pending>({ maxBatch, maxInFlight: db.maxBatchesInFlight, write: (batch, deletes) => writer.writeBatch(batch, deletes) });
 }
 
-/**
- * Group commit: `append()` queues the request (and `markPublished` its deletes); on the next
- * turn of the event loop the queued requests become batches, each written by ONE statement
- * on a connection of its own, up to `maxBatchesInFlight` at once (see ./index.ts).
- */
-export class GroupCommit {
-  private queue: Pending[] = [];
-  private deletes: PendingDelete[] = [];
-  private flushScheduled = false;
-  private readonly batches = new Set<Promise<void>>();
-
-  constructor(
-    private readonly db: PostgresDatabase,
-    private readonly maxBatch: number,
-  ) {}
-
-  push(p: Pending): void {
-    this.queue.push(p);
-    this.scheduleFlush();
-  }
-
-  /** Deletes outbox rows in the next batch, sharing its transaction. */
-  delete(ids: readonly number[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.deletes.push({ ids, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
-
-  /** Writes what is queued and lets batches in flight finish (at close). */
-  async drain(): Promise<void> {
-    this.flush();
-    while (this.batches.size > 0) {
-      await Promise.allSettled([...this.batches]);
-      this.flush();
-    }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // The next turn of the event loop: every append queued in this one joins the batch.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  /** Starts batches while there is work and a free slot; a finished batch calls it again. */
-  private flush(): void {
-    while ((this.queue.length > 0 || this.deletes.length > 0) && this.batches.size < this.db.maxBatchesInFlight) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      const deletes = this.deletes.splice(0, this.deletes.length);
-      const writing: Promise<void> = this.writeBatch(batch, deletes).finally(() => {
-        this.batches.delete(writing);
-        this.flush();
-      });
-      this.batches.add(writing);
-    }
-  }
+/** Writes the batches the group commit hands over, and the requests of a failed batch one by one. */
+class BatchWriter {
+  constructor(private readonly db: PostgresDatabase) {}
 
   /** One statement, one transaction for the batch; see ./index.ts. */
-  private async writeBatch(batch: Pending[], deletes: PendingDelete[]): Promise<void> {
+  async writeBatch(batch: Pending[], deletes: PendingDelete[]): Promise<void> {
     // Stable sort by stream: batches lock `streams` rows in one order (no deadlocks).
     const order = batch.map((_, i) => i).sort((a, b) => {
       const x = batch[a]!.request.streamId;
@@ -243,7 +194,7 @@ export class PostgresEventLog implements EventLog {
 
   constructor(
     private readonly db: PostgresDatabase,
-    private readonly commit: GroupCommit,
+    private readonly commit: PostgresGroupCommit,
   ) {}
 
   append(request: AppendRequest): Promise<AppendResult> {

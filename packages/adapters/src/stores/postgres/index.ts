@@ -55,12 +55,12 @@
  * elects one process for the jobs that must run once (the event feed) with a session
  * advisory lock held on a connection of its own: it frees itself when that process dies.
  *
- * One role per file over the shared pools (schema.ts): eventLog.ts (with the group commit),
+ * One role per file over the shared pools (schema.ts): eventLog.ts (writing the batches of ../groupCommit.ts),
  * outbox.ts, followers.ts, witnesses.ts; the read models in readModels.ts.
  */
 import type { EventStore } from '@onematter/engine';
 import { RoleStore } from '../roleStore.js';
-import { GroupCommit, PostgresEventLog } from './eventLog.js';
+import { PostgresEventLog, postgresGroupCommit, type PostgresGroupCommit } from './eventLog.js';
 import { PostgresFollowers } from './followers.js';
 import { PostgresOutbox } from './outbox.js';
 import { PostgresReadModels } from './readModels.js';
@@ -71,7 +71,7 @@ export type { PostgresEventStoreOptions };
 
 export class PostgresEventStore extends RoleStore {
   private readonly db: PostgresDatabase;
-  private readonly commit: GroupCommit;
+  private readonly commit: PostgresGroupCommit;
   protected readonly log: PostgresEventLog;
   protected readonly box: PostgresOutbox;
   protected readonly followers: PostgresFollowers;
@@ -80,7 +80,7 @@ export class PostgresEventStore extends RoleStore {
   constructor(options: PostgresEventStoreOptions) {
     super();
     this.db = new PostgresDatabase(options);
-    this.commit = new GroupCommit(this.db, options.maxBatch ?? 1_000);
+    this.commit = postgresGroupCommit(this.db, options.maxBatch ?? 1_000);
     this.log = new PostgresEventLog(this.db, this.commit);
     this.box = new PostgresOutbox(this.db, this.commit);
     this.followers = new PostgresFollowers(this.db);

@@ -1,6 +1,6 @@
 import type { Outbox, OutboxRecord } from '@onematter/engine';
 import { assertPage } from '../appendRules.js';
-import type { GroupCommit } from './eventLog.js';
+import type { PostgresGroupCommit } from './eventLog.js';
 import { CLAIM_LOCK, type PostgresDatabase } from './schema.js';
 
 /**
@@ -11,7 +11,7 @@ import { CLAIM_LOCK, type PostgresDatabase } from './schema.js';
 export class PostgresOutbox implements Outbox {
   constructor(
     private readonly db: PostgresDatabase,
-    private readonly commit: GroupCommit,
+    private readonly commit: PostgresGroupCommit,
   ) {}
 
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { canonicalText, type AppendRequest, type AppendResult, type EventLog, type StoredEvent } from '@onematter/engine';
 import { assertPage, assertWellFormed, concurrencyError, revisionAccepts, toJsonText } from '../appendRules.js';
+import { GroupCommit, type PendingDelete } from '../groupCommit.js';
 import { fromRawRow, type SqliteDatabase } from './schema.js';
 
 /** A request as queued: validated and serialized when `append` was called. */
@@ -13,121 +14,84 @@ interface Pending {
 }
 
 /**
- * Group commit: `append()` only queues the request (and `markPublished` its deletes). On the
- * next turn of the event loop every queued request is written in ONE transaction, so one
- * fsync covers them all (see ./index.ts).
+ * Group commit (../groupCommit.ts): `append()` only queues the request (and `markPublished`
+ * its deletes); on the next turn of the event loop up to `maxBatch` queued requests are
+ * written in ONE transaction, so one fsync covers them all (see ./index.ts).
  */
-export class GroupCommit {
-  private queue: Pending[] = [];
-  private deletes: { ids: readonly number[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private flushScheduled = false;
+export type SqliteGroupCommit = GroupCommit<Pending>;
 
-  constructor(
-    private readonly sqlite: SqliteDatabase,
-    private readonly maxBatch: number,
-  ) {}
+export function sqliteGroupCommit(sqlite: SqliteDatabase, maxBatch: number): SqliteGroupCommit {
+  return new GroupCommit<Pending>({ maxBatch, write: (batch, deletes) => writeBatch(sqlite, batch, deletes), canWrite: () => sqlite.db.open });
+}
 
-  push(p: Pending): void {
-    this.queue.push(p);
-    this.scheduleFlush();
-  }
+/** One transaction for a batch of queued requests and deletes; see ./index.ts. */
+function writeBatch(sqlite: SqliteDatabase, batch: Pending[], deletes: PendingDelete[]): void {
+  const s = sqlite.statements!;
+  const now = new Date().toISOString();
+  const results: Array<{ ok: AppendResult } | { error: unknown }> = [];
 
-  /** Deletes outbox rows in the next commit, sharing its fsync. */
-  delete(ids: readonly number[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.deletes.push({ ids, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
+  const writeOne = sqlite.db.transaction((p: Pending): AppendResult => {
+    const { streamId, expectedRevision } = p.request;
+    // Read inside the transaction: earlier requests of this batch and other processes count.
+    const actual = s.revision.get(streamId)?.revision ?? -1;
+    if (!revisionAccepts(expectedRevision, actual, p.events[0]!.position)) {
+      return concurrencyError(streamId, expectedRevision, actual);
+    }
+    let last = 0;
+    for (const e of p.events) {
+      last = Number(
+        s.insertEvent.run(streamId, e.position, e.type, e.data, e.metadata, e.recordedAt, e.prevHash, e.hash)
+          .lastInsertRowid,
+      );
+    }
+    const nextRevision = p.events[p.events.length - 1]!.position;
+    s.setRevision.run(streamId, nextRevision);
+    for (const m of p.outbox) s.insertOutbox.run(m.topic, m.key, m.headers, m.value, now);
+    return { ok: true, nextRevision, lastGlobalPosition: last };
+  });
 
-  /** Writes everything queued (at close). */
-  drain(): void {
-    while (this.queue.length > 0 || this.deletes.length > 0) this.flush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-      if (this.queue.length > 0 || this.deletes.length > 0) this.scheduleFlush();
-    });
-  }
-
-  /** One transaction for up to `maxBatch` queued requests; see the file comment. */
-  private flush(): void {
-    if ((this.queue.length === 0 && this.deletes.length === 0) || !this.sqlite.db.open) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    const deletes = this.deletes.splice(0, this.deletes.length);
-    const s = this.sqlite.statements!;
-    const now = new Date().toISOString();
-    const results: Array<{ ok: AppendResult } | { error: unknown }> = [];
-
-    const writeOne = this.sqlite.db.transaction((p: Pending): AppendResult => {
-      const { streamId, expectedRevision } = p.request;
-      // Read inside the transaction: earlier requests of this batch and other processes count.
-      const actual = s.revision.get(streamId)?.revision ?? -1;
-      if (!revisionAccepts(expectedRevision, actual, p.events[0]!.position)) {
-        return concurrencyError(streamId, expectedRevision, actual);
-      }
-      let last = 0;
-      for (const e of p.events) {
-        last = Number(
-          s.insertEvent.run(streamId, e.position, e.type, e.data, e.metadata, e.recordedAt, e.prevHash, e.hash)
-            .lastInsertRowid,
-        );
-      }
-      const nextRevision = p.events[p.events.length - 1]!.position;
-      s.setRevision.run(streamId, nextRevision);
-      for (const m of p.outbox) s.insertOutbox.run(m.topic, m.key, m.headers, m.value, now);
-      return { ok: true, nextRevision, lastGlobalPosition: last };
-    });
-
-    const writeBatch = this.sqlite.db.transaction(() => {
-      for (const d of deletes) for (const id of d.ids) s.deleteOutbox.run(id);
-      for (const p of batch) {
-        try {
-          // Nested: a savepoint, so a request that breaks a constraint undoes only itself.
-          results.push({ ok: writeOne(p) });
-        } catch (error) {
-          if (!isConstraintError(error)) throw error; // disk trouble: the whole batch fails
-          // The positions are taken although the streams table did not say so (a writer
-          // that bypassed it): still a conflict, and the stream's real end is the revision.
-          if (isUniqueViolation(error)) {
-            const { streamId, expectedRevision } = p.request;
-            results.push({ ok: concurrencyError(streamId, expectedRevision, s.lastPosition.get(streamId)?.last ?? -1) });
-          } else {
-            results.push({ error });
-          }
+  const writeAll = sqlite.db.transaction(() => {
+    for (const d of deletes) for (const id of d.ids) s.deleteOutbox.run(id);
+    for (const p of batch) {
+      try {
+        // Nested: a savepoint, so a request that breaks a constraint undoes only itself.
+        results.push({ ok: writeOne(p) });
+      } catch (error) {
+        if (!isConstraintError(error)) throw error; // disk trouble: the whole batch fails
+        // The positions are taken although the streams table did not say so (a writer
+        // that bypassed it): still a conflict, and the stream's real end is the revision.
+        if (isUniqueViolation(error)) {
+          const { streamId, expectedRevision } = p.request;
+          results.push({ ok: concurrencyError(streamId, expectedRevision, s.lastPosition.get(streamId)?.last ?? -1) });
+        } else {
+          results.push({ error });
         }
       }
-    });
-
-    try {
-      // IMMEDIATE takes the write lock up front, so the revision reads cannot go stale.
-      writeBatch.immediate();
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-      for (const d of deletes) d.reject(error);
-      return;
     }
-    for (const d of deletes) d.resolve();
-    // COMMIT has returned: the batch is durable.
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if ('ok' in r) p.resolve(r.ok);
-      else p.reject(r.error);
-    });
-  }
+  });
 
+  try {
+    // IMMEDIATE takes the write lock up front, so the revision reads cannot go stale.
+    writeAll.immediate();
+  } catch (error) {
+    for (const p of batch) p.reject(error);
+    for (const d of deletes) d.reject(error);
+    return;
+  }
+  for (const d of deletes) d.resolve();
+  // COMMIT has returned: the batch is durable.
+  batch.forEach((p, i) => {
+    const r = results[i]!;
+    if ('ok' in r) p.resolve(r.ok);
+    else p.reject(r.error);
+  });
 }
 
 /** The SQLite event log: appends through the group commit, reads by stream and in global order. */
 export class SqliteEventLog implements EventLog {
   constructor(
     private readonly sqlite: SqliteDatabase,
-    private readonly commit: GroupCommit,
+    private readonly commit: SqliteGroupCommit,
   ) {}
 
   append(request: AppendRequest): Promise<AppendResult> {

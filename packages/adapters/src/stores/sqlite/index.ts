@@ -15,12 +15,12 @@
  * Writers are serialized by SQLite, so global positions become visible in order and
  * `readAll` never has to wait for a gap to close.
  *
- * One role per file over one connection (schema.ts): eventLog.ts (with the group commit),
+ * One role per file over one connection (schema.ts): eventLog.ts (writing the batches of ../groupCommit.ts),
  * outbox.ts, followers.ts, witnesses.ts; the read models in readModels.ts.
  */
 import type { EventStore } from '@onematter/engine';
 import { RoleStore } from '../roleStore.js';
-import { GroupCommit, SqliteEventLog } from './eventLog.js';
+import { SqliteEventLog, sqliteGroupCommit, type SqliteGroupCommit } from './eventLog.js';
 import { SqliteFollowers } from './followers.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteReadModels } from './readModels.js';
@@ -31,7 +31,7 @@ export type { SqliteEventStoreOptions };
 
 export class SqliteEventStore extends RoleStore {
   private readonly sqlite: SqliteDatabase;
-  private readonly commit: GroupCommit;
+  private readonly commit: SqliteGroupCommit;
   protected readonly log: SqliteEventLog;
   protected readonly box: SqliteOutbox;
   protected readonly followers: SqliteFollowers;
@@ -42,7 +42,7 @@ export class SqliteEventStore extends RoleStore {
   constructor(options: SqliteEventStoreOptions) {
     super();
     this.sqlite = new SqliteDatabase(options);
-    this.commit = new GroupCommit(this.sqlite, options.maxBatch ?? 2_000);
+    this.commit = sqliteGroupCommit(this.sqlite, options.maxBatch ?? 2_000);
     this.log = new SqliteEventLog(this.sqlite, this.commit);
     this.box = new SqliteOutbox(this.sqlite, this.commit);
     this.followers = new SqliteFollowers(this.sqlite);
@@ -66,7 +66,7 @@ export class SqliteEventStore extends RoleStore {
   async close(): Promise<void> {
     if (this.sqlite.closing) return;
     this.sqlite.closing = true;
-    this.commit.drain();
+    await this.commit.drain();
     this.sqlite.db.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { Outbox, OutboxRecord } from '@onematter/engine';
 import { assertPage } from '../appendRules.js';
-import type { GroupCommit } from './eventLog.js';
+import type { SqliteGroupCommit } from './eventLog.js';
 import type { SqliteDatabase } from './schema.js';
 
 /**
@@ -11,7 +11,7 @@ import type { SqliteDatabase } from './schema.js';
 export class SqliteOutbox implements Outbox {
   constructor(
     private readonly sqlite: SqliteDatabase,
-    private readonly commit: GroupCommit,
+    private readonly commit: SqliteGroupCommit,
   ) {}
 
   async readOutbox(options: { after: number; limit: number }): Promise<OutboxRecord[]> {

@@ -1,5 +1,9 @@
-import { DELIVERY_CHANNELS, PROMISE_CLOCK, readModeClock, toShanghaiDate, type Clock, type DeliveryChannel, type WorkingCalendar } from '@onematter/engine';
-import type { TrackedCase } from './caseClocks.js';
+import { toShanghaiDate, type WorkingCalendar } from '../calendar/calendar.js';
+import { DELIVERY_CHANNELS, type DeliveryChannel } from '../modes/events.js';
+import type { Clock } from '../ports.js';
+import { PROMISE_LIMIT } from '../timeLimits/facts.js';
+import { readModeLimit } from '../timeLimits/readings.js';
+import type { TrackedCase } from './trackedCase.js';
 
 /**
  * The service centres' own figures (issue 15), from the events only: each case counts
@@ -72,7 +76,7 @@ class ModeAccumulator {
       this.deferred.granted++;
       if (d.revokedAt) this.deferred.revoked++;
       if (d.outstanding.length === 0) this.deferred.kept++;
-      else if (d.revokedAt || pastDue(c, PROMISE_CLOCK, calendar, now)) this.deferred.overdue++;
+      else if (d.revokedAt || pastDue(c, PROMISE_LIMIT, calendar, now)) this.deferred.overdue++;
       else this.deferred.open++;
     }
     for (const k of m.checks) {
@@ -117,7 +121,7 @@ export const isOnTheSpot = (c: TrackedCase): boolean =>
 const isZeroVisit = (c: TrackedCase): boolean => c.modes.visits.length === 0;
 
 const pastDue = (c: TrackedCase, id: string, calendar: WorkingCalendar, now: Date): boolean => {
-  const r = readModeClock(c.facts, id, calendar, now);
+  const r = readModeLimit(c.facts, id, calendar, now);
   return r?.light === 'red';
 };
 
@@ -185,7 +189,7 @@ export function complianceChecks(
     for (const k of c.modes.checks) {
       const state = k.outcome ?? 'due';
       if ((q.state ?? 'due') !== state || (q.department && k.department !== q.department)) continue;
-      const r = readModeClock(c.facts, k.checkId, calendar, now);
+      const r = readModeLimit(c.facts, k.checkId, calendar, now);
       items.push({
         caseId: c.caseId,
         matter: c.facts.matter,

@@ -5,7 +5,7 @@ import type { CaseCommand } from '../src/case/commands.js';
 import { decide } from '../src/case/decide.js';
 import { evolve } from '../src/case/evolve.js';
 import { initialCaseState, type CaseState, type StartedCase } from '../src/case/state.js';
-import { clockPlanOf, pendingTimers, readClocks } from '../src/clock/clocks.js';
+import { timeLimitPlanOf, pendingTimers, readTimeLimits } from '../src/timeLimits/readings.js';
 import { createCatalogue } from '../src/definition/catalogue.js';
 import { defineMatter } from '../src/definition/definition.js';
 import { toCaseView } from '../src/view/caseView.js';
@@ -60,13 +60,13 @@ function caseAfter(commands: CaseCommand[]): StartedCase {
   }
   return state as StartedCase;
 }
-const clocksOf = (s: StartedCase, now: string, cal = calendar) => readClocks(clockPlanOf(s.matter.definition), s.clock, cal, new Date(now));
+const timeLimitsOf = (s: StartedCase, now: string, cal = calendar) => readTimeLimits(timeLimitPlanOf(s.matter.definition), s.clock, cal, new Date(now));
 
 describe('a case started on the Friday before the National Day week (2025)', () => {
   const friday = '2025-09-26';
 
   it('is due on 10 October: the holiday is skipped and the 调休 Sunday 28 September counts', () => {
-    const c = clocksOf(caseAfter([start(friday)]), at('2025-09-29'));
+    const c = timeLimitsOf(caseAfter([start(friday)]), at('2025-09-29'));
     expect(c.case).toMatchObject({ dueAt: endOf('2025-10-10'), statutoryDueAt: endOf('2025-10-16'), light: 'green', clockState: 'running' });
     // Sunday 28 September (调休上班) and Monday 29: two working days used by Monday.
     expect(c.case.elapsedWorkingDays).toBe(2);
@@ -77,7 +77,7 @@ describe('a case started on the Friday before the National Day week (2025)', () 
   it('with a 3-working-day supplement pause is due 3 working days later, counting the 调休 Saturday 11 October', () => {
     // Asked on Monday 29 September, brought on Friday 10 October: 30 Sep, 9 and 10 Oct do not count.
     const s = caseAfter([start(friday), decideTask('2025-09-29', 'review', 'supplement-required'), supplement('2025-10-10')]);
-    const c = clocksOf(s, at('2025-10-10', '11'));
+    const c = timeLimitsOf(s, at('2025-10-10', '11'));
     expect(c.case).toMatchObject({ dueAt: endOf('2025-10-14'), pausedWorkingDays: 3, elapsedWorkingDays: 2, light: 'green', clockState: 'running' });
     expect(c.case.dueAt).toBe(endOf(calendar.addWorkingDays('2025-10-10', 3)));
     expect(c.tasks.review).toMatchObject({ dueAt: endOf('2025-10-14'), pausedWorkingDays: 3 });
@@ -87,7 +87,7 @@ describe('a case started on the Friday before the National Day week (2025)', () 
 
   it('does not count an expert review (特别程序, Art. 45) either', () => {
     const s = caseAfter([start(friday), procedure('2025-09-29', 'start', 'review'), procedure('2025-10-10', 'end', 'review')]);
-    const c = clocksOf(s, at('2025-10-10', '11'));
+    const c = timeLimitsOf(s, at('2025-10-10', '11'));
     expect(c.case).toMatchObject({ dueAt: endOf('2025-10-14'), pausedWorkingDays: 3 });
     expect(c.tasks.review).toMatchObject({ dueAt: endOf('2025-10-14'), pausedWorkingDays: 3 });
     expect(c.tasks.seal).toMatchObject({ dueAt: endOf('2025-09-28'), pausedWorkingDays: 0 });
@@ -101,50 +101,50 @@ describe('a case started on the Friday before the National Day week (2025)', () 
       procedure('2025-10-09', 'end', 'review'),
       supplement('2025-10-10'),
     ]);
-    expect(clocksOf(s, at('2025-10-10', '11')).case).toMatchObject({ dueAt: endOf('2025-10-14'), pausedWorkingDays: 3 });
+    expect(timeLimitsOf(s, at('2025-10-10', '11')).case).toMatchObject({ dueAt: endOf('2025-10-14'), pausedWorkingDays: 3 });
   });
 
   it('a case-wide public notice pauses the case and every task clock', () => {
     const s = caseAfter([start(friday), procedure('2025-09-26', 'start'), procedure('2025-09-29', 'end')]);
-    const c = clocksOf(s, at('2025-09-29', '11'));
+    const c = timeLimitsOf(s, at('2025-09-29', '11'));
     expect(c.case.pausedWorkingDays).toBe(2);
     expect(c.tasks.seal).toMatchObject({ pausedWorkingDays: 2, dueAt: endOf('2025-09-30') });
   });
 
   it('turns yellow the working day before the limit and red after it', () => {
     const s = caseAfter([start(friday)]);
-    expect(clocksOf(s, at('2025-10-09')).case.light).toBe('green');
-    expect(clocksOf(s, at('2025-10-09')).case.warningAt).toBe(endOf('2025-10-09'));
-    expect(clocksOf(s, at('2025-10-10')).case).toMatchObject({ light: 'yellow', elapsedWorkingDays: 5 });
-    expect(clocksOf(s, at('2025-10-11')).case).toMatchObject({ light: 'red', elapsedWorkingDays: 6 });
+    expect(timeLimitsOf(s, at('2025-10-09')).case.light).toBe('green');
+    expect(timeLimitsOf(s, at('2025-10-09')).case.warningAt).toBe(endOf('2025-10-09'));
+    expect(timeLimitsOf(s, at('2025-10-10')).case).toMatchObject({ light: 'yellow', elapsedWorkingDays: 5 });
+    expect(timeLimitsOf(s, at('2025-10-11')).case).toMatchObject({ light: 'red', elapsedWorkingDays: 6 });
   });
 
   it('while the applicant is supplementing, the due date moves with every working day and the light stays green', () => {
     const s = caseAfter([start(friday), decideTask('2025-09-29', 'review', 'supplement-required')]);
-    const c = clocksOf(s, at('2025-10-09'));
+    const c = timeLimitsOf(s, at('2025-10-09'));
     // Paused 30 Sep and 9 Oct so far; if the materials came today, 3 working days would remain.
     expect(c.case).toMatchObject({ clockState: 'paused', pausedWorkingDays: 2, elapsedWorkingDays: 2, dueAt: endOf('2025-10-13'), light: 'green' });
-    expect(clocksOf(s, at('2025-10-20')).case).toMatchObject({ clockState: 'paused', light: 'green' });
+    expect(timeLimitsOf(s, at('2025-10-20')).case).toMatchObject({ clockState: 'paused', light: 'green' });
   });
 
   it('stops the clock at the close: completed in time stays green, late stays red', () => {
     const onTime = caseAfter([start(friday), decideTask('2025-09-28', 'seal'), decideTask('2025-10-09', 'review')]);
     expect(onTime.status).toBe('completed');
-    const a = clocksOf(onTime, at('2025-11-03'));
+    const a = timeLimitsOf(onTime, at('2025-11-03'));
     expect(a.case).toMatchObject({ clockState: 'stopped', light: 'green', elapsedWorkingDays: 4 });
     const late = caseAfter([start(friday), decideTask('2025-09-28', 'seal'), decideTask('2025-10-13', 'review')]);
-    expect(clocksOf(late, at('2025-11-03')).case).toMatchObject({ clockState: 'stopped', light: 'red', elapsedWorkingDays: 7 });
+    expect(timeLimitsOf(late, at('2025-11-03')).case).toMatchObject({ clockState: 'stopped', light: 'red', elapsedWorkingDays: 7 });
   });
 });
 
 describe('a case started on the Friday before Spring Festival 2026', () => {
   it('is due on 27 February, counting the 调休 Saturday 14 February and skipping 15–23 February', () => {
-    expect(clocksOf(caseAfter([start('2026-02-13')]), at('2026-02-24')).case).toMatchObject({ dueAt: endOf('2026-02-27'), elapsedWorkingDays: 2 });
+    expect(timeLimitsOf(caseAfter([start('2026-02-13')]), at('2026-02-24')).case).toMatchObject({ dueAt: endOf('2026-02-27'), elapsedWorkingDays: 2 });
   });
 
   it('with a 3-working-day supplement pause is due on 3 March, counting the 调休 Saturday 28 February', () => {
     const s = caseAfter([start('2026-02-13'), decideTask('2026-02-24', 'review', 'supplement-required'), supplement('2026-02-27')]);
-    expect(clocksOf(s, at('2026-02-27', '11')).case).toMatchObject({ dueAt: endOf('2026-03-03'), pausedWorkingDays: 3 });
+    expect(timeLimitsOf(s, at('2026-02-27', '11')).case).toMatchObject({ dueAt: endOf('2026-03-03'), pausedWorkingDays: 3 });
   });
 });
 
@@ -152,7 +152,7 @@ describe('a deadline the calendar does not cover (2027 not configured)', () => {
   const s = caseAfter([start('2026-12-28')]);
 
   it('shows null with the reason instead of guessing', () => {
-    const c = clocksOf(s, at('2026-12-29'));
+    const c = timeLimitsOf(s, at('2026-12-29'));
     expect(c.case).toMatchObject({ dueAt: null, statutoryDueAt: null, light: null, elapsedWorkingDays: 1 });
     expect(c.case.clockNote).toBe('2027 年工作日历未配置（calendar for 2027 not configured: pass --calendar-file）');
     // The seal task is due on 29 December 2026: still computed.
@@ -163,11 +163,11 @@ describe('a deadline the calendar does not cover (2027 not configured)', () => {
   it('is computed once next year\'s notice is added as data', () => {
     const with2027 = calendar.extend({ years: [2027], holidays: { '2027-01-01': '元旦' } });
     // 29, 30, 31 Dec; 1 Jan is 元旦; 4, 5 Jan.
-    expect(clocksOf(s, at('2026-12-29'), with2027).case).toMatchObject({ dueAt: endOf('2027-01-05'), light: 'green' });
+    expect(timeLimitsOf(s, at('2026-12-29'), with2027).case).toMatchObject({ dueAt: endOf('2027-01-05'), light: 'green' });
   });
 
   it('arms no timer it cannot compute, and still arms the ones it can', () => {
-    const timers = pendingTimers(clockPlanOf(s.matter.definition), s.clock, calendar, new Date(at('2026-12-29')));
+    const timers = pendingTimers(timeLimitPlanOf(s.matter.definition), s.clock, calendar, new Date(at('2026-12-29')));
     expect(timers.some((t) => t.scope === 'case')).toBe(false);
     expect(timers.filter((t) => t.step === 'seal').map((t) => `${t.kind}:${t.limit}`)).toEqual(['warning:committed', 'exceeded:committed', 'exceeded:statutory']);
   });

@@ -1,23 +1,13 @@
-import {
-  DEFAULT_TIME_LIMIT_POLICY,
-  RATINGS,
-  isBadRating,
-  readClocks,
-  rectificationClock,
-  taskIdOf,
-  toShanghaiDate,
-  type CaseClocks,
-  type Clock,
-  type ClockReading,
-  type Light,
-  type MatterCatalogue,
-  type Rating,
-  type TimeLimitPolicy,
-  type WorkingCalendar,
-} from '@onematter/engine';
-import { decodeCursor } from './caseList.js';
+import { RATINGS, isBadRating, type Rating } from '../aftercare/events.js';
+import { toShanghaiDate, type WorkingCalendar } from '../calendar/calendar.js';
+import { taskIdOf } from '../case/state.js';
+import type { MatterCatalogue } from '../definition/catalogue.js';
+import type { Clock } from '../ports.js';
+import { DEFAULT_TIME_LIMIT_POLICY, readTimeLimits, type CaseTimeLimits, type Light, type TimeLimitPolicy, type TimeLimitReading } from '../timeLimits/readings.js';
+import { decodeCursor, encodeCursor } from '../util/cursor.js';
+import { rectificationLimit } from '../view/caseView.js';
 import { modeNumbers, type ModeNumbers } from './modeStats.js';
-import { COMPLAINT_LOOP, type CaseClockProjection, type TrackedCase } from './caseClocks.js';
+import { COMPLAINT_LOOP, type TrackedCase, type TrackedCases } from './trackedCase.js';
 
 export interface LightCounts {
   green: number;
@@ -55,7 +45,7 @@ export interface ReviewNumbers {
   badShare: number | null;
 }
 
-/** 整改 of the 差评, each against its own limit (the rule of `rectificationClock`, as on the case view). */
+/** 整改 of the 差评, each against its own limit (the rule of `rectificationLimit`, as on the case view). */
 export interface RectificationNumbers {
   opened: number;
   /** Not closed yet. */
@@ -108,9 +98,9 @@ export interface ComplaintNumbers extends ComplaintRow {
   byDepartment: ({ department: string } & ComplaintRow)[];
 }
 
-type ClockSummary = Pick<ClockReading, 'clockState' | 'dueAt' | 'statutoryDueAt' | 'elapsedWorkingDays' | 'pausedWorkingDays' | 'light' | 'provisional' | 'clockNote'>;
+type TimeLimitSummary = Pick<TimeLimitReading, 'clockState' | 'dueAt' | 'statutoryDueAt' | 'elapsedWorkingDays' | 'pausedWorkingDays' | 'light' | 'provisional' | 'clockNote'>;
 
-export interface SupervisedCase extends ClockSummary {
+export interface SupervisedCase extends TimeLimitSummary {
   id: string;
   matter: string;
   matterVersion: number;
@@ -119,7 +109,7 @@ export interface SupervisedCase extends ClockSummary {
   /** The worst light of the case clock and its open task clocks: what the list filters on. */
   worstLight: Light | null;
   escalations: number;
-  tasks: (ClockSummary & { taskId: string; step: string; department: string })[];
+  tasks: (TimeLimitSummary & { taskId: string; step: string; department: string })[];
 }
 
 export interface SupervisedCaseQuery {
@@ -181,7 +171,8 @@ export interface SupervisionStatsQuery {
 }
 
 export interface SupervisionOptions {
-  projection: CaseClockProjection;
+  /** The tracked cases (the adapters' CaseTimeLimitProjection follows the log for them). */
+  projection: TrackedCases;
   catalogue: MatterCatalogue;
   calendar: WorkingCalendar;
   clock: Clock;
@@ -194,8 +185,7 @@ const worst = (lights: (Light | null)[]): Light | null =>
 const emptyCounts = (): LightCounts => ({ green: 0, yellow: 0, red: 0, unknown: 0 });
 const count = (c: LightCounts, light: Light | null) => c[light ?? 'unknown']++;
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
-const encodeCursor = (position: number): string => Buffer.from(`p:${position}`).toString('base64url');
-const summary = (r: ClockReading): ClockSummary => ({
+const summary = (r: TimeLimitReading): TimeLimitSummary => ({
   clockState: r.clockState,
   dueAt: r.dueAt,
   statutoryDueAt: r.statutoryDueAt,
@@ -205,7 +195,7 @@ const summary = (r: ClockReading): ClockSummary => ({
   provisional: r.provisional,
   ...(r.clockNote ? { clockNote: r.clockNote } : {}),
 });
-const isOpen = (r: ClockReading) => r.clockState === 'running' || r.clockState === 'paused';
+const isOpen = (r: TimeLimitReading) => r.clockState === 'running' || r.clockState === 'paused';
 
 /**
  * 电子监察: the supervisor's questions, answered from the clock projection (so from
@@ -225,8 +215,8 @@ export class Supervision {
     this.policy = o.policy ?? DEFAULT_TIME_LIMIT_POLICY;
   }
 
-  private clocksOf(c: TrackedCase, now: Date): CaseClocks {
-    return readClocks(c.plan, c.facts, this.o.calendar, now, this.policy);
+  private timeLimitsOf(c: TrackedCase, now: Date): CaseTimeLimits {
+    return readTimeLimits(c.plan, c.facts, this.o.calendar, now, this.policy);
   }
 
   private matterName(id: string): string {
@@ -245,7 +235,7 @@ export class Supervision {
     for (const c of this.o.projection.cases.values()) {
       this.countLoops(c, now, loops, always);
       if (c.facts.closedAt !== undefined) continue;
-      const clocks = this.clocksOf(c, now);
+      const clocks = this.timeLimitsOf(c, now);
       cases.open++;
       count(cases.byLight, clocks.case.light);
       const m = byMatter.get(c.facts.matter) ?? { matter: c.facts.matter, name: this.matterName(c.facts.matter), open: 0, byLight: emptyCounts() };
@@ -289,7 +279,7 @@ export class Supervision {
     let total = 0;
     for (const c of this.o.projection.cases.values()) {
       if (c.facts.closedAt !== undefined) continue;
-      const reading = this.clocksOf(c, now).case;
+      const reading = this.timeLimitsOf(c, now).case;
       if (reading.light !== null) continue;
       total++;
       const reason =
@@ -312,7 +302,7 @@ export class Supervision {
     if (a && (!department || this.handledBy(c, department))) {
       for (const r of a.reviews) if (inRange(r.at)) loops.review(r.rating);
       for (const r of a.rectifications) {
-        if (inRange(r.openedAt)) loops.rectification(c, r, rectificationClock(r, { calendar: this.o.calendar, now }));
+        if (inRange(r.openedAt)) loops.rectification(c, r, rectificationLimit(r, { calendar: this.o.calendar, now }));
       }
     }
     const k = c.complaint;
@@ -322,7 +312,7 @@ export class Supervision {
     const rows = [loops.complaints, loops.complaintsOf(responsible)];
     if (inRange(c.facts.startedAt)) for (const row of rows) row.receive(c.facts.closedAt === undefined);
     if ((c.facts.outcome === 'completed' || c.facts.outcome === 'rejected') && inRange(c.facts.closedAt!)) {
-      const r = this.clocksOf(c, now).case;
+      const r = this.timeLimitsOf(c, now).case;
       const onTime = r.dueAt === null ? null : Date.parse(r.stoppedAt!) <= Date.parse(r.dueAt);
       for (const row of rows) row.conclude(onTime);
     }
@@ -347,7 +337,7 @@ export class Supervision {
     let last: TrackedCase | undefined;
     let more = false;
     for (const c of all) {
-      const clocks = this.clocksOf(c, now);
+      const clocks = this.timeLimitsOf(c, now);
       const openTasks = Object.entries(clocks.tasks).filter(([, r]) => isOpen(r));
       const departmentTasks = q.department ? openTasks.filter(([step]) => c.plan.steps[step]!.department === q.department) : undefined;
       if (departmentTasks && departmentTasks.length === 0) continue;
@@ -391,9 +381,9 @@ export class Supervision {
       const touchesDepartment = !q.department || Object.keys(c.facts.tasks).some((step) => c.plan.steps[step]?.department === q.department && c.facts.tasks[step]!.startedAt);
       if (!touchesDepartment) continue;
       const concluded = (c.facts.outcome === 'completed' || c.facts.outcome === 'rejected') && inRange(c.facts.closedAt!);
-      let clocks: CaseClocks | undefined;
+      let clocks: CaseTimeLimits | undefined;
       if (concluded) {
-        clocks = this.clocksOf(c, now);
+        clocks = this.timeLimitsOf(c, now);
         overall.add(clocks.case);
         const m = byMatter.get(c.facts.matter) ?? new Accumulator();
         m.add(clocks.case);
@@ -403,7 +393,7 @@ export class Supervision {
         if (!t.closedAt || !t.startedAt || (t.outcome !== 'approved' && t.outcome !== 'rejected') || !inRange(t.closedAt)) continue;
         const department = c.plan.steps[step]?.department;
         if (!department || (q.department && department !== q.department)) continue;
-        clocks ??= this.clocksOf(c, now);
+        clocks ??= this.timeLimitsOf(c, now);
         const d = byDepartment.get(department) ?? new Accumulator();
         d.add(clocks.tasks[step]!);
         byDepartment.set(department, d);
@@ -548,7 +538,7 @@ class Accumulator {
   private committedOfStatutory = 0;
   private usedOfStatutory = 0;
 
-  add(r: ClockReading): void {
+  add(r: TimeLimitReading): void {
     this.concluded++;
     this.committedSum += r.committedDays;
     if (r.statutoryDays !== null) {

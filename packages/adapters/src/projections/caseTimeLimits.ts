@@ -1,50 +1,22 @@
 import {
   CASE_EVENT_TYPES,
-  clockPlanOf,
+  COMPLAINT_LOOP,
+  timeLimitPlanOf,
   emptyAftercare,
   evolveAftercare,
-  evolveClockFacts,
+  evolveTimeLimitFacts,
   evolveModes,
-  startClockFacts,
+  startTimeLimitFacts,
   startModes,
-  type AftercareFacts,
   type CaseEvent,
   type CaseStarted,
-  type ClockFacts,
-  type ClockPlan,
   type EventStore,
   type MatterCatalogue,
-  type ModeFacts,
   type StoredEvent,
+  type TrackedCase,
+  type TrackedCases,
 } from '@onematter/engine';
 import { LogFollower, type LogSubscriber } from './logFollower.js';
-
-/** One case as the clocks see it. */
-export interface TrackedCase {
-  caseId: string;
-  /** Global position of its CaseStarted: a stable order for pagination. */
-  position: number;
-  plan: ClockPlan;
-  facts: ClockFacts;
-  /** 统一出件, 好差评 and 整改 of the case: present once one of their events was recorded. */
-  aftercare?: AftercareFacts;
-  /** A 有诉即办 case ({@link COMPLAINT_LOOP}): whose it is and what the 回访 answered. */
-  complaint?: { responsibleDepartment: string | null; satisfaction?: string };
-  /** 即办, 容缺, 告知承诺, 帮办代办, 免申即办, 跑动 and 出件方式 (the case state's mode facts). */
-  modes: ModeFacts;
-}
-
-/**
- * Where the 有诉即办 loop keeps what supervision counts: the complaint matter, the form
- * field naming the responsible department (承办部门), and the 回访评价 step whose output
- * carries the complainant's satisfaction (`packages/workflows/src/matters/complaint.ts`).
- */
-export const COMPLAINT_LOOP = {
-  matter: 'complaint',
-  responsibleField: 'responsibleDepartment',
-  followUpStep: 'follow-up',
-  satisfactionField: 'satisfaction',
-} as const;
 
 const AFTERCARE = new Set<string>(['ResultsIssued', 'ReviewSubmitted', 'RectificationOpened', 'RectificationClosed']);
 
@@ -52,11 +24,11 @@ const KNOWN = new Set<string>(CASE_EVENT_TYPES);
 
 /**
  * The clock facts of every case, following the store's global position (like the
- * case list). It folds the same `evolveClockFacts` as the case state, so the
+ * case list). It folds the same `evolveTimeLimitFacts` as the case state, so the
  * scheduler, the supervision API and `GET /cases/:id` read one truth. A projection,
  * not the truth: it is rebuilt from the events on every start.
  */
-export class CaseClockProjection implements LogSubscriber {
+export class CaseTimeLimitProjection implements LogSubscriber, TrackedCases {
   readonly name = 'case-clocks';
   readonly cases = new Map<string, TrackedCase>();
   private checkpoint = 0;
@@ -105,8 +77,8 @@ export class CaseClockProjection implements LogSubscriber {
       c = {
         caseId: e.streamId,
         position: e.globalPosition,
-        plan: clockPlanOf(matter.definition),
-        facts: startClockFacts(event as CaseStarted),
+        plan: timeLimitPlanOf(matter.definition),
+        facts: startTimeLimitFacts(event as CaseStarted),
         modes: startModes(event as CaseStarted),
       };
       if (event.data.matter === COMPLAINT_LOOP.matter) {
@@ -127,7 +99,7 @@ export class CaseClockProjection implements LogSubscriber {
         const answer = event.data.output?.[COMPLAINT_LOOP.satisfactionField];
         if (typeof answer === 'string') c.complaint = { ...c.complaint, satisfaction: answer };
       }
-      const facts = evolveClockFacts(c.facts, event);
+      const facts = evolveTimeLimitFacts(c.facts, event);
       if (facts === c.facts) return;
       c.facts = facts;
     }

@@ -1,7 +1,7 @@
 import { CalendarRangeError, type WorkingCalendar } from '../calendar/index.js';
 import type { TimeLimitKind, TimeLimitScope } from '../case/events.js';
 import type { MatterDefinition } from '../definition/definition.js';
-import { pausesLimit, pausesTask, timeLimitKey, type ClockFacts, type ModeClockFacts, type PauseFact } from './facts.js';
+import { pausesLimit, pausesTask, timeLimitKey, type TimeLimitFacts, type ModeTimeLimitFacts, type PauseFact } from './facts.js';
 
 /**
  * Time-limit clocks (法定时限 and 承诺时限), computed from the events alone: pure,
@@ -31,7 +31,7 @@ import { pausesLimit, pausesTask, timeLimitKey, type ClockFacts, type ModeClockF
  */
 
 export type Light = 'green' | 'yellow' | 'red';
-export type ClockState = 'not-started' | 'running' | 'paused' | 'stopped';
+export type TimeLimitState = 'not-started' | 'running' | 'paused' | 'stopped';
 
 export interface TimeLimitPolicy {
   /** 黄灯 this many working days before the committed limit; 0 disables warnings. Default 1. */
@@ -41,7 +41,7 @@ export interface TimeLimitPolicy {
 export const DEFAULT_TIME_LIMIT_POLICY: TimeLimitPolicy = { warningDaysBefore: 1 };
 
 /** The limits of one matter version, per case and per step (from the definition). */
-export interface ClockPlan {
+export interface TimeLimitPlan {
   committedDays: number;
   /** null: no law sets one (无法定时限); there is no statutory clock. */
   statutoryDays: number | null;
@@ -50,12 +50,12 @@ export interface ClockPlan {
   steps: Readonly<Record<string, { department: string; service: string; committedDays: number; statutoryDays: number | null }>>;
 }
 
-const plans = new WeakMap<object, ClockPlan>();
+const plans = new WeakMap<object, TimeLimitPlan>();
 
-export function clockPlanOf(def: Pick<MatterDefinition, 'committedDays' | 'statutoryDays' | 'steps'> & { supplementPausesStatutory?: boolean }): ClockPlan {
+export function timeLimitPlanOf(def: Pick<MatterDefinition, 'committedDays' | 'statutoryDays' | 'steps'> & { supplementPausesStatutory?: boolean }): TimeLimitPlan {
   const cached = plans.get(def);
   if (cached) return cached;
-  const plan: ClockPlan = {
+  const plan: TimeLimitPlan = {
     committedDays: def.committedDays,
     statutoryDays: def.statutoryDays,
     supplementPausesStatutory: def.supplementPausesStatutory ?? false,
@@ -67,8 +67,8 @@ export function clockPlanOf(def: Pick<MatterDefinition, 'committedDays' | 'statu
   return plan;
 }
 
-export interface ClockReading {
-  clockState: ClockState;
+export interface TimeLimitReading {
+  clockState: TimeLimitState;
   startedAt: string | null;
   stoppedAt: string | null;
   committedDays: number;
@@ -94,10 +94,10 @@ export interface ClockReading {
   clockNote?: string;
 }
 
-export interface CaseClocks {
-  case: ClockReading;
+export interface CaseTimeLimits {
+  case: TimeLimitReading;
   /** By step id; every step of the matter, started or not. */
-  tasks: Record<string, ClockReading>;
+  tasks: Record<string, TimeLimitReading>;
 }
 
 /** The message shown where a year is missing from the calendar. */
@@ -105,15 +105,15 @@ export const calendarGapNote = (year: string): string =>
   `${year} 年工作日历未配置（calendar for ${year} not configured: pass --calendar-file）`;
 
 /** Reads every clock of a case at `now`. */
-export function readClocks(
-  plan: ClockPlan,
-  facts: ClockFacts,
+export function readTimeLimits(
+  plan: TimeLimitPlan,
+  facts: TimeLimitFacts,
   calendar: WorkingCalendar,
   now: Date,
   policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
-): CaseClocks {
+): CaseTimeLimits {
   const nowMs = now.getTime();
-  const tasks: Record<string, ClockReading> = {};
+  const tasks: Record<string, TimeLimitReading> = {};
   for (const step of Object.keys(plan.steps)) tasks[step] = toReading(taskInput(plan, facts, step), calendar, nowMs, policy);
   return { case: toReading(caseInput(plan, facts), calendar, nowMs, policy), tasks };
 }
@@ -121,7 +121,7 @@ export function readClocks(
 /** 行政许可法 Art. 32: an application is accepted, or its 一次告知 issued, within 5 working days of submission. */
 export const ACCEPTANCE_DAYS = 5;
 
-const acceptanceInput = (facts: ClockFacts): ClockInput => {
+const acceptanceInput = (facts: TimeLimitFacts): TimeLimitInput => {
   const stop = facts.noticedAt ?? facts.acceptedAt ?? facts.closedAt;
   return {
     startedAt: facts.startedAt,
@@ -139,23 +139,23 @@ const acceptanceInput = (facts: ClockFacts): ClockInput => {
  * to its 一次告知 or its acceptance (whichever comes first); undefined for one accepted
  * at the window on submission.
  */
-export function readAcceptanceClock(facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading | undefined {
+export function readAcceptanceLimit(facts: TimeLimitFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): TimeLimitReading | undefined {
   return facts.deferredAcceptance ? toReading(acceptanceInput(facts), calendar, now.getTime(), policy) : undefined;
 }
 
-export function readCaseClock(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading {
+export function readCaseLimit(plan: TimeLimitPlan, facts: TimeLimitFacts, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): TimeLimitReading {
   return toReading(caseInput(plan, facts), calendar, now.getTime(), policy);
 }
 
 /** A task's clock; undefined for a step the plan does not know. */
-export function readTaskClock(
-  plan: ClockPlan,
-  facts: ClockFacts,
+export function readTaskLimit(
+  plan: TimeLimitPlan,
+  facts: TimeLimitFacts,
   step: string,
   calendar: WorkingCalendar,
   now: Date,
   policy = DEFAULT_TIME_LIMIT_POLICY,
-): ClockReading | undefined {
+): TimeLimitReading | undefined {
   return plan.steps[step] ? toReading(taskInput(plan, facts, step), calendar, now.getTime(), policy) : undefined;
 }
 
@@ -164,7 +164,7 @@ export function readTaskClock(
  * start, with a reminder (黄灯) and an escalation (红灯, 督办); no pauses. A promise also
  * stops when the case ends without completing (rejected, withdrawn).
  */
-const modeClockInput = (facts: ClockFacts, m: ModeClockFacts): ClockInput => ({
+const modeLimitInput = (facts: TimeLimitFacts, m: ModeTimeLimitFacts): TimeLimitInput => ({
   startedAt: m.startedAt,
   stoppedAt: m.closedAt ?? (m.scope === 'promise' && facts.outcome !== undefined && facts.outcome !== 'completed' ? facts.closedAt : undefined),
   pauses: [],
@@ -175,12 +175,12 @@ const modeClockInput = (facts: ClockFacts, m: ModeClockFacts): ClockInput => ({
 });
 
 /** The clock of a 容缺 promise or a 告知承诺 check (`id`: 'promise' or the check id), if the case has it. */
-export function readModeClock(facts: ClockFacts, id: string, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): ClockReading | undefined {
+export function readModeLimit(facts: TimeLimitFacts, id: string, calendar: WorkingCalendar, now: Date, policy = DEFAULT_TIME_LIMIT_POLICY): TimeLimitReading | undefined {
   const m = facts.modeClocks?.[id];
-  return m ? toReading(modeClockInput(facts, m), calendar, now.getTime(), policy) : undefined;
+  return m ? toReading(modeLimitInput(facts, m), calendar, now.getTime(), policy) : undefined;
 }
 
-interface ClockInput {
+interface TimeLimitInput {
   /** Undefined: not started (a task still waiting). */
   startedAt: string | undefined;
   stoppedAt: string | undefined;
@@ -191,7 +191,7 @@ interface ClockInput {
   supplementPausesStatutory: boolean;
 }
 
-const caseInput = (plan: ClockPlan, facts: ClockFacts): ClockInput => ({
+const caseInput = (plan: TimeLimitPlan, facts: TimeLimitFacts): TimeLimitInput => ({
   // The statutory and committed clocks run from 受理 (行政许可法 Arts. 32, 42), not from submission.
   startedAt: facts.acceptancePending ? undefined : (facts.acceptedAt ?? facts.startedAt),
   stoppedAt: facts.closedAt,
@@ -202,7 +202,7 @@ const caseInput = (plan: ClockPlan, facts: ClockFacts): ClockInput => ({
   supplementPausesStatutory: plan.supplementPausesStatutory,
 });
 
-function taskInput(plan: ClockPlan, facts: ClockFacts, step: string): ClockInput {
+function taskInput(plan: TimeLimitPlan, facts: TimeLimitFacts, step: string): TimeLimitInput {
   const limits = plan.steps[step]!;
   const t = facts.tasks[step];
   return {
@@ -315,7 +315,7 @@ function dueDay(calendar: WorkingCalendar, start: number, limit: number, paused:
 }
 
 /** A started clock in day numbers; null where the calendar does not cover a date (the years in `gaps`). */
-interface ClockCore {
+interface TimeLimitCore {
   stopped: boolean;
   /** The committed clock is paused (the light and the committed timers wait). */
   paused: boolean;
@@ -331,7 +331,7 @@ interface ClockCore {
 }
 
 /** `forTimers`: only what timers need (due days; the warning only while running), not the day counts. */
-function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, c: ClockInput & { startedAt: string }, forTimers = false): ClockCore {
+function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, c: TimeLimitInput & { startedAt: string }, forTimers = false): TimeLimitCore {
   const stopped = c.stoppedAt !== undefined;
   const stopMs = stopped ? Date.parse(c.stoppedAt!) : nowMs;
   const start = dayOf(c.startedAt);
@@ -378,20 +378,20 @@ function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolic
 const start0 = (instant: string): number => dayOf(instant);
 
 /** Whether the days from the start to the furthest due date (or now) touch a predicted year. */
-function provisionalOf(calendar: WorkingCalendar, start: number, k: ClockCore): boolean {
+function provisionalOf(calendar: WorkingCalendar, start: number, k: TimeLimitCore): boolean {
   if (calendar.provisionalYears.length === 0) return false;
   const last = Math.max(k.committed ?? start, k.statutory ?? start, dayOfMs(k.stopMs));
   return calendar.dependsOnProvisional(isoOf(start), isoOf(last));
 }
 
-function lightOf(k: ClockCore): Light | null {
+function lightOf(k: TimeLimitCore): Light | null {
   if (k.committed === null) return null;
   if (k.stopMs > dayEndMs(k.committed)) return 'red';
   if (!k.stopped && k.warning !== null && k.stopMs > dayEndMs(k.warning)) return 'yellow';
   return 'green';
 }
 
-function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy): ClockReading {
+function toReading(c: TimeLimitInput, calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy): TimeLimitReading {
   if (c.startedAt === undefined) {
     return {
       clockState: 'not-started',
@@ -409,8 +409,8 @@ function toReading(c: ClockInput, calendar: WorkingCalendar, nowMs: number, poli
       provisional: false,
     };
   }
-  const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string });
-  const reading: ClockReading = {
+  const k = coreOf(calendar, nowMs, policy, c as TimeLimitInput & { startedAt: string });
+  const reading: TimeLimitReading = {
     clockState: k.stopped ? 'stopped' : k.paused ? 'paused' : 'running',
     startedAt: c.startedAt,
     stoppedAt: c.stoppedAt ?? null,
@@ -448,8 +448,8 @@ export interface TimeLimitTimer {
  * exceedance it passed before it stopped (recorded late after downtime) and no warning.
  */
 export function pendingTimers(
-  plan: ClockPlan,
-  facts: ClockFacts,
+  plan: TimeLimitPlan,
+  facts: TimeLimitFacts,
   calendar: WorkingCalendar,
   now: Date,
   policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
@@ -467,8 +467,8 @@ export function pendingTimers(
  * every case at start).
  */
 export function nextTimerAt(
-  plan: ClockPlan,
-  facts: ClockFacts,
+  plan: TimeLimitPlan,
+  facts: TimeLimitFacts,
   calendar: WorkingCalendar,
   now: Date,
   policy: TimeLimitPolicy = DEFAULT_TIME_LIMIT_POLICY,
@@ -492,13 +492,13 @@ type TimerVisit = (
 ) => void;
 
 /** Visits every timer not recorded yet; see pendingTimers. */
-function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, visit: TimerVisit): void {
+function eachTimer(plan: TimeLimitPlan, facts: TimeLimitFacts, calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, visit: TimerVisit): void {
   const recorded = facts.recorded;
-  const add = (scope: TimeLimitScope, step: string | undefined, c: ClockInput) => {
+  const add = (scope: TimeLimitScope, step: string | undefined, c: TimeLimitInput) => {
     if (c.startedAt === undefined) return;
     // Art. 32's clock is the law's alone: one statutory exceedance, no committed record.
     const statutoryOnly = scope === 'acceptance';
-    const k = coreOf(calendar, nowMs, policy, c as ClockInput & { startedAt: string }, true);
+    const k = coreOf(calendar, nowMs, policy, c as TimeLimitInput & { startedAt: string }, true);
     const stopMs = k.stopped ? k.stopMs : Infinity;
     const offer = (kind: 'warning' | 'exceeded', limit: TimeLimitKind, dueDayNumber: number, firesDay: number) => {
       const dueAt = dayEndOf(dueDayNumber);
@@ -519,7 +519,7 @@ function eachTimer(plan: ClockPlan, facts: ClockFacts, calendar: WorkingCalendar
   if (facts.deferredAcceptance) add('acceptance', undefined, acceptanceInput(facts));
   for (const id in facts.modeClocks) {
     const m = facts.modeClocks[id]!;
-    add(m.scope, id, modeClockInput(facts, m));
+    add(m.scope, id, modeLimitInput(facts, m));
   }
   add('case', undefined, caseInput(plan, facts));
   for (const step in facts.tasks) if (plan.steps[step] && facts.tasks[step]!.startedAt) add('task', step, taskInput(plan, facts, step));

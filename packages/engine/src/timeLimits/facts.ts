@@ -7,7 +7,7 @@ import { appended, writable, type Owned } from '../util/transient.js';
  * (and so `decide`), the scheduler and the supervision projection, so the three
  * cannot disagree about a deadline. Immutable: a change returns a new object.
  */
-export interface ClockFacts {
+export interface TimeLimitFacts {
   caseId: string;
   matter: string;
   matterVersion: number;
@@ -25,7 +25,7 @@ export interface ClockFacts {
   closedAt?: string;
   outcome?: 'completed' | 'rejected' | 'withdrawn';
   /** Task clocks by step, present once the task was first dispatched (or closed unstarted). */
-  tasks: Readonly<Record<string, TaskClockFacts>>;
+  tasks: Readonly<Record<string, TaskTimeLimitFacts>>;
   /** Every pause in the order it began; an open one has no `to`. */
   pauses: readonly PauseFact[];
   /** How many pauses are open: most events need not scan the pauses at all (a long case has many). */
@@ -38,17 +38,17 @@ export interface ClockFacts {
    * Clocks of the service modes, by id: the 容缺 promise (`promise`) and each 告知承诺
    * follow-up check (its check id). They run in working days from their start, never pause.
    */
-  modeClocks?: Readonly<Record<string, ModeClockFacts>>;
+  modeClocks?: Readonly<Record<string, ModeTimeLimitFacts>>;
 }
 
-export interface ModeClockFacts {
+export interface ModeTimeLimitFacts {
   scope: 'promise' | 'check';
   days: number;
   startedAt: string;
   closedAt?: string;
 }
 
-export interface TaskClockFacts {
+export interface TaskTimeLimitFacts {
   /** First TaskDispatched: later dispatches (after a supplement) do not restart the clock. */
   startedAt?: string;
   closedAt?: string;
@@ -72,12 +72,12 @@ export const timeLimitKey = (k: { kind: 'warning' | 'exceeded'; scope: TimeLimit
   `${k.kind}:${k.scope}:${k.scope === 'case' || k.scope === 'acceptance' ? '' : k.scope === 'promise' ? 'promise' : (k.step ?? '')}:${k.limit}:${k.dueAt}`;
 
 /** The id of the 容缺 promise's clock (a case has one promise). */
-export const PROMISE_CLOCK = 'promise';
+export const PROMISE_LIMIT = 'promise';
 
 /** Shared by every case without pauses or records yet (most of them): folds never mutate it. */
 const NONE_YET: readonly never[] = Object.freeze([]);
 
-export function startClockFacts(e: CaseStarted): ClockFacts {
+export function startTimeLimitFacts(e: CaseStarted): TimeLimitFacts {
   return {
     caseId: e.data.caseId,
     matter: e.data.matter,
@@ -101,10 +101,10 @@ const stepOfTask = (taskId: string | undefined): string | undefined => {
  * Folds one event into the clock facts; returns the same object when the event
  * does not touch a clock. `owned`: see util/transient.ts (a fold of many events).
  */
-export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): ClockFacts {
-  const setTask = (step: string, patch: TaskClockFacts): ClockFacts => {
+export function evolveTimeLimitFacts(f: TimeLimitFacts, e: CaseEvent, owned?: Owned): TimeLimitFacts {
+  const setTask = (step: string, patch: TaskTimeLimitFacts): TimeLimitFacts => {
     // Copy with a plain loop: spreading a record with a computed key is slow on this hot path.
-    const tasks: Record<string, TaskClockFacts> = {};
+    const tasks: Record<string, TaskTimeLimitFacts> = {};
     for (const k in f.tasks) tasks[k] = f.tasks[k]!;
     tasks[step] = { ...f.tasks[step], ...patch };
     return { ...f, tasks };
@@ -131,10 +131,10 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
     return { pauses, openPauses: f.openPauses - hits.length };
   };
   const addPause = (p: PauseFact): readonly PauseFact[] => appended(f.pauses, p, owned);
-  const setModeClock = (id: string, patch: Partial<ModeClockFacts>): ClockFacts => {
+  const setModeLimit = (id: string, patch: Partial<ModeTimeLimitFacts>): TimeLimitFacts => {
     const current = f.modeClocks?.[id];
     if (!current && patch.startedAt === undefined) return f;
-    return { ...f, modeClocks: { ...f.modeClocks, [id]: { ...current, ...patch } as ModeClockFacts } };
+    return { ...f, modeClocks: { ...f.modeClocks, [id]: { ...current, ...patch } as ModeTimeLimitFacts } };
   };
   switch (e.type) {
     case 'TaskDispatched':
@@ -203,18 +203,18 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
       return step === undefined ? f : setTask(step, { extendedDays: e.data.workingDays });
     }
     case 'DeferredAcceptanceGranted':
-      return setModeClock(PROMISE_CLOCK, { scope: 'promise', days: e.data.promiseDays, startedAt: e.data.at });
+      return setModeLimit(PROMISE_LIMIT, { scope: 'promise', days: e.data.promiseDays, startedAt: e.data.at });
     case 'DeferredMaterialsProvided':
-      return e.data.outstanding.length === 0 ? setModeClock(PROMISE_CLOCK, { closedAt: e.data.at }) : f;
+      return e.data.outstanding.length === 0 ? setModeLimit(PROMISE_LIMIT, { closedAt: e.data.at }) : f;
     case 'DeferredAcceptanceRevoked': {
-      const stopped = setModeClock(PROMISE_CLOCK, { closedAt: e.data.at });
+      const stopped = setModeLimit(PROMISE_LIMIT, { closedAt: e.data.at });
       // An open case ends here (the centre revoked its acceptance); a completed one has stopped already.
       return f.closedAt !== undefined ? stopped : { ...stopped, closedAt: e.data.at, outcome: 'withdrawn', ...closePauses(() => true, e.data.at) };
     }
     case 'ComplianceCheckScheduled':
-      return setModeClock(e.data.checkId, { scope: 'check', days: e.data.limitDays, startedAt: e.data.at });
+      return setModeLimit(e.data.checkId, { scope: 'check', days: e.data.limitDays, startedAt: e.data.at });
     case 'ComplianceCheckRecorded':
-      return setModeClock(e.data.checkId, { closedAt: e.data.at });
+      return setModeLimit(e.data.checkId, { closedAt: e.data.at });
     case 'ApplicantVisited':
     case 'ApplicantReviewed':
     case 'HandledOnTheSpot':
@@ -236,7 +236,7 @@ export function evolveClockFacts(f: ClockFacts, e: CaseEvent, owned?: Owned): Cl
 }
 
 /** The special procedures open now, for the case (`step` undefined) or a task. */
-export const openProcedures = (f: ClockFacts): PauseFact[] =>
+export const openProcedures = (f: TimeLimitFacts): PauseFact[] =>
   f.pauses.filter((p) => p.cause === 'special-procedure' && p.to === undefined);
 
 /** Whether a pause concerns a task's clock: its own supplement and procedures, and case-wide procedures. */
@@ -252,6 +252,6 @@ export const pausesLimit = (p: PauseFact, limit: TimeLimitKind, supplementPauses
   p.cause === 'special-procedure' ? p.kind !== undefined && isArt45Procedure(p.kind) : limit === 'committed' || supplementPausesStatutory;
 
 /** Whether a limit of the case clock (`step` undefined) or of a task's clock is paused now. */
-export const isPaused = (f: ClockFacts, step: string | undefined, limit: TimeLimitKind, supplementPausesStatutory: boolean): boolean =>
+export const isPaused = (f: TimeLimitFacts, step: string | undefined, limit: TimeLimitKind, supplementPausesStatutory: boolean): boolean =>
   f.openPauses > 0 &&
   f.pauses.some((p) => p.to === undefined && (step === undefined || pausesTask(p, step)) && pausesLimit(p, limit, supplementPausesStatutory));

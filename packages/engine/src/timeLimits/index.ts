@@ -1,3 +1,3 @@
 export * from './facts.js';
-export * from './clocks.js';
+export * from './readings.js';
 export { startSpecialProcedure, endSpecialProcedure, recordTimeLimit } from './decide.js';

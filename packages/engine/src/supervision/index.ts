@@ -1,0 +1,3 @@
+export * from './trackedCase.js';
+export * from './modeStats.js';
+export * from './supervision.js';
