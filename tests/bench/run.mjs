@@ -2,7 +2,8 @@
 // `npm run bench`: measures the engine against its floor on this machine and
 // writes docs/benchmarks.md. Runs on the built packages (dist), as users run them.
 //
-//   node --expose-gc tests/bench/run.mjs [--cases 3000] [--only sqlite,postgres,kafka,timers,audit]
+//   node --expose-gc tests/bench/run.mjs [--cases 3000] [--only sqlite,kafka,postgres,http,growth,restart,timers,audit]
+// Each piece also runs alone: node --expose-gc tests/bench/<piece>.bench.mjs (see each file).
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, release } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -233,6 +234,27 @@ Targets: ≥ 300 cases/s and within 3× of the floor: **${p.casesPerSec >= 300 &
   }
 }
 
+if (wanted('http')) {
+  const { benchHttp } = await import('./http.bench.mjs');
+  const httpCases = Math.min(CASES, 2000);
+  process.stderr.write(`http: ${httpCases} cases over HTTP at 16 and 128 in flight (a server in a child process)...\n`);
+  const h = await benchHttp({ cases: httpCases, inFlight: [16, 128] });
+  results.http = h;
+  const at16 = h.runs.find((r) => r.inFlight === 16);
+  const best = Math.max(...h.runs.map((r) => r.casesPerSec));
+  const meets = best >= 500 && at16.decisionP99Ms < 50;
+  sections.push(`## Engine over HTTP
+
+${httpCases} enterprise-setup cases per row driven over HTTP by a separate load process (tests/bench/http.bench.mjs, undici) against \`onematter serve\` (SQLite, in-process bus, no simulated departments) in a child process, a fresh store per row: per case 1 \`POST /cases\` and 7 \`POST /tasks/:taskId/decisions\`; the seven department systems find their tasks by polling \`GET /cases?department=<id>&taskStatus=pending\` (one request at a time each, beside the in-flight ones) and the tax system reads the case (\`GET /cases/:id\`) for the code it must echo. "In flight" counts the starts and decisions under way at once. Requests/s counts every request, polls included. 50 cases of warm-up first, not counted.
+
+| in flight | time (s) | cases/s | requests/s | decision p50 (ms) | decision p99 (ms) |
+|---:|---:|---:|---:|---:|---:|
+${h.runs.map((r) => `| ${r.inFlight} | ${fmt(r.seconds, 2)} | ${fmt(r.casesPerSec)} | ${fmt(r.requestsPerSec)} | ${fmt(r.decisionP50Ms, 1)} | ${fmt(r.decisionP99Ms, 1)} |`).join('\n')}
+
+Targets: ≥ 500 cases/s and decision p99 < 50 ms at 16 in flight: **${meets ? 'met' : 'NOT met'}**.
+`);
+}
+
 if (wanted('timers')) {
   const { benchTimers } = await import('./timers.bench.mjs');
   process.stderr.write('timers: 100,000 armed timers...\n');
@@ -289,8 +311,11 @@ const keep = previous
   .split(/^(?=## )/m)
   .filter((s) => s.startsWith('## ') && !sections.some((n) => n.split('\n')[0] === s.split('\n')[0]));
 // In the order a full run writes them, whichever were measured this time.
-const order = ['## Engine on SQLite', '## Engine over Kafka', '## Engine on PostgreSQL', '## Durable timers', '## Audit', '## Workbench first load'];
-const rank = (section) => order.findIndex((title) => section.startsWith(title));
+const order = ['## Engine on SQLite', '## Engine over Kafka', '## Engine on PostgreSQL', '## Engine over HTTP', '## Flat as the store grows', '## After a restart', '## Durable timers', '## Audit', '## Workbench first load'];
+const rank = (section) => {
+  const i = order.findIndex((title) => section.startsWith(title));
+  return i < 0 ? order.length : i; // notes and anything unlisted stay at the end
+};
 const body = [...sections, ...keep].sort((a, b) => rank(a) - rank(b));
 writeFileSync(args.out, [header, ...body].map((s) => s.trimEnd() + '\n').join('\n'));
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');
