@@ -9,8 +9,8 @@ import { cpus, totalmem, tmpdir, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
-import pino from 'pino';
 import { createRuntime } from '@onematter/api';
+import { engineRun, pool, silentLog as log, startBody } from './engine.mjs';
 import { openStore, InProcessBus } from '@onematter/adapters';
 import { enterpriseSetupV1 } from '@onematter/workflows';
 
@@ -25,53 +25,7 @@ const { values: args } = parseArgs({
 const CASES = Number(args.cases);
 const only = args.only ? new Set(args.only.split(',')) : undefined;
 const wanted = (name) => !only || only.has(name);
-const log = pino({ level: 'silent' });
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-const startBody = () => ({
-  matter: 'enterprise-setup',
-  applicant: enterpriseSetupV1.exampleApplicant,
-  form: enterpriseSetupV1.example,
-});
-
-/** Runs `n` tasks with at most `limit` in flight. */
-async function pool(n, limit, task) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, n) }, async () => {
-    while (next < n) await task(next++);
-  });
-  await Promise.all(workers);
-}
-
-/**
- * (b) The engine end to end: cases started through the command handler, tasks
- * relayed from the outbox over the bus to instant simulated departments, their
- * decisions handled as commands, until every case has published CaseCompleted.
- */
-async function engineRun(config, n, concurrency = 400) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'onematter-bench-'));
-  const runtime = await createRuntime({ dataDir, simulateDepartments: true, simulation: { delayMs: [0, 0] }, ...config }, log);
-  let completed = 0;
-  let resolveDone;
-  const done = new Promise((r) => (resolveDone = r));
-  await runtime.bus.subscribe(runtime.topics.events, async (m) => {
-    if (m.value.type === 'CaseCompleted' && ++completed === n) resolveDone();
-  }, { group: 'bench' });
-  global.gc?.();
-  const mem0 = process.memoryUsage().rss;
-  const t0 = performance.now();
-  await pool(n, concurrency, async (i) => {
-    const r = await runtime.handler.execute(`bench-${i}`, (now) => ({ type: 'StartCase', data: { caseId: `bench-${i}`, ...startBody() }, now }));
-    if (!r.ok) throw new Error(r.error.message);
-  });
-  await done;
-  const seconds = (performance.now() - t0) / 1000;
-  const events = await runtime.store.headPosition();
-  const rss = process.memoryUsage().rss;
-  await runtime.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  return { seconds, casesPerSec: n / seconds, eventsPerSec: events / seconds, events, rssMb: rss / 2 ** 20, rssGrowthMb: (rss - mem0) / 2 ** 20 };
-}
 
 /**
  * Records the exact appends (events + outbox rows, in the same groups) that the
@@ -252,6 +206,44 @@ ${httpCases} enterprise-setup cases per row driven over HTTP by a separate load 
 ${h.runs.map((r) => `| ${r.inFlight} | ${fmt(r.seconds, 2)} | ${fmt(r.casesPerSec)} | ${fmt(r.requestsPerSec)} | ${fmt(r.decisionP50Ms, 1)} | ${fmt(r.decisionP99Ms, 1)} |`).join('\n')}
 
 Targets: ≥ 500 cases/s and decision p99 < 50 ms at 16 in flight: **${meets ? 'met' : 'NOT met'}**.
+`);
+}
+
+if (wanted('growth')) {
+  const { benchGrowth } = await import('./growth.bench.mjs');
+  process.stderr.write(`growth: ${CASES} cases on an empty store and on one of 1,000,000 events...\n`);
+  const g = await benchGrowth({ cases: CASES, events: 1_000_000 });
+  results.growth = g;
+  const drop = 1 - g.ratio;
+  sections.push(`## Flat as the store grows
+
+The SQLite engine run above (${fmt(g.cases)} cases, 400 in flight, instant simulated departments), in one process (tests/bench/growth.bench.mjs): on an empty store, then on a store already holding ${fmt(g.seeded)} events (${fmt(g.seeded / 16)} completed enterprise-setup cases, hash-chained, written through the store's raw append path in ${fmt(g.fillSeconds, 1)} s). On the full store every follower (case list, work queues, clocks, event feed) first reaches the head (${fmt(g.firstStartSeconds, 1)} s), as on a server that has been running; then the same work is timed. A warm-up run comes first, not counted.
+
+| store | time (s) | cases/s | CPU per case (ms) |
+|---|---:|---:|---:|
+| empty | ${fmt(g.empty.seconds, 2)} | ${fmt(g.empty.casesPerSec)} | ${fmt(g.empty.cpuMsPerCase, 2)} |
+| ${fmt(g.seeded)} events | ${fmt(g.full.seconds, 2)} | ${fmt(g.full.casesPerSec)} | ${fmt(g.full.cpuMsPerCase, 2)} |
+
+Full ÷ empty: ${fmt(g.ratio, 2)}. Target within 10%: **${Math.abs(drop) <= 0.1 || g.ratio > 1 ? 'met' : 'NOT met'}**.
+`);
+}
+
+if (wanted('restart')) {
+  const { benchRestart } = await import('./restart.bench.mjs');
+  process.stderr.write('restart: 100,000 open cases...\n');
+  const r = await benchRestart({ cases: 100_000 });
+  results.restart = r;
+  const meets = r.restart.rssMb < 1024 && r.restart.seconds < 10;
+  sections.push(`## After a restart
+
+${fmt(r.cases)} open enterprise-setup cases (${fmt(r.events)} events, time-limit timers armed) in a SQLite store; the server's runtime (createRuntime, as \`onematter serve\` runs it: store, log follower, case list and work queues, clocks and the durable-timer schedule, outbox relay, event feed with one listener) started on it in a fresh Node process (tests/bench/restart.bench.mjs), timed until every follower has reached the head. The first start builds everything from the log; the restart finds the read models and the feed's checkpoint where the first start left them and rebuilds what lives in memory (clocks, schedule).
+
+| start | time (s) | CPU (s) | RSS (MB) | JS heap (MB) | timers armed |
+|---|---:|---:|---:|---:|---:|
+| first start | ${fmt(r.first.seconds, 2)} | ${fmt(r.first.cpuSeconds, 2)} | ${fmt(r.first.rssMb)} | ${fmt(r.first.heapMb)} | ${fmt(r.first.armed ?? 0)} |
+| restart | ${fmt(r.restart.seconds, 2)} | ${fmt(r.restart.cpuSeconds, 2)} | ${fmt(r.restart.rssMb)} | ${fmt(r.restart.heapMb)} | ${fmt(r.restart.armed ?? 0)} |
+
+Targets (restart): RSS < 1 GB and rebuild < 10 s: **${meets ? 'met' : 'NOT met'}**.
 `);
 }
 

@@ -27,7 +27,7 @@ import {
 import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
 
 /** Monday 22 September 2025, 10:00 in Shanghai: every case is open with its timers ahead. */
-const NOW = '2025-09-22T02:00:00.000Z';
+export const NOW = '2025-09-22T02:00:00.000Z';
 const mb = (bytes) => bytes / 2 ** 20;
 
 /** The events StartCase decides, as a template; each case gets its own ids and hash chain. */
@@ -58,7 +58,7 @@ function prepared(caseId, events, at) {
   });
 }
 
-async function fill(file, n, catalogue) {
+export async function fill(file, n, catalogue) {
   const store = new SqliteEventStore({ file });
   await store.init();
   const events = template(catalogue);
