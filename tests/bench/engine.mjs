@@ -11,6 +11,10 @@ import { enterpriseSetupV1 } from '@onematter/workflows';
 
 export const silentLog = pino({ level: 'silent' });
 
+// The bench measures a production server: its log follower does not deep-freeze events
+// (logFollower.ts; the tests run with them frozen). Child processes inherit it.
+process.env.NODE_ENV ??= 'production';
+
 export const startBody = () => ({
   matter: 'enterprise-setup',
   applicant: enterpriseSetupV1.exampleApplicant,

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore } from '@onematter/engine';
 import { SqliteEventStore } from '../../packages/adapters/src/stores/index.js';
+import { withoutFsync } from '../../packages/adapters/src/stores/sqlite/schema.js';
 import { eventStoreContract, events, task } from './eventStore.contract.js';
 import { readModelStoreContract } from './readModelStore.contract.js';
 
@@ -95,5 +96,44 @@ describe('sqlite group commit', () => {
     expect(await store.readStream('case-1')).toEqual([]);
     expect(await store.readOutbox({ after: 0, limit: 10 })).toEqual([]);
     expect(await store.append({ streamId: 'case-1', events: events('case-1', 0, 1), expectedRevision: -1 })).toMatchObject({ ok: true });
+  });
+});
+
+describe('sqlite: derived writes without their own fsync', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'onematter-sqlite-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const FULL = 2;
+  const NORMAL = 1;
+  const level = (db: Database.Database) => db.pragma('synchronous', { simple: true });
+
+  it('runs a derived write at synchronous=NORMAL and puts FULL back, even when the write fails', () => {
+    const db = new Database(join(dir, 'x.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    let during: unknown;
+    withoutFsync(db, () => (during = level(db)));
+    expect(during).toBe(NORMAL);
+    expect(level(db)).toBe(FULL);
+    expect(() => withoutFsync(db, () => { throw new Error('disk full'); })).toThrow('disk full');
+    expect(level(db)).toBe(FULL);
+    db.close();
+  });
+
+  it('keeps every append fsynced: after read-model commits and checkpoint saves the connection is back at FULL', async () => {
+    const store = new SqliteEventStore({ file: join(dir, 'onematter.db') });
+    await store.init();
+    const db = (store as unknown as { sqlite: { db: Database.Database } }).sqlite.db;
+    expect(await store.readModels.commitReadModel('p', { expected: 0, checkpoint: 1, upserts: [{ key: 'k', position: 1, tags: ['t'], doc: { n: 1 } }], deletes: [] })).toBe(true);
+    // A commit refused (stale checkpoint) also restores it.
+    expect(await store.readModels.commitReadModel('p', { expected: 0, checkpoint: 2, upserts: [], deletes: [] })).toBe(false);
+    await store.saveCheckpoint('event-feed', 7);
+    expect(level(db)).toBe(FULL);
+    expect(await store.append({ streamId: 'case-1', events: events('case-1', 0, 1), expectedRevision: -1 })).toMatchObject({ ok: true });
+    expect(await store.readCheckpoint('event-feed')).toBe(7);
+    expect((await store.readModels.getDocuments('p', ['k']))[0]?.doc).toEqual({ n: 1 });
+    await store.close();
   });
 });

@@ -21,8 +21,12 @@
  *    front and takes the shared batches again. The front never waits for it.
  * In steady state that is one `readAll` per batch for the whole process.
  *
- * Events are deep-frozen: a subscriber that tried to change one would throw (strict mode)
- * rather than change what another subscriber sees.
+ * Events are deep-frozen outside production: a subscriber that tried to change one throws
+ * (strict mode) rather than change what another subscriber sees, so every test (vitest runs
+ * with NODE_ENV=test) and every development server catches such a subscriber. With
+ * NODE_ENV=production they are not frozen (`freeze`): on a start over 100,000 open cases,
+ * freezing took a quarter to a third of the rebuild's CPU (docs/benchmarks.md, "Event
+ * freezing"); subscribers take events as `readonly` and none changes them, as the tests show.
  */
 import type { EventStore, StoredEvent } from '@onematter/engine';
 
@@ -57,7 +61,15 @@ export interface LogFollowerOptions {
   /** How long a subscriber that failed waits before it is tried again (a `catchUp` for it tries at once). Default 1,000 ms. */
   retryMs?: number;
   onError?: (error: unknown, subscriber?: string) => void;
+  /**
+   * Deep-freeze each event before handing it out, so a subscriber that changes one throws.
+   * Default: on, except with NODE_ENV=production (see the file comment).
+   */
+  freeze?: boolean;
 }
+
+/** Whether events are frozen when the follower is not told: everywhere but production. */
+export const freezesByDefault = (): boolean => process.env.NODE_ENV !== 'production';
 
 interface Batch {
   /** The position the read started after: the batch continues a lane at this position. */
@@ -96,7 +108,11 @@ export class LogFollower {
   private readsSoFar = 0;
   private notified = false;
 
-  constructor(private readonly o: LogFollowerOptions) {}
+  private readonly freeze: boolean;
+
+  constructor(private readonly o: LogFollowerOptions) {
+    this.freeze = o.freeze ?? freezesByDefault();
+  }
 
   private get batchSize(): number {
     return this.o.batchSize ?? 1_000;
@@ -289,7 +305,7 @@ export class LogFollower {
   private async read(after: number, limit: number): Promise<readonly StoredEvent[]> {
     this.readsSoFar++;
     const events = await this.o.store.readAll({ after, limit });
-    for (const e of events) deepFreeze(e);
+    if (this.freeze) for (const e of events) deepFreeze(e);
     return events;
   }
 

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { StoredEvent } from '@onematter/engine';
 import { MemoryEventStore } from '../stores/memory/index.js';
-import { LogFollower, type LogSubscriber } from './logFollower.js';
+import { freezesByDefault, LogFollower, type LogSubscriber } from './logFollower.js';
 import { write as writeNoted } from './noted.test.js';
 import { ProjectionRunner, type Projection } from './runner.js';
 
@@ -101,6 +101,29 @@ describe('the log follower', () => {
     await follower.catchUp(reader);
     expect(vandal.error).toBeInstanceOf(TypeError);
     expect(seen).toEqual([{ position: 0, tags: ['x'] }]);
+  });
+
+  it('freezes events everywhere but production, where the freezing CPU is saved (NODE_ENV=production)', async () => {
+    expect(process.env.NODE_ENV).not.toBe('production'); // the mode the test above ran in
+    expect(freezesByDefault()).toBe(true);
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      expect(freezesByDefault()).toBe(false);
+      const store = new MemoryEventStore();
+      await write(store, 'a', 0, 1);
+      const follower = new LogFollower({ store });
+      const reader = new Recorder('reader');
+      let frozen: boolean | undefined;
+      reader.handle = async (events) => {
+        frozen = Object.isFrozen(events[0]) || Object.isFrozen(events[0]!.data);
+        reader.position = events[events.length - 1]!.globalPosition;
+      };
+      follower.add(reader);
+      await follower.catchUp(reader);
+      expect(frozen).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a subscriber that fails loses nothing and holds nobody back: it catches up on its own, then joins the shared reads again', async () => {

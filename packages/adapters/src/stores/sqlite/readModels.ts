@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
 import { toJsonText } from '../appendRules.js';
+import { withoutFsync } from './schema.js';
 
 export const SQLITE_READ_MODEL_TABLES = `
   CREATE TABLE read_models (
@@ -90,8 +91,8 @@ export class SqliteReadModels implements ReadModelStore {
   async commitReadModel(projection: string, change: ReadModelChange): Promise<boolean> {
     const s = this.statements();
     const upserts = change.upserts.map((d) => ({ ...d, tagsText: JSON.stringify(d.tags), docText: toJsonText(d.doc) }));
-    return this.db
-      .transaction((): boolean => {
+    // Derived from the log: its commit need not wait for an fsync (schema.ts, withoutFsync).
+    const tx = this.db.transaction((): boolean => {
         if ((s.checkpoint.get(projection)?.position ?? 0) !== change.expected) return false;
         for (const key of [...change.deletes, ...upserts.map((d) => d.key)]) this.removeTags(projection, key);
         for (const key of change.deletes) s.deleteDoc.run(projection, key);
@@ -101,8 +102,8 @@ export class SqliteReadModels implements ReadModelStore {
         }
         s.saveCheckpoint.run(projection, change.checkpoint, new Date().toISOString());
         return true;
-      })
-      .immediate();
+      });
+    return withoutFsync(this.db, () => tx.immediate());
   }
 
   async getDocuments(projection: string, keys: readonly string[]): Promise<ReadModelDocument[]> {

@@ -118,6 +118,23 @@ export function prepare(db: Database.Database): Statements {
   };
 }
 
+/**
+ * Runs `write` (one transaction) without waiting for its fsync: for data derived from the
+ * log (read models with their checkpoint, follower checkpoints), never for events or the
+ * outbox. In WAL mode a commit under `synchronous = NORMAL` is atomic and ordered like
+ * any other; power loss can lose only the last such commits, and the next FULL commit
+ * (every append) fsyncs the log with them. A lost derived commit is redone from the log
+ * (its checkpoint is lost with it), so nothing acknowledged to a user depends on it.
+ */
+export function withoutFsync<T>(db: Database.Database, write: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return write();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 /** The connection and statements, shared by the store's roles. */
 export class SqliteDatabase {
   readonly db: Database.Database;
