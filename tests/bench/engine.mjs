@@ -32,7 +32,7 @@ export async function pool(n, limit, task) {
 
 /**
  * Every follower of a runtime has reached the store's head: the case list (and the work
- * queues), the clocks, the event feed. What a server start must do before it is current.
+ * queues), the time limits, the event feed. What a server start must do before it is current.
  */
 export async function caughtUp(runtime) {
   const head = await runtime.store.headPosition();

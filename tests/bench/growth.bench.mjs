@@ -5,7 +5,7 @@
 // The SQLite engine run (engine.mjs) twice in one process: on an empty store, then on a
 // store that already holds `events` events (completed enterprise-setup cases, hash-chained,
 // written through the store's raw append path, not the engine). The runtime on the full
-// store first brings every follower (case list, work queues, clocks, event feed) to the
+// store first brings every follower (case list, work queues, time limits, event feed) to the
 // head, as a server that has been running would be; then the same cases are timed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -6,10 +6,10 @@
 // decides, hash-chained, written through the store's raw append path, timers armed), then
 // starts the server's runtime on it in a fresh Node process, twice:
 //  - first start: nothing derived yet; the case list and work queues (kept in the store),
-//    the clocks and the durable-timer schedule (in memory) and the event feed are all
+//    the time limits and the durable-timer schedule (in memory) and the event feed are all
 //    built from the log;
 //  - restart: the same process start again, as after a stop: the read models and the
-//    feed's checkpoint are where the first start left them, the clocks and the schedule
+//    feed's checkpoint are where the first start left them, the time limits and the schedule
 //    are rebuilt from the log (they live in memory).
 // Each start runs what `onematter serve` runs (createRuntime: store, follower, projections,
 // scheduler, relay, event feed with one listener) and is timed until every follower has

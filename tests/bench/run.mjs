@@ -217,7 +217,7 @@ if (wanted('growth')) {
   const drop = 1 - g.ratio;
   sections.push(`## Flat as the store grows
 
-The SQLite engine run above (${fmt(g.cases)} cases, 400 in flight, instant simulated departments), in one process (tests/bench/growth.bench.mjs): on an empty store, then on a store already holding ${fmt(g.seeded)} events (${fmt(g.seeded / 16)} completed enterprise-setup cases, hash-chained, written through the store's raw append path in ${fmt(g.fillSeconds, 1)} s). On the full store every follower (case list, work queues, clocks, event feed) first reaches the head (${fmt(g.firstStartSeconds, 1)} s), as on a server that has been running; then the same work is timed. A warm-up run comes first, not counted.
+The SQLite engine run above (${fmt(g.cases)} cases, 400 in flight, instant simulated departments), in one process (tests/bench/growth.bench.mjs): on an empty store, then on a store already holding ${fmt(g.seeded)} events (${fmt(g.seeded / 16)} completed enterprise-setup cases, hash-chained, written through the store's raw append path in ${fmt(g.fillSeconds, 1)} s). On the full store every follower (case list, work queues, time limits, event feed) first reaches the head (${fmt(g.firstStartSeconds, 1)} s), as on a server that has been running; then the same work is timed. A warm-up run comes first, not counted.
 
 | store | time (s) | cases/s | CPU per case (ms) |
 |---|---:|---:|---:|
@@ -236,7 +236,7 @@ if (wanted('restart')) {
   const meets = r.restart.rssMb < 1024 && r.restart.seconds < 10;
   sections.push(`## After a restart
 
-${fmt(r.cases)} open enterprise-setup cases (${fmt(r.events)} events, time-limit timers armed) in a SQLite store; the server's runtime (createRuntime, as \`onematter serve\` runs it: store, log follower, case list and work queues, clocks and the durable-timer schedule, outbox relay, event feed with one listener) started on it in a fresh Node process (tests/bench/restart.bench.mjs), timed until every follower has reached the head. The first start builds everything from the log; the restart finds the read models and the feed's checkpoint where the first start left them and rebuilds what lives in memory (clocks, schedule).
+${fmt(r.cases)} open enterprise-setup cases (${fmt(r.events)} events, time-limit timers armed) in a SQLite store; the server's runtime (createRuntime, as \`onematter serve\` runs it: store, log follower, case list and work queues, time limits and the durable-timer schedule, outbox relay, event feed with one listener) started on it in a fresh Node process (tests/bench/restart.bench.mjs), timed until every follower has reached the head. The first start builds everything from the log; the restart finds the read models and the feed's checkpoint where the first start left them and rebuilds what lives in memory (time limits, schedule).
 
 | start | time (s) | CPU (s) | RSS (MB) | JS heap (MB) | timers armed |
 |---|---:|---:|---:|---:|---:|
