@@ -2,8 +2,7 @@ import { defineMatter } from '@onematter/engine';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { compressionRatio, describeCondition, formatRatio, matterMermaid, matterOutline, matterStructure } from './diagram.js';
-import { restaurantV1 } from './matters/restaurant.js';
-import { constructionProjectV1 } from './matters/constructionProject.js';
+import { constructionProjectV1, restaurantV1 } from './index.js';
 
 describe('a condition in words', () => {
   it.each([

@@ -1,22 +1,5 @@
 import { createCatalogue, type MatterDefinition } from '@onematter/engine';
-import { bankruptcyCheckV1 } from './matters/bankruptcyCheck.js';
-import { complaintV1 } from './matters/complaint.js';
-import { constructionProjectV1 } from './matters/constructionProject.js';
-import { creditRepairV1 } from './matters/creditRepair.js';
-import { disabilityServicesV1 } from './matters/disabilityServices.js';
-import { enterpriseChangeV1 } from './matters/enterpriseChange.js';
-import { enterpriseSetupV1 } from './matters/enterpriseSetup.js';
-import { listingComplianceV1 } from './matters/listingCompliance.js';
-import { newbornV1 } from './matters/newborn.js';
-import { resaleHousingTransferV1 } from './matters/resaleHousingTransfer.js';
-import { restaurantV1 } from './matters/restaurant.js';
-import { retirementV1 } from './matters/retirement.js';
-import { schoolEnrolmentV1 } from './matters/schoolEnrolment.js';
-import { socialSecurityCardV1 } from './matters/socialSecurityCard.js';
-import { transportCompanyV1 } from './matters/transportCompany.js';
-import { utilityConnectionV1, utilityConnectionV2 } from './matters/utilityConnection.js';
-import { veteranServicesV1 } from './matters/veteranServices.js';
-import { seniorCardV1 } from './matters/seniorCard.js';
+import { loadMatterFiles } from './builtIn.js';
 
 export * from './validators.js';
 export * from './fields.js';
@@ -26,34 +9,50 @@ export * from './authoring/jsonSchema.js';
 export * from './authoring/fileFormat.js';
 export * from './authoring/load.js';
 export * from './authoring/diff.js';
+export * from './authoring/rules.js';
+export { BUILT_IN_MATTERS_DIR, loadMatterFiles, matterFilesUnder, type BuiltInMatter } from './builtIn.js';
 export { OUTPUT_TITLES, titled } from './outputTitles.js';
-export { SATISFACTION_LEVELS } from './matters/complaint.js';
-export {
-  bankruptcyCheckV1,
-  complaintV1,
-  constructionProjectV1,
-  creditRepairV1,
-  disabilityServicesV1,
-  enterpriseChangeV1,
-  enterpriseSetupV1,
-  listingComplianceV1,
-  newbornV1,
-  resaleHousingTransferV1,
-  restaurantV1,
-  retirementV1,
-  schoolEnrolmentV1,
-  socialSecurityCardV1,
-  transportCompanyV1,
-  utilityConnectionV1,
-  utilityConnectionV2,
-  veteranServicesV1,
-  seniorCardV1,
+
+/**
+ * The built-in matters: the files under packages/workflows/matters (any depth), read and
+ * checked at start by the same loader as a deployed file (docs/authoring.md).
+ */
+export const BUILT_IN_MATTERS = loadMatterFiles();
+
+const builtIn = (id: string, version: number): MatterDefinition => {
+  const found = BUILT_IN_MATTERS.find((m) => m.definition.id === id && m.definition.version === version);
+  if (!found) throw new Error(`built-in matter ${id} v${version} has no file under packages/workflows/matters`);
+  return found.definition;
 };
 
-/** Every version of every matter; running cases keep the version they started with. */
-export const MATTER_DEFINITIONS: readonly MatterDefinition[] = [
+export const enterpriseSetupV1 = builtIn('enterprise-setup', 1);
+// 2024 first batch (国发〔2024〕3号): 8 for enterprises
+export const enterpriseChangeV1 = builtIn('enterprise-change', 1);
+export const transportCompanyV1 = builtIn('transport-company', 1);
+export const restaurantV1 = builtIn('restaurant', 1);
+export const bankruptcyCheckV1 = builtIn('bankruptcy-check', 1);
+export const listingComplianceV1 = builtIn('listing-compliance-check', 1);
+export const creditRepairV1 = builtIn('credit-repair', 1);
+export const utilityConnectionV1 = builtIn('utility-connection', 1);
+export const utilityConnectionV2 = builtIn('utility-connection', 2);
+export const resaleHousingTransferV1 = builtIn('resale-housing-transfer', 1);
+// 2024 first batch: 5 for individuals
+export const newbornV1 = builtIn('newborn', 1);
+export const schoolEnrolmentV1 = builtIn('school-enrolment', 1);
+export const socialSecurityCardV1 = builtIn('social-security-card', 1);
+export const disabilityServicesV1 = builtIn('disability-services', 1);
+export const retirementV1 = builtIn('retirement', 1);
+// 2024 second batch (国办函〔2024〕53号)
+export const veteranServicesV1 = builtIn('veteran-services', 1);
+// 工程建设项目审批制度改革 (国办发〔2019〕11号)
+export const constructionProjectV1 = builtIn('construction-project', 1);
+// the service centre's own loop
+export const complaintV1 = builtIn('complaint', 1);
+// 免申即办 (国发〔2024〕3号: 政策服务免申办; 兰考's 老年证)
+export const seniorCardV1 = builtIn('senior-card', 1);
+
+const NAMED: readonly MatterDefinition[] = [
   enterpriseSetupV1,
-  // 2024 first batch (国发〔2024〕3号): 8 for enterprises
   enterpriseChangeV1,
   transportCompanyV1,
   restaurantV1,
@@ -63,21 +62,22 @@ export const MATTER_DEFINITIONS: readonly MatterDefinition[] = [
   utilityConnectionV1,
   utilityConnectionV2,
   resaleHousingTransferV1,
-  // 2024 first batch: 5 for individuals
   newbornV1,
   schoolEnrolmentV1,
   socialSecurityCardV1,
   disabilityServicesV1,
   retirementV1,
-  // 2024 second batch (国办函〔2024〕53号)
   veteranServicesV1,
-  // 工程建设项目审批制度改革 (国办发〔2019〕11号)
   constructionProjectV1,
-  // the service centre's own loop
   complaintV1,
-  // 免申即办 (国发〔2024〕3号: 政策服务免申办; 兰考's 老年证)
   seniorCardV1,
 ];
+
+/**
+ * Every version of every matter; running cases keep the version they started with. The
+ * catalogue's own order first, then any other file (e.g. matters/national/) in path order.
+ */
+export const MATTER_DEFINITIONS: readonly MatterDefinition[] = [...NAMED, ...BUILT_IN_MATTERS.map((m) => m.definition).filter((d) => !NAMED.includes(d))];
 
 /** Where each matter comes from, for the catalogue table (shared/MATTERS.md §1 on what is verified). */
 export const MATTER_BATCHES: Readonly<Record<string, string>> = {

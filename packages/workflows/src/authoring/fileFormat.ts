@@ -6,6 +6,7 @@
  */
 import { MatterDefinitionSchema, MaterialSpec, StageSpec, StepSpec } from '@onematter/engine';
 import { z } from 'zod';
+import { RuleSpec } from './rules.js';
 
 const JsonSchemaObject = z
   .record(z.string(), z.unknown())
@@ -24,6 +25,7 @@ export const MatterFileSchema = z
     materials: z.array(MaterialSpec.strict()),
     stages: z.array(StageSpec.strict()).default([]),
     steps: z.array(MatterFileStep).min(1),
+    rules: z.array(RuleSpec).default([]).meta({ description: 'Cross-field checks of the form (JSON Logic), each with the field it is about and its message: see docs/authoring.md.' }),
   })
   .strict()
   .meta({ title: 'OneMatter matter definition (事项定义文件)', description: 'A bundled matter (一件事) as a file: see docs/authoring.md.' });

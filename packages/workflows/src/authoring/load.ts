@@ -8,6 +8,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { MatterFileSchema } from './fileFormat.js';
 import { compileJsonSchema, FIELD_FORMATS, propertyPaths, type JsonSchema } from './jsonSchema.js';
+import { lintRules, withRules, type RuleSpec } from './rules.js';
 
 export type ProblemPath = (string | number)[];
 
@@ -100,7 +101,9 @@ export function checkMatterFile(value: unknown, locate: Locate = () => undefined
   const shape = MatterFileSchema.safeParse(file);
   if (!shape.success) for (const issue of shape.error.issues) shapeProblem(issue, add);
   lintFile(file, add);
-  const compiled = compileParts(file, add);
+  lintRules(file.rules, (typeof file.form === 'object' && file.form !== null ? file.form : {}) as JsonSchema, add);
+  // Rules run only on a file whose shape is sound (a broken rule is listed above instead).
+  const compiled = compileParts(file, add, shape.success ? shape.data.rules : []);
   if (compiled) checkExamples(file, compiled, add);
 
   let definition: MatterDefinition | undefined;
@@ -361,7 +364,7 @@ interface Compiled {
   outputs: Map<number, z.ZodType>;
 }
 
-function compileParts(file: Record<string, unknown>, add: Add): Compiled | undefined {
+function compileParts(file: Record<string, unknown>, add: Add, rules: readonly RuleSpec[]): Compiled | undefined {
   const outputs = new Map<number, z.ZodType>();
   let form: z.ZodType | undefined;
   let ok = true;
@@ -381,6 +384,7 @@ function compileParts(file: Record<string, unknown>, add: Add): Compiled | undef
   if (typeof file.form === 'object' && file.form !== null) {
     if ((file.form as JsonSchema).type !== 'object') add(['form', 'type'], '表单应为 type: object', 'the form is a JSON Schema with type: object');
     form = compile(file.form, ['form']);
+    if (form) form = withRules(form, rules);
   }
   arr<StepLike>(file.steps).forEach((s, i) => {
     if (!s || typeof s !== 'object' || s.output === undefined) return;
@@ -422,7 +426,7 @@ function checkExamples(file: Record<string, unknown>, compiled: Compiled, add: A
 }
 
 function toDefinitionInput(file: Record<string, unknown>, compiled: Compiled): MatterDefinitionInput {
-  const { $schema: _s, ...rest } = file;
+  const { $schema: _s, rules: _r, ...rest } = file;
   return {
     ...(rest as unknown as MatterDefinitionInput),
     version: typeof file.version === 'number' ? file.version : 1,
