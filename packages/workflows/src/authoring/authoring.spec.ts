@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { utilityConnectionV1, utilityConnectionV2 } from '../index.js';
+import { resaleHousingTransferV1, schoolEnrolmentV1, utilityConnectionV1, utilityConnectionV2 } from '../index.js';
 import { diffLines, matterDiff } from './diff.js';
 import { compileJsonSchema } from './jsonSchema.js';
 import { checkMatterText } from './load.js';
@@ -62,5 +62,42 @@ describe('matters diff', () => {
     expect(lines).toContain('+ steps[gas].when: {"field":"gas","truthy":true}');
     // gas, heat and telecom became optional: the form's required list changed as a whole.
     expect(lines.find((l) => l.startsWith('~ form.required: '))).toMatch(/"gas".*→ (?!.*"gas")/);
+  });
+});
+
+describe('rules: cross-field checks of the form, as data', () => {
+  const base = (rules: string) =>
+    `id: x\nname: X\nstatutoryDays: null\ncommittedDays: 1\nform:\n  type: object\n  properties:\n    pay: { type: string, enum: [全款, 贷款] }\n    loan: { type: number }\n    price: { type: number }\n    people: { type: array, items: { type: object, properties: { id: { type: string } } } }\nmaterials: []\nsteps:\n  - { id: a, department: samr, service: s, statutoryDays: null, committedDays: 1 }\nexample: { pay: 全款, price: 10 }\n${rules}`;
+
+  it('names a rule that reads a field the form lacks, with its line and path', () => {
+    const r = checkMatterText(base('rules:\n  - path: loan\n    check: { "<=": [ { var: loan }, { var: prise } ] }\n    message: { zh: 贷款不能超过价格, en: loan above the price }\n  - path: lone\n    forEach: people\n    check: { "!!": { var: item.name } }\n    message: { zh: 缺姓名, en: name missing }\n'));
+    expect(r.definition).toBeUndefined();
+    expect(r.problems.map((p) => [p.path, p.line])).toEqual([
+      ['rules[0].check.<=[1].var', 18],
+      ['rules[1].path', 20],
+      ['rules[1].check.!!.var', 22],
+    ]);
+    expect(r.problems[0]!.zh).toContain('引用了表单中没有的字段 prise');
+  });
+
+  it('refuses an operation JSON Logic does not have, and a message value no let defines', () => {
+    const r = checkMatterText(base('rules:\n  - check: { eval: [ "1" ] }\n    message: { zh: "年龄 {age}", en: age }\n'));
+    expect(r.problems.map((p) => p.path)).toEqual(['rules[0].check.eval', 'rules[0].message.zh']);
+  });
+
+  it('checks the form with them, on the field named, in both languages', () => {
+    const r = checkMatterText(base('rules:\n  - path: loan\n    when: { "!==": [ { var: pay }, 全款 ] }\n    check: { "<=": [ { var: loan }, { var: price } ] }\n    message: { zh: 贷款不能超过价格, en: loan above the price }\n'));
+    const form = r.definition!.form;
+    expect(form.safeParse({ pay: '全款', price: 10, loan: 50 }).success).toBe(true);
+    const bad = form.safeParse({ pay: '贷款', price: 10, loan: 50 });
+    expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['loan', '贷款不能超过价格（loan above the price）']]);
+  });
+
+  it('keeps the built-in matters\' checks: a buyer who is also a seller, a child too young for school', () => {
+    const buyerIsSeller = { ...resaleHousingTransferV1.example, buyers: [...(resaleHousingTransferV1.example.sellers as unknown[])] };
+    const r = resaleHousingTransferV1.form.safeParse(buyerIsSeller);
+    expect(r.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['buyers.0.idNumber', '买受人不能同时是出卖人（a buyer cannot be a seller）']]);
+    const tooYoung = schoolEnrolmentV1.form.safeParse({ ...schoolEnrolmentV1.example, enrolmentYear: 2020 });
+    expect(tooYoung.error!.issues.map((i) => i.message)).toEqual([expect.stringMatching(/^小学入学儿童应在 2020 年 8 月 31 日前年满 6 周岁（当时 -?\d+ 岁）/)]);
   });
 });

@@ -101,9 +101,11 @@ export function checkMatterFile(value: unknown, locate: Locate = () => undefined
   const shape = MatterFileSchema.safeParse(file);
   if (!shape.success) for (const issue of shape.error.issues) shapeProblem(issue, add);
   lintFile(file, add);
+  const before = raw.length;
   lintRules(file.rules, (typeof file.form === 'object' && file.form !== null ? file.form : {}) as JsonSchema, add);
-  // Rules run only on a file whose shape is sound (a broken rule is listed above instead).
-  const compiled = compileParts(file, add, shape.success ? shape.data.rules : []);
+  // Rules check the examples only when they are sound (a broken rule is listed above instead).
+  const rulesSound = shape.success && raw.length === before;
+  const compiled = compileParts(file, add, rulesSound ? shape.data.rules : []);
   if (compiled) checkExamples(file, compiled, add);
 
   let definition: MatterDefinition | undefined;
