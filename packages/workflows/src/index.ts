@@ -1,5 +1,5 @@
 import { createCatalogue, type MatterDefinition } from '@onematter/engine';
-import { loadMatterFiles } from './builtIn.js';
+import { loadBuiltInMatters } from './builtIn.js';
 
 export * from './validators.js';
 export * from './fields.js';
@@ -10,14 +10,14 @@ export * from './authoring/fileFormat.js';
 export * from './authoring/load.js';
 export * from './authoring/diff.js';
 export * from './authoring/rules.js';
-export { BUILT_IN_MATTERS_DIR, loadMatterFiles, matterFilesUnder, type BuiltInMatter } from './builtIn.js';
+export { BUILT_IN_MATTERS_DIR, loadBuiltInMatters, loadMatterFiles, matterFilesUnder, type BuiltInMatter } from './builtIn.js';
 export { OUTPUT_TITLES, titled } from './outputTitles.js';
 
 /**
  * The built-in matters: the files under packages/workflows/matters (any depth), read and
  * checked at start by the same loader as a deployed file (docs/authoring.md).
  */
-export const BUILT_IN_MATTERS = loadMatterFiles();
+export const BUILT_IN_MATTERS = loadBuiltInMatters();
 
 const builtIn = (id: string, version: number): MatterDefinition => {
   const found = BUILT_IN_MATTERS.find((m) => m.definition.id === id && m.definition.version === version);
