@@ -1,3 +1,4 @@
+import { MemoryEventStore } from '@onematter/adapters';
 import { DEPARTMENT_NAMES, type DepartmentId, type MatterCatalogue } from '@onematter/engine';
 import { checkMatterText, defaultCatalogue, diffLines, matterDiff, matterMermaid, matterOutline, problemLines, statutoryText, stepCondition } from '@onematter/workflows';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -149,6 +150,24 @@ export function registerMattersCommand(program: Command, kit: CommandKit): void 
   kit
     .storeOptions(
       matters
+        .command('export')
+        .description('print a matter (built in or deployed) as a matter file in YAML, which validates and deploys as it is (docs/authoring.md)')
+        .argument('<id>', 'matter id')
+        .option('--version <n>', 'a given version (default: the newest)', positiveInt),
+    )
+    .action(async (id: string, o: StoreFlags & { version?: number }, cmd: Command) => {
+      const file = await withBook(o, cmd, (book) => {
+        const f = book.fileOf(id, o.version);
+        if (!f) matterOf(book.catalogue, id, o.version); // names the known matters or versions
+        return f;
+      });
+      if (!file) throw new UsageError(`matter ${id}${o.version ? ` v${o.version}` : ''} has no file to export`);
+      process.stdout.write(file.text);
+    });
+
+  kit
+    .storeOptions(
+      matters
         .command('diff')
         .description('what changed between two versions of a matter: + added, - removed, ~ changed')
         .argument('<id>', 'matter id')
@@ -192,15 +211,20 @@ function matterOf(catalogue: MatterCatalogue, id: string, version?: number) {
  * SQLite store that does not exist yet is not created just to be read).
  */
 async function storeCatalogue(o: StoreFlags, cmd: Command, asOf?: string): Promise<MatterCatalogue> {
+  return withBook(o, cmd, (book) => (asOf === undefined ? book.catalogue : book.asOf(asOf)));
+}
+
+/** Runs `f` on the matter book of the store given (or of the built-in matters alone). */
+async function withBook<T>(o: StoreFlags, cmd: Command, f: (book: MatterBook) => T): Promise<T> {
   const given = (['store', 'dataDir', 'pgUrl', 'kurrentdbUrl'] as const).some((k) => {
     const source = cmd.getOptionValueSource(k);
     return source !== undefined && source !== 'default';
   });
   const useStore = o.store === 'sqlite' ? existsSync(join(resolve(o.dataDir), 'onematter.db')) : given && o.store !== 'memory';
-  if (!useStore) return defaultCatalogue();
+  if (!useStore) return f(new MatterBook(new MemoryEventStore(), { base: defaultCatalogue(), now: () => systemClock.now() }));
   return withStore(o, async (store) => {
     const book = new MatterBook(store, { base: defaultCatalogue(), now: () => systemClock.now() });
     await book.refresh();
-    return asOf === undefined ? book.catalogue : book.asOf(asOf);
+    return f(book);
   });
 }

@@ -14,7 +14,7 @@ import {
   type MatterRecord,
   type MatterRecordEvent,
 } from '@onematter/engine';
-import { checkMatterText, compileMatterText, defaultCatalogue, definitionJson, type MatterProblem } from '@onematter/workflows';
+import { BUILT_IN_MATTERS, checkMatterText, compileMatterText, defaultCatalogue, definitionJson, matterFileYaml, type MatterProblem } from '@onematter/workflows';
 
 /** The built-in matters with those deployed into `store`, as they stand now. */
 export async function storeMatters(store: EventStore): Promise<MatterBook> {
@@ -99,6 +99,19 @@ export class MatterBook {
   versionInfo(id: string, version: number): MatterVersionInfo {
     const r = this.records.find((x) => x.type === 'MatterDeployed' && x.data.id === id && x.data.version === version);
     return r ? { version, source: 'deployed', deployedBy: r.actor, deployedAt: r.recordedAt } : { version, source: 'built-in' };
+  }
+
+  /**
+   * A version's matter file as YAML (the newest version when none is given): the deployed
+   * file as recorded, or the built-in matter's own file. Undefined when there is none.
+   */
+  fileOf(id: string, version?: number): { version: number; text: string } | undefined {
+    const v = version ?? this.current.get(id)?.definition.version;
+    if (v === undefined || !this.current.get(id, v)) return undefined;
+    const r = this.records.find((x) => x.type === 'MatterDeployed' && x.data.id === id && x.data.version === v);
+    if (r?.type === 'MatterDeployed') return { version: v, text: matterFileYaml(r.data.source) };
+    const builtIn = BUILT_IN_MATTERS.find((m) => m.definition.id === id && m.definition.version === v);
+    return builtIn ? { version: v, text: matterFileYaml(builtIn.text) } : undefined;
   }
 
   /** Reads new records; true when the catalogue changed. */

@@ -182,6 +182,27 @@ export const matterRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (
   );
 
   app.get(
+    '/matters/:id/file',
+    {
+      schema: {
+        tags: ['matters'],
+        summary: 'A matter as a matter file (YAML), built in or deployed: it validates and deploys as it is (docs/authoring.md)',
+        params: z.object({ id: z.string().min(1).max(100) }),
+        querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+      },
+      config: { roles: ANY_ROLE },
+    },
+    async (req, reply) => {
+      const file = runtime.matters.fileOf(req.params.id, req.query.version);
+      if (!file) return sendProblem(reply, problem(404, `matter ${req.params.id}${req.query.version ? ` version ${req.query.version}` : ''} not found`, undefined, req.url));
+      return reply
+        .type('application/yaml; charset=utf-8')
+        .header('content-disposition', `inline; filename="${req.params.id}.v${file.version}.yaml"`)
+        .send(file.text);
+    },
+  );
+
+  app.get(
     '/matters/:id',
     {
       schema: {

@@ -93,6 +93,15 @@ describe('rules: cross-field checks of the form, as data', () => {
     expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['loan', '贷款不能超过价格（loan above the price）']]);
   });
 
+  it('makes a changed rule or field message a changed definition (a new version on deploy, a line of the diff)', () => {
+    const rule = (zh: string) => base(`rules:\n  - path: loan\n    check: { "<=": [ { var: loan }, { var: price } ] }\n    message: { zh: ${zh}, en: loan above the price }\n`);
+    const a = checkMatterText(rule('贷款不能超过价格')).definition!;
+    const b = checkMatterText(rule('贷款金额不能超过价格')).definition!;
+    expect(diffLines(matterDiff(a, b))).toEqual([expect.stringMatching(/^~ form\.x-rules: .*贷款不能超过价格.* → .*贷款金额不能超过价格/)]);
+    const c = checkMatterText(rule('贷款不能超过价格').replace('loan: { type: number }', 'loan: { type: number, minimum: 1, errorMessage: 至少 1 元 }')).definition!;
+    expect(diffLines(matterDiff(a, c))).toEqual(expect.arrayContaining([expect.stringMatching(/^\+ form\.properties\.loan\.errorMessage: "至少 1 元"/)]));
+  });
+
   it('keeps the built-in matters\' checks: a buyer who is also a seller, a child too young for school', () => {
     const buyerIsSeller = { ...resaleHousingTransferV1.example, buyers: [...(resaleHousingTransferV1.example.sellers as unknown[])] };
     const r = resaleHousingTransferV1.form.safeParse(buyerIsSeller);

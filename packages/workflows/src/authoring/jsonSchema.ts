@@ -28,7 +28,7 @@ export const FIELD_FORMATS: Readonly<Record<string, { schema: z.ZodType; zh: str
 };
 
 /** Annotations carried over to the compiled schema (and back out in GET /matters/:id). */
-const ANNOTATIONS = ['title', 'description', 'examples', 'x-prefill'] as const;
+const ANNOTATIONS = ['title', 'description', 'examples', 'x-prefill', 'errorMessage'] as const;
 
 function annotations(node: JsonSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -4,7 +4,7 @@
  * path where it is: a lint a service-centre analyst can act on, never a stack trace.
  */
 import { DEPARTMENTS, DEPARTMENT_NAMES, defineMatter, type MatterDefinition, type MatterDefinitionInput } from '@onematter/engine';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, stringify, type Node } from 'yaml';
 import type { z } from 'zod';
 import { MatterFileSchema } from './fileFormat.js';
 import { compileJsonSchema, FIELD_FORMATS, propertyPaths, type JsonSchema } from './jsonSchema.js';
@@ -127,6 +127,20 @@ export function checkMatterFile(value: unknown, locate: Locate = () => undefined
     })
     .map((r) => ({ path: pathText(r.path), ...(locate(r.path) ?? {}), zh: r.zh, en: r.en }));
   return { file, ...(definition ? { definition } : {}), problems };
+}
+
+/**
+ * A matter file's text as YAML: a YAML source as written (its comments kept), a JSON one
+ * (e.g. deployed through the API as JSON) turned into YAML with the same keys in the same order.
+ */
+export function matterFileYaml(source: string): string {
+  const text = source.trimStart();
+  if (!text.startsWith('{')) return source.endsWith('\n') ? source : `${source}\n`;
+  try {
+    return stringify(JSON.parse(text), { lineWidth: 0 });
+  } catch {
+    return source.endsWith('\n') ? source : `${source}\n`;
+  }
 }
 
 /** Compiles a file's text that checks (e.g. one read back from the store) as `version`; throws listing its problems. */

@@ -98,13 +98,18 @@ export function ruleIssues(rules: readonly RuleSpec[], form: Record<string, unkn
   return out;
 }
 
-/** The form schema with its rules: checked once the fields themselves are valid. */
+/**
+ * The form schema with its rules, which it also carries as `x-rules` in its JSON Schema (so
+ * that a changed rule is a changed definition: a new version on deploy, a line of the diff).
+ */
 export function withRules<T extends z.ZodType>(form: T, rules: readonly RuleSpec[]): T {
   if (rules.length === 0) return form;
-  return form.superRefine((value, ctx) => {
-    if (typeof value !== 'object' || value === null) return;
-    for (const issue of ruleIssues(rules, value as Record<string, unknown>)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
-  }) as unknown as T;
+  return form
+    .superRefine((value, ctx) => {
+      if (typeof value !== 'object' || value === null) return;
+      for (const issue of ruleIssues(rules, value as Record<string, unknown>)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
+    })
+    .meta({ ...(form.meta() ?? {}), 'x-rules': rules }) as unknown as T;
 }
 
 type Add = (path: (string | number)[], zh: string, en: string) => void;
