@@ -7,6 +7,11 @@ export interface SimulationOptions {
   bus: Bus;
   topics: Topics;
   catalogue: MatterCatalogue;
+  /**
+   * Reads matters deployed since (e.g. the store's `$matters`): called before answering a
+   * task whose matter version the catalogue does not know yet.
+   */
+  refresh?: () => Promise<unknown>;
   /** Departments to simulate; all by default. */
   departments?: readonly string[];
   /** Answer after a delay drawn from [min, max] ms; [0, 0] answers at once. */
@@ -125,6 +130,7 @@ export async function startSimulatedDepartments(o: SimulationOptions): Promise<{
           const roll = unitHash(`${eventId}:roll`);
           const wait = min + unitHash(`${eventId}:delay`) * (max - min);
           if (wait > 0) await sleep(wait, o.signal);
+          if (o.refresh && !o.catalogue.get(task.matter, task.matterVersion)) await o.refresh();
           return reply(task, roll, o);
         },
       })),

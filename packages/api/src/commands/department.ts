@@ -4,9 +4,11 @@ import { defaultCatalogue } from '@onematter/workflows';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pino from 'pino';
 import type { CommandKit } from '../cli.js';
-import { UsageError } from '../runtime.js';
+import { MatterBook } from '../matters/book.js';
+import { systemClock, UsageError } from '../runtime.js';
+import { openStoreOf, storeFlagGiven, type StoreFlags } from './keys.js';
 
-interface DepartmentFlags {
+interface DepartmentFlags extends StoreFlags {
   simulate?: boolean;
   kafkaBrokers: string;
   topicPrefix: string;
@@ -36,19 +38,19 @@ const share = (v: string): number => {
  * department's tasks and answers on the department's own decision topic. Real department systems bring
  * their own code (a plain Kafka client, or the SDK): see docs/departments.md.
  */
-export function registerDepartmentCommand(program: Command, _kit: CommandKit): void {
-  program
-    .command('department')
+export function registerDepartmentCommand(program: Command, kit: CommandKit): void {
+  kit
+    .storeOptions(program.command('department'))
     .description('run one department system against the Kafka broker (built in: --simulate)')
     .argument('<id>', `department id: ${DEPARTMENTS.join(', ')}`)
-    .option('--simulate', 'answer tasks like the simulated departments (mostly approve, with realistic outputs)')
+    .option('--simulate', 'answer tasks like the simulated departments (mostly approve, with realistic outputs); with store flags (--data-dir, --store, --pg-url, …), also the steps of the matters deployed into that store, from their outputExample')
     .addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,…').env('ONEMATTER_KAFKA_BROKERS').default('127.0.0.1:9092'))
     .addOption(new Option('--topic-prefix <prefix>', 'topic names are <prefix>.tasks.<id>, <prefix>.decisions.<id>, …').env('ONEMATTER_TOPIC_PREFIX').default('onematter'))
     .addOption(new Option('--delay-ms <ms>', 'answer after this delay, or a random one in min,max').argParser(delayRange).default([0, 0], '0'))
     .addOption(new Option('--supplement-rate <share>', 'share of first attempts answered with a supplement request').argParser(share).default(0))
     .addOption(new Option('--rejection-rate <share>', 'share of first attempts rejected').argParser(share).default(0))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).env('ONEMATTER_LOG_LEVEL').default('info'))
-    .action(async (id: string, f: DepartmentFlags) => {
+    .action(async (id: string, f: DepartmentFlags, cmd: Command) => {
       if (!(DEPARTMENTS as readonly string[]).includes(id)) {
         throw new UsageError(`unknown department "${id}"; use one of: ${DEPARTMENTS.join(', ')}`);
       }
@@ -70,18 +72,21 @@ export function registerDepartmentCommand(program: Command, _kit: CommandKit): v
         logger: log,
         onError: (error, m) => log.warn({ err: error, topic: m?.topic, key: m?.key }, 'task failed, retrying'),
       });
+      // With store flags, the matters deployed into the store too (`$matters`), read as they come.
+      const matters = storeFlagGiven(cmd) ? await deployedMatters(f, log) : undefined;
       // Its own topics only: seven departments starting at once need not each create all of them.
       await bus.init([topics.tasks(id), topics.decisionsFrom(id)]);
       const simulation = await startSimulatedDepartments({
         bus,
         topics,
-        catalogue: defaultCatalogue(),
+        catalogue: matters?.book.catalogue ?? defaultCatalogue(),
+        ...(matters ? { refresh: matters.refresh } : {}),
         departments: [id],
         delayMs: f.delayMs,
         supplementRate: f.supplementRate,
         rejectionRate: f.rejectionRate,
       });
-      log.info({ department: id, brokers, tasks: topics.tasks(id), decisions: topics.decisionsFrom(id) }, 'department ready');
+      log.info({ department: id, brokers, tasks: topics.tasks(id), decisions: topics.decisionsFrom(id), deployedMatters: matters !== undefined }, 'department ready');
       process.stdout.write(
         `department ${id} (${DEPARTMENT_NAMES[id as DepartmentId]}, simulated) is taking tasks from ${topics.tasks(id)} and answering on ${topics.decisionsFrom(id)}; stop with Ctrl-C\n`,
       );
@@ -93,9 +98,31 @@ export function registerDepartmentCommand(program: Command, _kit: CommandKit): v
         log.info({ signal }, 'department shutting down: finishing tasks in flight');
         await simulation.close();
         await bus.close();
+        await matters?.close();
         process.exit(0);
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+/** The built-in matters and those deployed into the store, re-read every second like a server's. */
+async function deployedMatters(f: StoreFlags, log: pino.Logger): Promise<{ book: MatterBook; refresh(): Promise<unknown>; close(): Promise<void> }> {
+  const store = await openStoreOf(f);
+  const book = new MatterBook(store, { base: defaultCatalogue(), now: () => systemClock.now(), onProblem: (m) => log.warn(m) });
+  await book.refresh();
+  // One read at a time: the timer's and a task's (for a version not seen yet) never overlap.
+  let reading: Promise<unknown> = Promise.resolve();
+  const refresh = () => (reading = reading.then(() => book.refresh()).catch((error: unknown) => log.warn({ err: error }, 'matters: cannot read $matters')));
+  const timer = setInterval(() => void refresh(), 1000);
+  timer.unref();
+  return {
+    book,
+    refresh,
+    close: async () => {
+      clearInterval(timer);
+      await reading;
+      await store.close();
+    },
+  };
 }

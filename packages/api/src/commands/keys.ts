@@ -14,18 +14,30 @@ export interface StoreFlags {
   kurrentdbUrl?: string;
 }
 
-/** Opens the store named by the store flags, runs `work`, closes it; input mistakes become exit 2. */
-export async function withStore<T>(f: StoreFlags, work: (store: EventStore) => Promise<T>): Promise<T> {
-  if (f.store === 'memory') {
-    process.stderr.write('onematter: note: --store memory keeps nothing after this command; a server will not see it\n');
-  }
-  const store = await openConfiguredStore({
+/** Opens the store named by the store flags (the caller closes it). */
+export function openStoreOf(f: StoreFlags): ReturnType<typeof openConfiguredStore> {
+  return openConfiguredStore({
     store: f.store,
     dataDir: resolve(f.dataDir),
     ...(f.pgUrl ? { pgUrl: f.pgUrl } : {}),
     ...(f.pgSchema ? { pgSchema: f.pgSchema } : {}),
     ...(f.kurrentdbUrl ? { kurrentdbUrl: f.kurrentdbUrl } : {}),
   });
+}
+
+/** Whether a store flag was given (on the command line or in the environment), not just defaulted. */
+export const storeFlagGiven = (cmd: Command): boolean =>
+  (['store', 'dataDir', 'pgUrl', 'pgSchema', 'kurrentdbUrl'] as const).some((k) => {
+    const source = cmd.getOptionValueSource(k);
+    return source !== undefined && source !== 'default';
+  });
+
+/** Opens the store named by the store flags, runs `work`, closes it; input mistakes become exit 2. */
+export async function withStore<T>(f: StoreFlags, work: (store: EventStore) => Promise<T>): Promise<T> {
+  if (f.store === 'memory') {
+    process.stderr.write('onematter: note: --store memory keeps nothing after this command; a server will not see it\n');
+  }
+  const store = await openStoreOf(f);
   try {
     return await work(store);
   } catch (error) {

@@ -9,7 +9,7 @@ import type { CommandKit } from '../cli.js';
 import { MatterBook } from '../matters/book.js';
 import { CheckFailed, UsageError, systemClock } from '../runtime.js';
 import { deploymentTime } from './audit.js';
-import { withStore, type StoreFlags } from './keys.js';
+import { storeFlagGiven, withStore, type StoreFlags } from './keys.js';
 
 const departmentName = (d: string) => DEPARTMENT_NAMES[d as DepartmentId] ?? d;
 
@@ -216,10 +216,7 @@ async function storeCatalogue(o: StoreFlags, cmd: Command, asOf?: string): Promi
 
 /** Runs `f` on the matter book of the store given (or of the built-in matters alone). */
 async function withBook<T>(o: StoreFlags, cmd: Command, f: (book: MatterBook) => T): Promise<T> {
-  const given = (['store', 'dataDir', 'pgUrl', 'kurrentdbUrl'] as const).some((k) => {
-    const source = cmd.getOptionValueSource(k);
-    return source !== undefined && source !== 'default';
-  });
+  const given = storeFlagGiven(cmd);
   const useStore = o.store === 'sqlite' ? existsSync(join(resolve(o.dataDir), 'onematter.db')) : given && o.store !== 'memory';
   if (!useStore) return f(new MatterBook(new MemoryEventStore(), { base: defaultCatalogue(), now: () => systemClock.now() }));
   return withStore(o, async (store) => {
