@@ -99,6 +99,9 @@ export const MATTER_BATCHES: Readonly<Record<string, string>> = {
   'veteran-services': '2024 第二批 · 个人',
   'construction-project': '工程建设项目审批（国办发〔2019〕11号）',
   complaint: '有诉即办（服务中心闭环）',
+  'enterprise-relocation': '2024 第二批 · 企业（国办函〔2024〕53号）',
+  'individual-to-enterprise': '2025 第一批 · 企业',
+  'enterprise-deregistration': '省级事项（国发〔2024〕3号；是否列入国家批次未核实）',
 };
 
 export const defaultCatalogue = () => createCatalogue(MATTER_DEFINITIONS);
