@@ -28,7 +28,7 @@ export interface TrackedCases {
 /**
  * Where the 有诉即办 loop keeps what supervision counts: the complaint matter, the form
  * field naming the responsible department (承办部门), and the 回访评价 step whose output
- * carries the complainant's satisfaction (`packages/workflows/src/matters/complaint.ts`).
+ * carries the complainant's satisfaction (`packages/workflows/matters/complaint.yaml`).
  */
 export const COMPLAINT_LOOP = {
   matter: 'complaint',
