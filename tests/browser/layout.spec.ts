@@ -9,9 +9,9 @@ import { HAS_CHROMIUM, startWorkbench, type ACCOUNTS, type Workbench } from './s
 
 /**
  * The workbench at a window desk's 1366×768 and on a supervisor's phone (390×844):
- * every main page of every role fits the screen's width (wide tables scroll inside
- * their card, the sidebar folds away), and the auditor's event table keeps its columns
- * readable. Screenshots of both sizes go to docs/screenshots with UPDATE_SCREENSHOTS=1.
+ * every main page of every role, the applicant's too, fits the screen's width (wide
+ * tables scroll inside their card, the sidebar folds away), and the auditor's event
+ * table keeps its columns readable. Screenshots of both sizes go to docs/screenshots with UPDATE_SCREENSHOTS=1.
  */
 const run = HAS_CHROMIUM || Boolean(process.env.CI);
 const PHONE = { width: 390, height: 844 };
@@ -26,6 +26,9 @@ function pages(caseId: string): { account: keyof typeof ACCOUNTS; name: string; 
     { account: 'water', name: 'queue', hash: '#/queue', ready: '.ant-card' },
     { account: 'supervisor', name: 'supervision', hash: '#/supervision', ready: '[data-testid=count-green]' },
     { account: 'auditor', name: 'audit', hash: `#/audit?case=${caseId}`, ready: '[data-testid=verify-result]' },
+    // 申请人 (the case was filed under their ID number): 我的办件, and their case with 好差评.
+    { account: 'applicant', name: 'mine', hash: '#/mine', ready: '.ant-table-row' },
+    { account: 'applicant', name: 'my-case', hash: `#/cases/${caseId}`, ready: '[data-testid=applicant-actions]' },
   ];
 }
 

@@ -43,6 +43,8 @@ describe.skipIf(!run)('service modes in Chromium', () => {
     await page.click('[data-testid=case-modes] >> text=补交容缺材料');
     await page.click('.ant-modal-footer .ant-btn-primary');
     await expect.poll(() => page.textContent('[data-testid=case-modes]'), { timeout: 15_000 }).toContain('已补齐');
+    // Recorded, the dialog closes by itself.
+    await page.waitForSelector('.ant-modal-wrap', { state: 'hidden', timeout: 15_000 });
     await w.shot(page, 'case-modes');
     await page.context().close();
 

@@ -78,7 +78,8 @@ export async function startWorkbench(config: Partial<RuntimeConfig> = {}, manual
       return page;
     },
     async shot(page, name, fullPage = false) {
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+      // Transitions run to their end (a closing dialog gone, a table no longer faded while it loads).
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, animations: 'disabled' });
     },
     async close() {
       await browser.close();

@@ -1,5 +1,6 @@
+import { message } from 'antd';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { get } from './api';
+import { get, messageOf, post } from './api';
 
 /**
  * Loads now and again every `intervalMs` while the page is visible, so the workbench
@@ -40,6 +41,31 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, key: unkn
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [intervalMs, ...key]);
   return { data, error, loading, reload: run };
+}
+
+// ------------------------------------------------------------------------------------- actions
+
+/**
+ * One POST from a dialog on a case: `busy` while it runs (for the OK button), then either
+ * `done` as a success message, `onSuccess` (close the dialog, clear the form) and
+ * `refresh` (reload the case), or the API's reason as an error message, in Chinese.
+ */
+export function useCaseAction(refresh: () => Promise<void>, onSuccess?: () => void) {
+  const [busy, setBusy] = useState(false);
+  const run = async (path: string, body: unknown, done: string) => {
+    setBusy(true);
+    try {
+      await post(path, body);
+      void message.success(done);
+      onSuccess?.();
+      await refresh();
+    } catch (e) {
+      void message.error(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, run };
 }
 
 // ------------------------------------------------------------------------------------- routing

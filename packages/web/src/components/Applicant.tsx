@@ -1,6 +1,6 @@
-import { Alert, Button, Card, Form, Input, Modal, Select, Space, message } from 'antd';
+import { Alert, Button, Card, Form, Input, Modal, Select, Space } from 'antd';
 import { useState } from 'react';
-import { messageOf, post } from '../api';
+import { useCaseAction } from '../hooks';
 import type { CaseView, StoredEvent } from '../types';
 
 /**
@@ -10,8 +10,8 @@ import type { CaseView, StoredEvent } from '../types';
  */
 export function ApplicantActions({ c, events, onDone }: { c: CaseView; events: StoredEvent[]; onDone: () => Promise<void> }) {
   const [open, setOpen] = useState<'confirm' | 'object' | 'rate'>();
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
+  const { busy, run } = useCaseAction(onDone, () => setOpen(undefined));
   const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
   const agent = c.modes.agent;
   const review = c.modes.applicantReview;
@@ -20,18 +20,9 @@ export function ApplicantActions({ c, events, onDone }: { c: CaseView; events: S
   if (!agent && !canRate) return null;
   const submit = async () => {
     const v = await form.validateFields();
-    setBusy(true);
-    try {
-      if (open === 'rate') await post(`${base}/reviews`, { rating: v.rating, ...(v.comment ? { comment: v.comment } : {}), channel: 'online' });
-      else await post(`${base}/applicant-review`, { agreed: open === 'confirm', ...(v.comment ? { comment: v.comment } : {}) });
-      void message.success(open === 'rate' ? '感谢您的评价' : open === 'confirm' ? '已确认代办内容' : '已提交异议，窗口将与您联系');
-      setOpen(undefined);
-      await onDone();
-    } catch (e) {
-      void message.error(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
+    const comment = v.comment ? { comment: v.comment } : {};
+    if (open === 'rate') await run(`${base}/reviews`, { rating: v.rating, ...comment, channel: 'online' }, '感谢您的评价');
+    else await run(`${base}/applicant-review`, { agreed: open === 'confirm', ...comment }, open === 'confirm' ? '已确认代办内容' : '已提交异议，窗口将与您联系');
   };
   return (
     <Card size="small" title="我的确认与评价" data-testid="applicant-actions">

@@ -1,7 +1,7 @@
-import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, Modal, Radio, Row, Select, Space, Statistic, Table, Tag, message } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, Modal, Radio, Row, Select, Space, Statistic, Table, Tag } from 'antd';
 import type { ModeRow } from '@onematter/engine';
 import { useState } from 'react';
-import { messageOf, post } from '../api';
+import { useCaseAction } from '../hooks';
 import { CHANNELS, channelName, DELIVERY_CHANNELS, departmentName, fmtDate, fmtTime, VISIT_PURPOSES } from '../labels';
 import type { CaseView, Me, MatterDetail } from '../types';
 import { LightDot } from './bits';
@@ -131,28 +131,17 @@ const hasModes = (m: Modes | undefined): m is Modes =>
 export function CaseModesCard({ c, me, matter, onDone }: { c: CaseView; me: Me; matter: MatterDetail | undefined; onDone: () => Promise<void> }) {
   const m = c.modes;
   const [open, setOpen] = useState<'visit' | 'deferred' | { check: string }>();
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
+  const { busy, run } = useCaseAction(onDone, () => {
+    setOpen(undefined);
+    form.resetFields();
+  });
   if (!hasModes(m)) return null;
   const atWindow = me.authDisabled || me.role === 'clerk' || me.role === 'admin';
   const checker = me.authDisabled || me.role === 'department' || me.role === 'supervisor' || me.role === 'admin';
   const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
   const materialName = (code: string) => matter?.materials.find((x) => x.code === code)?.name ?? code;
   const serviceOf = (step: string) => c.tasks.find((t) => t.step === step)?.service ?? step;
-  const run = async (path: string, body: unknown, done: string) => {
-    setBusy(true);
-    try {
-      await post(path, body);
-      void message.success(done);
-      setOpen(undefined);
-      form.resetFields();
-      await onDone();
-    } catch (e) {
-      void message.error(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const submit = async () => {
     const v = await form.validateFields();
     if (open === 'visit') await run(`${base}/visits`, { purpose: v.purpose, ...(v.note ? { note: v.note } : {}) }, '已登记跑动');
@@ -329,23 +318,17 @@ function CheckFields() {
  */
 export function ComplianceChecksCard({ items, canRecord, onDone }: { items: CheckItem[] | undefined; canRecord: boolean; onDone: () => Promise<void> }) {
   const [open, setOpen] = useState<CheckItem>();
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
+  const { busy, run } = useCaseAction(onDone, () => setOpen(undefined));
   if (!items || items.length === 0) return null;
   const submit = async () => {
     if (!open) return;
     const v = await form.validateFields();
-    setBusy(true);
-    try {
-      await post(`/api/v1/cases/${encodeURIComponent(open.caseId)}/compliance-checks/${encodeURIComponent(open.checkId)}`, { outcome: v.outcome, findings: v.findings, checkedBy: v.checkedBy });
-      void message.success(v.outcome === 'passed' ? '已记录：核查通过' : '已记录：承诺不实，审批已撤销、结果已收回');
-      setOpen(undefined);
-      await onDone();
-    } catch (e) {
-      void message.error(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      `/api/v1/cases/${encodeURIComponent(open.caseId)}/compliance-checks/${encodeURIComponent(open.checkId)}`,
+      { outcome: v.outcome, findings: v.findings, checkedBy: v.checkedBy },
+      v.outcome === 'passed' ? '已记录：核查通过' : '已记录：承诺不实，审批已撤销、结果已收回',
+    );
   };
   return (
     <Card size="small" title={`事中事后核查待办（告知承诺，${items.length} 项）`} style={{ marginTop: 12 }} data-testid="check-queue">

@@ -1,13 +1,13 @@
-import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography, message } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography } from 'antd';
 import { useState } from 'react';
-import { ApiError, get, messageOf, post } from '../api';
+import { ApiError, get, messageOf } from '../api';
 import { CaseStatusTag, LightDot, OutputList, PausedTag, ProvisionalTag, TaskStatusTag } from '../components/bits';
 import { FormView } from '../components/FormView';
 import { PrintDocs } from '../components/PrintDocs';
 import { StepDiagram } from '../components/StepDiagram';
 import { CaseModesCard } from '../components/Modes';
 import { ApplicantActions } from '../components/Applicant';
-import { findRoute, navigate, usePeople, usePoll, useRoutes } from '../hooks';
+import { findRoute, navigate, useCaseAction, usePeople, usePoll, useRoutes } from '../hooks';
 import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, ISSUE_CHANNELS, maskId, maskPhone, materialNames, pauseReason, problemKind, REVIEW_CHANNELS } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
 
@@ -305,24 +305,13 @@ function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c
   const materialName = (code: string) => matter?.materials.find((m) => m.code === code)?.name ?? code;
   const [open, setOpen] = useState<'supplement' | 'withdraw' | 'issue' | 'review'>();
   const routeUrl = (r: string) => r.replace(/^POST /, '').replace('{id}', encodeURIComponent(c.id));
-  const [busy, setBusy] = useState(false);
   const [form] = Form.useForm();
+  const { busy, run } = useCaseAction(onDone, () => {
+    setOpen(undefined);
+    form.resetFields();
+  });
   const channel = Form.useWatch('channel', form) as string | undefined;
   const asked = [...new Set(c.tasks.flatMap((t) => (t.status === 'supplement-required' ? (t.missingMaterials ?? []) : [])))];
-  const run = async (path: string, body: unknown, done: string) => {
-    setBusy(true);
-    try {
-      await post(path, body);
-      void message.success(done);
-      setOpen(undefined);
-      form.resetFields();
-      await onDone();
-    } catch (e) {
-      void message.error(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const submit = async () => {
     const v = await form.validateFields();
     const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
