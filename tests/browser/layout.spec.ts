@@ -88,6 +88,14 @@ describe.skipIf(!run)('the workbench on a desk screen and on a phone', () => {
       await page.waitForTimeout(300);
       const o = await overflow(page);
       if (o.scrollWidth > o.viewport) problems.push(`${p.name}: ${o.scrollWidth} px wide on a ${o.viewport} px screen; widest: ${o.culprit}`);
+      // The header bar keeps the user's name, the search and 退出 inside it (a long name once wrapped out of it).
+      const spilled = await page.locator('.om-header').evaluate((header) => {
+        const bar = header.getBoundingClientRect();
+        return [...header.querySelectorAll('[data-testid=who], [data-testid=sign-out], [data-testid=header-search]')]
+          .filter((el) => { const r = el.getBoundingClientRect(); return r.height > 0 && (r.top < bar.top - 1 || r.bottom > bar.bottom + 1 || r.right > bar.right + 1); })
+          .map((el) => `${el.getAttribute('data-testid')}: ${el.textContent?.trim() ?? ''}`);
+      });
+      for (const s of spilled) problems.push(`${p.name}: header item outside the header bar: ${s}`);
       await w.shot(page, `phone-${p.name}`, true);
     }
     // The sidebar is folded away on a phone.

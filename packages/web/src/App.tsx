@@ -116,7 +116,7 @@ export function App() {
             />
           )}
           {me.authDisabled && <Tag color="red">未启用认证（仅限开发）</Tag>}
-          <span style={{ color: '#fff' }} data-testid="who">
+          <span className="om-who" style={{ color: '#fff' }} data-testid="who">
             {me.name}
           </span>
           <Tag color="blue">
