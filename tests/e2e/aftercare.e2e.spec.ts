@@ -39,8 +39,11 @@ describe('统一出件: all results handed out once, at one window', () => {
     expect(issued.statusCode).toBe(200);
     expect(issued.json().resultsIssued).toMatchObject({ channel: 'window', results: 7 });
     const events = (await get(`/api/v1/cases/${id}/events`)).json() as { type: string; data: { results?: unknown[] } }[];
-    expect(events.at(-1)).toMatchObject({ type: 'ResultsIssued', data: { channel: 'window' } });
-    expect(events.at(-1)!.data.results).toHaveLength(7);
+    // The hand-out, then the applicant's visit to collect it (跑动 counts come from visits), in one append.
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['ResultsIssued', 'ApplicantVisited']);
+    expect(events.at(-2)).toMatchObject({ type: 'ResultsIssued', data: { channel: 'window' } });
+    expect(events.at(-2)!.data.results).toHaveLength(7);
+    expect(events.at(-1)).toMatchObject({ data: { purpose: 'collect' } });
 
     expect((await post(`/api/v1/cases/${id}/results-issued`, { channel: 'window' })).statusCode).toBe(409);
   });

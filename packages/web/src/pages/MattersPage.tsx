@@ -29,6 +29,13 @@ type Preview = Omit<MatterDetail, 'steps'> & { mermaid: string; steps: (MatterDe
 const time = (iso?: string) => (iso ? new Date(iso).toLocaleString('zh-CN') : '');
 const who = (v: VersionInfo) => (v.source === 'built-in' ? '内置' : `${v.deployedBy} · ${time(v.deployedAt)}`);
 
+/** Last deployed first (what an admin just deployed is on top), then the built-in catalogue in its order. */
+const latestFirst = (rows: readonly MatterRow[]): MatterRow[] =>
+  rows
+    .map((r, i) => ({ r, i, at: Math.max(0, ...r.versionHistory.map((v) => (v.deployedAt ? Date.parse(v.deployedAt) : 0))) }))
+    .sort((a, b) => b.at - a.at || a.i - b.i)
+    .map(({ r }) => r);
+
 /** JSON is sent as JSON, anything else as YAML (the lines in the problems count in the text as pasted). */
 const send = <T,>(path: string, text: string) => {
   const trimmed = text.trim();
@@ -188,7 +195,7 @@ export function MattersPage() {
           size="small"
           data-testid="matter-list"
           pagination={{ pageSize: 20 }}
-          dataSource={matters ?? []}
+          dataSource={latestFirst(matters ?? [])}
           columns={[
             { title: '事项', dataIndex: 'name' },
             { title: '编号', dataIndex: 'id', render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
