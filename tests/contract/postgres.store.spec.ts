@@ -152,15 +152,19 @@ describe('postgres group commit', () => {
       `INSERT INTO "${schema}".events (global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash)
        VALUES (1000, 'case-x', 0, 'Noted', '{}', '{"v":1}', '2025-01-01T00:00:00.000Z', '', 'h')`,
     );
-    const [x, y, z] = await Promise.all([
+    const [x, y, z, stale] = await Promise.all([
       store.append({ streamId: 'case-x', events: events('case-x', 0, 1), expectedRevision: -1 }),
       store.append({ streamId: 'case-y', events: events('case-y', 0, 2), expectedRevision: -1, outbox: [task('case-y', 'samr')] }),
       store.append({ streamId: 'case-z', events: events('case-z', 0, 1), expectedRevision: -1 }),
+      // Retried alone after case-z's: a stale revision is refused and writes nothing.
+      store.append({ streamId: 'case-z', events: events('case-z', 4, 1), expectedRevision: 3, outbox: [task('case-z', 'stale')] }),
     ]);
     expect(x).toMatchObject({ ok: false, error: { kind: 'Concurrency', actualRevision: 0 } });
     expect(y).toMatchObject({ ok: true, nextRevision: 1 });
     expect(z).toMatchObject({ ok: true, nextRevision: 0 });
+    expect(stale).toMatchObject({ ok: false, error: { kind: 'Concurrency', actualRevision: 0 } });
     expect(await store.readStream('case-y')).toHaveLength(2);
+    expect(await store.readStream('case-z')).toHaveLength(1);
     expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.key)).toEqual(['case-y']);
   });
 

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { assertWellFormed, concurrencyError, toJsonText } from '../appendRules.js';
 import { GroupCommit, type PendingDelete } from '../groupCommit.js';
 import { isServerError, isStreamPositionTaken, toStoredEvent, type EventRow, type PostgresDatabase } from './schema.js';
+import { Rollback } from './transaction.js';
 
 /** A request as queued: validated and serialized when `append` was called. */
 interface Pending {
@@ -109,76 +110,61 @@ class BatchWriter {
     const { request, expected, nextRevision, data, metadata, headers, values } = p;
     const { streamId, events, expectedRevision } = request;
     const outbox = request.outbox ?? [];
-
-    const client = await this.db.writers.connect();
-    let broken: Error | undefined;
+    // On the writers' pool, as the batches. An error inside reserve_positions could leave
+    // the session lock held: `transaction` drops a connection whose body failed.
     try {
-      await client.query('BEGIN');
-      const reserved = await client.query<{ first_event: string; first_message: string | null }>({
-        name: `${this.db.schema}.reserve`,
-        text: this.db.sql.reserve,
-        values: [events.length, outbox.length],
-      });
-      const firstGlobal = Number(reserved.rows[0]!.first_event);
-      const firstMessage = Number(reserved.rows[0]!.first_message ?? 0);
-
-      // Compare-and-set on the stream row; a concurrent writer of this stream waits here
-      // for the other transaction and then finds the revision changed.
-      const cas =
-        expected === -1
-          ? await client.query({ name: `${this.db.schema}.create`, text: this.db.sql.createStream, values: [streamId, nextRevision] })
-          : await client.query({
-              name: `${this.db.schema}.advance`,
-              text: this.db.sql.advanceStream,
-              values: [streamId, expected, nextRevision],
-            });
-      if (cas.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return concurrencyError(streamId, expectedRevision, await this.revisionOf(client, streamId));
-      }
-
-      await client.query({
-        name: `${this.db.schema}.events`,
-        text: this.db.sql.insertEvents,
-        values: [
-          events.map((_, i) => firstGlobal + i),
-          streamId,
-          events.map((e) => e.position),
-          events.map((e) => e.type),
-          data,
-          metadata,
-          events.map((e) => e.recordedAt),
-          events.map((e) => e.prevHash),
-          events.map((e) => e.hash),
-        ],
-      });
-      if (outbox.length > 0) {
-        await client.query({
-          name: `${this.db.schema}.outbox`,
-          text: this.db.sql.insertOutbox,
-          values: [outbox.map((_, i) => firstMessage + i), outbox.map((m) => m.topic), outbox.map((m) => m.key), headers, values],
+      return await this.db.transaction<AppendResult>(async (client) => {
+        const reserved = await client.query<{ first_event: string; first_message: string | null }>({
+          name: `${this.db.schema}.reserve`,
+          text: this.db.sql.reserve,
+          values: [events.length, outbox.length],
         });
-      }
-      await client.query('COMMIT');
-      return { ok: true, nextRevision, lastGlobalPosition: firstGlobal + events.length - 1 };
+        const firstGlobal = Number(reserved.rows[0]!.first_event);
+        const firstMessage = Number(reserved.rows[0]!.first_message ?? 0);
+
+        // Compare-and-set on the stream row; a concurrent writer of this stream waits here
+        // for the other transaction and then finds the revision changed.
+        const cas =
+          expected === -1
+            ? await client.query({ name: `${this.db.schema}.create`, text: this.db.sql.createStream, values: [streamId, nextRevision] })
+            : await client.query({
+                name: `${this.db.schema}.advance`,
+                text: this.db.sql.advanceStream,
+                values: [streamId, expected, nextRevision],
+              });
+        // Nothing written (the comparison took no row lock): read the revision, then roll back.
+        if (cas.rowCount !== 1) return new Rollback(concurrencyError(streamId, expectedRevision, await this.revisionOf(client, streamId)));
+
+        await client.query({
+          name: `${this.db.schema}.events`,
+          text: this.db.sql.insertEvents,
+          values: [
+            events.map((_, i) => firstGlobal + i),
+            streamId,
+            events.map((e) => e.position),
+            events.map((e) => e.type),
+            data,
+            metadata,
+            events.map((e) => e.recordedAt),
+            events.map((e) => e.prevHash),
+            events.map((e) => e.hash),
+          ],
+        });
+        if (outbox.length > 0) {
+          await client.query({
+            name: `${this.db.schema}.outbox`,
+            text: this.db.sql.insertOutbox,
+            values: [outbox.map((_, i) => firstMessage + i), outbox.map((m) => m.topic), outbox.map((m) => m.key), headers, values],
+          });
+        }
+        return { ok: true, nextRevision, lastGlobalPosition: firstGlobal + events.length - 1 };
+      }, this.db.writers);
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = error instanceof Error ? error : new Error(String(error));
-      }
       // The streams row disagreed with the events (a writer that bypassed it): still a conflict.
-      if (!broken && isStreamPositionTaken(error)) {
-        // The stream's real end is its last event, whatever the streams table says.
-        const { rows } = await client.query<{ last: string | null }>(`SELECT max(position) AS last FROM ${this.db.S}.events WHERE stream_id = $1`, [streamId]);
-        return concurrencyError(streamId, expectedRevision, rows[0]?.last == null ? -1 : Number(rows[0].last));
-      }
-      // An error inside reserve_positions could leave the session lock held: drop the
-      // connection rather than return it to the pool.
-      broken ??= error instanceof Error ? error : new Error(String(error));
-      throw error;
-    } finally {
-      client.release(broken);
+      if (!isStreamPositionTaken(error)) throw error;
+      // The stream's real end is its last event, whatever the streams table says.
+      const { rows } = await this.db.writers.query<{ last: string | null }>(`SELECT max(position) AS last FROM ${this.db.S}.events WHERE stream_id = $1`, [streamId]);
+      return concurrencyError(streamId, expectedRevision, rows[0]?.last == null ? -1 : Number(rows[0].last));
     }
   }
 

@@ -56,7 +56,8 @@
  * advisory lock held on a connection of its own: it frees itself when that process dies.
  *
  * One role per file over the shared pools (schema.ts): eventLog.ts (writing the batches of ../groupCommit.ts),
- * outbox.ts, followers.ts, witnesses.ts; the read models in readModels.ts.
+ * outbox.ts, followers.ts, witnesses.ts; the read models in readModels.ts; every transaction of several
+ * statements through transaction.ts.
  */
 import type { EventStore } from '@onematter/engine';
 import { RoleStore } from '../roleStore.js';

@@ -27,28 +27,16 @@ export class PostgresOutbox implements Outbox {
     this.db.assertOpen();
     assertPage({ after: 0, limit: options.limit }, 'claimOutbox');
     if (!(options.leaseMs > 0)) throw new TypeError('claimOutbox: leaseMs must be positive');
-    const client = await this.db.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const rows = await this.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', [this.db.schema, CLAIM_LOCK]);
-      const { rows } = await client.query<{ id: string; topic: string; key: string; headers: Record<string, string>; value: unknown }>({
+      const claimed = await client.query<{ id: string; topic: string; key: string; headers: Record<string, string>; value: unknown }>({
         name: `${this.db.schema}.claimOutbox`,
         text: this.db.sql.claimOutbox,
         values: [options.owner, options.limit, options.leaseMs],
       });
-      await client.query('COMMIT');
-      return rows
-        .map((r) => ({ id: Number(r.id), topic: r.topic, key: r.key, headers: r.headers, value: r.value }))
-        .sort((a, b) => a.id - b.id);
-    } catch (error) {
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return claimed.rows;
+    });
+    return rows.map((r) => ({ id: Number(r.id), topic: r.topic, key: r.key, headers: r.headers, value: r.value })).sort((a, b) => a.id - b.id);
   }
 
   async extendOutboxClaim(options: { owner: string; ids: readonly number[]; leaseMs: number }): Promise<number> {

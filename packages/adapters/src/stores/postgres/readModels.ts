@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
 import { toJsonText } from '../appendRules.js';
 import { UnstorableDocumentError } from '../../projections/runner.js';
+import { transaction } from './transaction.js';
 
 export const postgresReadModelTables = (S: string) => `
   CREATE TABLE ${S}.read_models (
@@ -167,20 +168,12 @@ export class PostgresReadModels implements ReadModelStore {
 
   async resetReadModel(projection: string): Promise<void> {
     this.assertOpen();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await transaction(this.pool, async (client) => {
       // The checkpoint row first: a runner committing meanwhile waits, then fails its comparison.
       await client.query(`DELETE FROM ${this.S}.checkpoints WHERE name = $1`, [projection]);
       await client.query(`DELETE FROM ${this.S}.read_model_tags WHERE projection = $1`, [projection]);
       await client.query(`DELETE FROM ${this.S}.read_models WHERE projection = $1`, [projection]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { StoredEvent } from '@onematter/engine';
 import { assertPage } from '../appendRules.js';
 import { postgresReadModelTables } from './readModels.js';
+import { transaction, type Rollback } from './transaction.js';
 
 export interface PostgresEventStoreOptions {
   connectionString: string;
@@ -234,9 +235,7 @@ export class PostgresDatabase {
   }
 
   async init(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       // Taken before looking at the schema: two processes migrate one after the other.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1), $2)', [this.schema, MIGRATION_LOCK]);
       // Checked first: an application role may use a schema it has no right to create.
@@ -253,13 +252,12 @@ export class PostgresDatabase {
         await client.query(m.sql(this.S, `'${this.schema}'`));
         await client.query(`INSERT INTO ${this.S}.schema_version (version) VALUES ($1)`, [m.version]);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+  }
+
+  /** `transaction` (below) on a connection of `pool`: the read pool unless told otherwise. */
+  transaction<T>(body: (client: pg.PoolClient) => Promise<T | Rollback<T>>, pool: pg.Pool = this.pool): Promise<T> {
+    return transaction(pool, body);
   }
 
   assertOpen(): void {
