@@ -1,7 +1,6 @@
-import { Alert, Button, Card, Form, Input, Modal, Select, Space } from 'antd';
-import { useState } from 'react';
-import { useCaseAction } from '../hooks';
+import { Alert, Button, Card, Form, Input, Select, Space } from 'antd';
 import type { CaseView, StoredEvent } from '../types';
+import { ActionDialog, useActionDialog, type FormValues } from './ActionDialog';
 
 /**
  * 申请人 on their own case: confirm or object to what a 代办员 submitted for them
@@ -9,17 +8,15 @@ import type { CaseView, StoredEvent } from '../types';
  * POST /cases/:id/reviews, recorded as given online).
  */
 export function ApplicantActions({ c, events, onDone }: { c: CaseView; events: StoredEvent[]; onDone: () => Promise<void> }) {
-  const [open, setOpen] = useState<'confirm' | 'object' | 'rate'>();
-  const [form] = Form.useForm();
-  const { busy, run } = useCaseAction(onDone, () => setOpen(undefined));
+  const dialog = useActionDialog<'confirm' | 'object' | 'rate'>(onDone);
+  const { open, setOpen, run } = dialog;
   const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
   const agent = c.modes.agent;
   const review = c.modes.applicantReview;
   const rated = events.some((e) => e.type === 'ReviewSubmitted');
   const canRate = c.status === 'completed' && !rated;
   if (!agent && !canRate) return null;
-  const submit = async () => {
-    const v = await form.validateFields();
+  const submit = async (v: FormValues) => {
     const comment = v.comment ? { comment: v.comment } : {};
     if (open === 'rate') await run(`${base}/reviews`, { rating: v.rating, ...comment, channel: 'online' }, '感谢您的评价');
     else await run(`${base}/applicant-review`, { agreed: open === 'confirm', ...comment }, open === 'confirm' ? '已确认代办内容' : '已提交异议，窗口将与您联系');
@@ -51,31 +48,20 @@ export function ApplicantActions({ c, events, onDone }: { c: CaseView; events: S
           评价本次服务（好差评）
         </Button>
       )}
-      <Modal
-        open={open !== undefined}
-        title={open === 'rate' ? '评价本次服务' : open === 'confirm' ? '确认代办内容' : '对代办内容提出异议'}
-        okText="提交"
-        cancelText="取消"
-        confirmLoading={busy}
-        onOk={() => void submit()}
-        onCancel={() => setOpen(undefined)}
-        destroyOnHidden
-      >
-        <Form form={form} layout="vertical" preserve={false}>
-          {open === 'rate' && (
-            <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
-              <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
-            </Form.Item>
-          )}
-          <Form.Item
-            name="comment"
-            label={open === 'object' ? '异议理由' : '意见（选填）'}
-            rules={open === 'object' ? [{ required: true, whitespace: true, message: '提出异议须说明理由' }] : []}
-          >
-            <Input.TextArea rows={3} />
+      <ActionDialog dialog={dialog} title={open === 'rate' ? '评价本次服务' : open === 'confirm' ? '确认代办内容' : '对代办内容提出异议'} okText="提交" onSubmit={submit}>
+        {open === 'rate' && (
+          <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
+            <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
           </Form.Item>
-        </Form>
-      </Modal>
+        )}
+        <Form.Item
+          name="comment"
+          label={open === 'object' ? '异议理由' : '意见（选填）'}
+          rules={open === 'object' ? [{ required: true, whitespace: true, message: '提出异议须说明理由' }] : []}
+        >
+          <Input.TextArea rows={3} />
+        </Form.Item>
+      </ActionDialog>
     </Card>
   );
 }

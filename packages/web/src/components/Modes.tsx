@@ -1,9 +1,8 @@
-import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, Modal, Radio, Row, Select, Space, Statistic, Table, Tag } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, Radio, Row, Select, Space, Statistic, Table, Tag } from 'antd';
 import type { ModeRow } from '@onematter/engine';
-import { useState } from 'react';
-import { useCaseAction } from '../hooks';
 import { CHANNELS, channelName, DELIVERY_CHANNELS, departmentName, fmtDate, fmtTime, VISIT_PURPOSES } from '../labels';
 import type { CaseView, Me, MatterDetail } from '../types';
+import { ActionDialog, useActionDialog, type FormValues } from './ActionDialog';
 import { LightDot } from './bits';
 
 /**
@@ -130,20 +129,15 @@ const hasModes = (m: Modes | undefined): m is Modes =>
 
 export function CaseModesCard({ c, me, matter, onDone }: { c: CaseView; me: Me; matter: MatterDetail | undefined; onDone: () => Promise<void> }) {
   const m = c.modes;
-  const [open, setOpen] = useState<'visit' | 'deferred' | { check: string }>();
-  const [form] = Form.useForm();
-  const { busy, run } = useCaseAction(onDone, () => {
-    setOpen(undefined);
-    form.resetFields();
-  });
+  const dialog = useActionDialog<'visit' | 'deferred' | { check: string }>(onDone);
+  const { open, setOpen, form, run } = dialog;
   if (!hasModes(m)) return null;
   const atWindow = me.authDisabled || me.role === 'clerk' || me.role === 'admin';
   const checker = me.authDisabled || me.role === 'department' || me.role === 'supervisor' || me.role === 'admin';
   const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
   const materialName = (code: string) => matter?.materials.find((x) => x.code === code)?.name ?? code;
   const serviceOf = (step: string) => c.tasks.find((t) => t.step === step)?.service ?? step;
-  const submit = async () => {
-    const v = await form.validateFields();
+  const submit = async (v: FormValues) => {
     if (open === 'visit') await run(`${base}/visits`, { purpose: v.purpose, ...(v.note ? { note: v.note } : {}) }, '已登记跑动');
     else if (open === 'deferred') await run(`${base}/deferred-materials`, { materials: v.materials }, '已记录补交的容缺材料');
     else if (open) await run(`${base}/compliance-checks/${encodeURIComponent(open.check)}`, { outcome: v.outcome, findings: v.findings, checkedBy: v.checkedBy }, '已记录核查结果');
@@ -218,35 +212,24 @@ export function CaseModesCard({ c, me, matter, onDone }: { c: CaseView; me: Me; 
           {m.deliveries.map((x) => `${serviceOf(x.step)} ${DELIVERY_CHANNELS[x.channel] ?? x.channel}${x.post ? `（${x.post.carrier} ${x.post.trackingNumber}${x.confirmedAt ? '，已签收' : ''}）` : ''}${x.licence ? `（${x.licence.number}）` : ''}`).join('；')}
         </div>
       )}
-      <Modal
-        open={open !== undefined}
-        title={open === 'visit' ? '登记申请人跑动' : open === 'deferred' ? '补交容缺材料' : '记录事中事后核查结果'}
-        okText="确定"
-        cancelText="取消"
-        confirmLoading={busy}
-        onOk={() => void submit()}
-        onCancel={() => setOpen(undefined)}
-        destroyOnHidden
-      >
-        <Form form={form} layout="vertical" preserve={false}>
-          {open === 'visit' && (
-            <>
-              <Form.Item name="purpose" label="事由" initialValue="supplement" rules={[{ required: true }]}>
-                <Select options={VISIT_PURPOSES} />
-              </Form.Item>
-              <Form.Item name="note" label="备注">
-                <Input />
-              </Form.Item>
-            </>
-          )}
-          {open === 'deferred' && d && (
-            <Form.Item name="materials" label="申请人补交的容缺材料" rules={[{ required: true, message: '至少选择一项' }]}>
-              <Checkbox.Group options={d.outstanding.map((code) => ({ value: code, label: materialName(code) }))} />
+      <ActionDialog dialog={dialog} title={open === 'visit' ? '登记申请人跑动' : open === 'deferred' ? '补交容缺材料' : '记录事中事后核查结果'} onSubmit={submit}>
+        {open === 'visit' && (
+          <>
+            <Form.Item name="purpose" label="事由" initialValue="supplement" rules={[{ required: true }]}>
+              <Select options={VISIT_PURPOSES} />
             </Form.Item>
-          )}
-          {typeof open === 'object' && <CheckFields />}
-        </Form>
-      </Modal>
+            <Form.Item name="note" label="备注">
+              <Input />
+            </Form.Item>
+          </>
+        )}
+        {open === 'deferred' && d && (
+          <Form.Item name="materials" label="申请人补交的容缺材料" rules={[{ required: true, message: '至少选择一项' }]}>
+            <Checkbox.Group options={d.outstanding.map((code) => ({ value: code, label: materialName(code) }))} />
+          </Form.Item>
+        )}
+        {typeof open === 'object' && <CheckFields />}
+      </ActionDialog>
     </Card>
   );
 }
@@ -317,15 +300,12 @@ function CheckFields() {
  * and light; a department records the result here (or on the case page).
  */
 export function ComplianceChecksCard({ items, canRecord, onDone }: { items: CheckItem[] | undefined; canRecord: boolean; onDone: () => Promise<void> }) {
-  const [open, setOpen] = useState<CheckItem>();
-  const [form] = Form.useForm();
-  const { busy, run } = useCaseAction(onDone, () => setOpen(undefined));
+  const dialog = useActionDialog<CheckItem>(onDone);
+  const { open, setOpen, run } = dialog;
   if (!items || items.length === 0) return null;
-  const submit = async () => {
-    if (!open) return;
-    const v = await form.validateFields();
+  const submit = async (v: FormValues, item: CheckItem) => {
     await run(
-      `/api/v1/cases/${encodeURIComponent(open.caseId)}/compliance-checks/${encodeURIComponent(open.checkId)}`,
+      `/api/v1/cases/${encodeURIComponent(item.caseId)}/compliance-checks/${encodeURIComponent(item.checkId)}`,
       { outcome: v.outcome, findings: v.findings, checkedBy: v.checkedBy },
       v.outcome === 'passed' ? '已记录：核查通过' : '已记录：承诺不实，审批已撤销、结果已收回',
     );
@@ -347,20 +327,9 @@ export function ComplianceChecksCard({ items, canRecord, onDone }: { items: Chec
             : []),
         ]}
       />
-      <Modal
-        open={open !== undefined}
-        title={open ? `记录事中事后核查结果 · ${open.service}` : ''}
-        okText="确定"
-        cancelText="取消"
-        confirmLoading={busy}
-        onOk={() => void submit()}
-        onCancel={() => setOpen(undefined)}
-        destroyOnHidden
-      >
-        <Form form={form} layout="vertical" preserve={false} name="check">
-          <CheckFields />
-        </Form>
-      </Modal>
+      <ActionDialog dialog={dialog} title={open ? `记录事中事后核查结果 · ${open.service}` : ''} name="check" onSubmit={submit}>
+        <CheckFields />
+      </ActionDialog>
     </Card>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Modal, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Form, Input, Result, Row, Select, Space, Spin, Table, Tabs, Timeline, Typography } from 'antd';
 import { useState } from 'react';
 import { ApiError, get, messageOf } from '../api';
 import { CaseStatusTag, LightDot, OutputList, PausedTag, ProvisionalTag, TaskStatusTag } from '../components/bits';
@@ -6,8 +6,9 @@ import { FormView } from '../components/FormView';
 import { PrintDocs } from '../components/PrintDocs';
 import { StepDiagram } from '../components/StepDiagram';
 import { CaseModesCard } from '../components/Modes';
+import { ActionDialog, useActionDialog, type FormValues } from '../components/ActionDialog';
 import { ApplicantActions } from '../components/Applicant';
-import { findRoute, navigate, useCaseAction, usePeople, usePoll, useRoutes } from '../hooks';
+import { findRoute, navigate, usePeople, usePoll, useRoutes } from '../hooks';
 import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, ISSUE_CHANNELS, maskId, maskPhone, materialNames, pauseReason, problemKind, REVIEW_CHANNELS } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
 
@@ -303,17 +304,12 @@ function eventRow(e: StoredEvent, matter: MatterDetail | undefined, people: Reco
 /** 补正, 撤回 and 统一出件 (the last only where the server offers it). */
 function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c: CaseView; matter: MatterDetail | undefined; issueRoute: string | undefined; issued: boolean; reviewRoute: string | undefined; onDone: () => Promise<void> }) {
   const materialName = (code: string) => matter?.materials.find((m) => m.code === code)?.name ?? code;
-  const [open, setOpen] = useState<'supplement' | 'withdraw' | 'issue' | 'review'>();
+  const dialog = useActionDialog<'supplement' | 'withdraw' | 'issue' | 'review'>(onDone);
+  const { open, setOpen, form, run } = dialog;
   const routeUrl = (r: string) => r.replace(/^POST /, '').replace('{id}', encodeURIComponent(c.id));
-  const [form] = Form.useForm();
-  const { busy, run } = useCaseAction(onDone, () => {
-    setOpen(undefined);
-    form.resetFields();
-  });
   const channel = Form.useWatch('channel', form) as string | undefined;
   const asked = [...new Set(c.tasks.flatMap((t) => (t.status === 'supplement-required' ? (t.missingMaterials ?? []) : [])))];
-  const submit = async () => {
-    const v = await form.validateFields();
+  const submit = async (v: FormValues) => {
     const base = `/api/v1/cases/${encodeURIComponent(c.id)}`;
     if (open === 'supplement') await run(`${base}/supplements`, { materials: v.materials, ...(v.note ? { note: v.note } : {}) }, '已记录补正材料，相关部门继续办理');
     if (open === 'withdraw') await run(`${base}/withdraw`, { reason: v.reason }, '已撤回申请');
@@ -340,64 +336,57 @@ function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c
           撤回申请
         </Button>
       )}
-      <Modal
-        open={open !== undefined}
+      <ActionDialog
+        dialog={dialog}
         title={open === 'supplement' ? '记录补正材料' : open === 'withdraw' ? '撤回申请' : open === 'review' ? '记录申请人评价（好差评）' : '统一出件'}
-        okText="确定"
-        cancelText="取消"
-        confirmLoading={busy}
-        onOk={() => void submit()}
-        onCancel={() => setOpen(undefined)}
-        destroyOnHidden
+        onSubmit={submit}
       >
-        <Form form={form} layout="vertical" preserve={false}>
-          {open === 'supplement' && (
-            <>
-              <Form.Item name="materials" label="申请人已补交的材料" rules={[{ required: true, message: '至少选择一项补正材料' }]}>
-                <Checkbox.Group options={(asked.length ? asked : c.materials).map((m) => ({ value: m, label: materialName(m) }))} />
-              </Form.Item>
-              <Form.Item name="note" label="备注">
-                <Input.TextArea rows={2} />
-              </Form.Item>
-            </>
-          )}
-          {open === 'review' && (
-            <>
-              <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
-                <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
-              </Form.Item>
-              <Form.Item name="comment" label="意见">
-                <Input.TextArea rows={2} />
-              </Form.Item>
-            </>
-          )}
-          {open === 'withdraw' && (
-            <Form.Item name="reason" label="撤回理由" rules={[{ required: true, whitespace: true, message: '撤回须说明理由' }]}>
-              <Input.TextArea rows={3} placeholder="例如：申请人主动撤回" />
+        {open === 'supplement' && (
+          <>
+            <Form.Item name="materials" label="申请人已补交的材料" rules={[{ required: true, message: '至少选择一项补正材料' }]}>
+              <Checkbox.Group options={(asked.length ? asked : c.materials).map((m) => ({ value: m, label: materialName(m) }))} />
             </Form.Item>
-          )}
-          {open === 'issue' && (
-            <>
-              <Form.Item name="channel" label="出件方式" initialValue="window" rules={[{ required: true }]}>
-                <Select options={[{ value: 'window', label: '窗口领取' }, { value: 'post', label: '邮寄送达' }, { value: 'online', label: '电子证照' }]} />
-              </Form.Item>
-              {channel === 'post' && (
-                <>
-                  <Form.Item name="recipient" label="收件人及地址" rules={[{ required: true, whitespace: true, message: '邮寄须填写收件人及地址' }]}>
-                    <Input />
-                  </Form.Item>
-                  <Form.Item name="trackingNumber" label="快递单号">
-                    <Input />
-                  </Form.Item>
-                </>
-              )}
-              <Form.Item name="note" label="备注">
-                <Input.TextArea rows={2} />
-              </Form.Item>
-            </>
-          )}
-        </Form>
-      </Modal>
+            <Form.Item name="note" label="备注">
+              <Input.TextArea rows={2} />
+            </Form.Item>
+          </>
+        )}
+        {open === 'review' && (
+          <>
+            <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
+              <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
+            </Form.Item>
+            <Form.Item name="comment" label="意见">
+              <Input.TextArea rows={2} />
+            </Form.Item>
+          </>
+        )}
+        {open === 'withdraw' && (
+          <Form.Item name="reason" label="撤回理由" rules={[{ required: true, whitespace: true, message: '撤回须说明理由' }]}>
+            <Input.TextArea rows={3} placeholder="例如：申请人主动撤回" />
+          </Form.Item>
+        )}
+        {open === 'issue' && (
+          <>
+            <Form.Item name="channel" label="出件方式" initialValue="window" rules={[{ required: true }]}>
+              <Select options={[{ value: 'window', label: '窗口领取' }, { value: 'post', label: '邮寄送达' }, { value: 'online', label: '电子证照' }]} />
+            </Form.Item>
+            {channel === 'post' && (
+              <>
+                <Form.Item name="recipient" label="收件人及地址" rules={[{ required: true, whitespace: true, message: '邮寄须填写收件人及地址' }]}>
+                  <Input />
+                </Form.Item>
+                <Form.Item name="trackingNumber" label="快递单号">
+                  <Input />
+                </Form.Item>
+              </>
+            )}
+            <Form.Item name="note" label="备注">
+              <Input.TextArea rows={2} />
+            </Form.Item>
+          </>
+        )}
+      </ActionDialog>
     </Space>
   );
 }
