@@ -50,9 +50,14 @@ const PAGES: { key: PageKey; label: string; roles: Me['role'][] }[] = [
 /** Where each role starts. */
 const HOME: Record<Me['role'], PageKey> = { clerk: 'window', department: 'queue', supervisor: 'supervision', auditor: 'audit', admin: 'window', agent: 'window', applicant: 'mine' };
 
+/** Below antd's `md` breakpoint (a phone) the menu folds away behind ☰ in the header. */
+const PHONE_QUERY = '(max-width: 767.98px)';
+
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [error, setError] = useState<string>();
+  const [phone, setPhone] = useState(() => window.matchMedia(PHONE_QUERY).matches);
+  const [menuFolded, setMenuFolded] = useState(phone);
   const { path } = useRoute();
 
   const loadMe = useCallback(async () => {
@@ -100,9 +105,16 @@ export function App() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="om-header">
-        <Typography.Text strong className="om-title" style={{ color: '#fff', fontSize: 17 }}>
-          高效办成一件事 · 工作台
-        </Typography.Text>
+        <div className="om-brand">
+          {phone && (
+            <Button size="small" aria-label="菜单" aria-expanded={!menuFolded} onClick={() => setMenuFolded(!menuFolded)} data-testid="menu-trigger">
+              ☰
+            </Button>
+          )}
+          <Typography.Text strong className="om-title" style={{ color: '#fff', fontSize: 17 }}>
+            高效办成一件事 · 工作台
+          </Typography.Text>
+        </div>
         <Space>
           {allowed.some((p) => p.key === 'cases') && (
             <Input.Search
@@ -131,9 +143,27 @@ export function App() {
         </Space>
       </Layout.Header>
       <Layout>
-        {/* Below 768 px (a phone) the menu folds away behind antd's trigger tab. */}
-        <Layout.Sider width={180} theme="light" breakpoint="md" collapsedWidth={0}>
-          <Menu mode="inline" selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []} onClick={(e) => navigate(`/${e.key}`)} items={allowed.map((p) => ({ key: p.key, label: p.label }))} style={{ height: '100%' }} />
+        {/* On a phone the menu folds away; ☰ in the header opens it (antd's own tab would cover the page), a page chosen folds it again. */}
+        <Layout.Sider
+          width={180}
+          theme="light"
+          breakpoint="md"
+          collapsedWidth={0}
+          collapsed={menuFolded}
+          onCollapse={setMenuFolded}
+          onBreakpoint={setPhone}
+          trigger={null}
+        >
+          <Menu
+            mode="inline"
+            selectedKeys={current ? [first === 'cases' ? 'cases' : current] : []}
+            onClick={(e) => {
+              navigate(`/${e.key}`);
+              if (phone) setMenuFolded(true);
+            }}
+            items={allowed.map((p) => ({ key: p.key, label: p.label }))}
+            style={{ height: '100%' }}
+          />
         </Layout.Sider>
         <Layout.Content style={{ padding: 16, minWidth: 0 }}>
           {(me.authDisabled || me.role === 'admin' || me.role === 'supervisor') && <CalendarWarning />}
