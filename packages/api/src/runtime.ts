@@ -129,7 +129,15 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const follower = new LogFollower({ store, pollIntervalMs: 100, onError: (error, name) => log.error({ err: error, follower: name }, 'log follower: will retry') });
   const timeLimits = createTimeLimits({ store, catalogue, clock, follower, ...(config.calendar ? { calendar: config.calendar } : {}), ...(config.timeLimits ? { config: config.timeLimits } : {}) }, log);
   // The handler's appends are tracked: the case list catches up to them before a query.
-  const appends = trackAppends(store);
+  // Each append's outbox rows go to the relay as they are (with the ids the store gave
+  // them), so it does not read back and parse what this process has just written.
+  const appends = trackAppends(store, (request, result) => {
+    const outbox = request.outbox;
+    if (!outbox || outbox.length === 0) return;
+    const ids = result.outboxIds;
+    if (!ids || ids.length !== outbox.length) return relay.notify();
+    relay.offer(outbox.map((m, i) => ({ id: ids[i]!, topic: m.topic, key: m.key, headers: m.headers, value: m.value })));
+  });
   const snapshots = new CaseSnapshots(store.readModels, config.snapshotEvery);
   const handler = new CommandHandler({
     snapshots,
@@ -141,10 +149,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     observe: (o) => {
       metrics.commands.inc({ command: o.command, outcome: o.outcome });
       if (o.appendMs !== undefined) metrics.appendSeconds.observe(o.appendMs / 1000);
-      if (o.outcome === 'ok') {
-        relay.notify();
-        eventFeed.notify();
-      }
+      // The relay hears of outbox rows from the append itself (above).
+      if (o.outcome === 'ok') eventFeed.notify();
     },
   });
   const relay = new OutboxRelay({

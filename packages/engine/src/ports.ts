@@ -76,7 +76,18 @@ export interface OutboxRecord extends OutboxMessage {
 export type ExpectedRevision = number | 'any';
 
 export type AppendResult =
-  | { ok: true; nextRevision: number; lastGlobalPosition: number }
+  | {
+      ok: true;
+      nextRevision: number;
+      lastGlobalPosition: number;
+      /**
+       * The ids the request's outbox rows got, in request order, from a store whose ids
+       * follow commit order (SQLite, memory): the relay of the appending process takes the
+       * rows from the request instead of reading back what it just wrote (runtime.ts).
+       * Absent when there were none, or the store does not say.
+       */
+      outboxIds?: readonly number[];
+    }
   | { ok: false; error: { kind: 'Concurrency'; message: string; actualRevision: number } };
 
 export interface AppendRequest {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CASE_EVENT_TYPES, decodeCursor, encodeCursor, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
+import { CASE_EVENT_TYPES, decodeCursor, encodeCursor, type AppendRequest, type AppendResult, type CaseStatus, type EventStore, type ReadModelStore, type StoredEvent, type TaskStatus } from '@onematter/engine';
 import type { LogFollower } from './logFollower.js';
 import { ProjectionRunner, type Projection, type ProjectionDocuments } from './runner.js';
 import { pendingTag, workQueueProjection, type WorkQueueCase } from './workQueue.js';
@@ -279,13 +279,20 @@ export class CaseListProjection {
 
 /**
  * Wraps a store so that the highest global position of its acknowledged appends is known
- * (for read-your-writes); hand the wrapped store to the command handler.
+ * (for read-your-writes); hand the wrapped store to the command handler. `onAppended` sees
+ * each durable append with its request (the runtime hands the outbox rows to the relay).
  */
-export function trackAppends<S extends EventStore>(store: S): { store: S; lastAppended: () => number } {
+export function trackAppends<S extends EventStore>(
+  store: S,
+  onAppended?: (request: AppendRequest, result: Extract<AppendResult, { ok: true }>) => void,
+): { store: S; lastAppended: () => number } {
   let last = 0;
   const append: EventStore['append'] = async (request) => {
     const result = await store.append(request);
-    if (result.ok && result.lastGlobalPosition > last) last = result.lastGlobalPosition;
+    if (result.ok) {
+      if (result.lastGlobalPosition > last) last = result.lastGlobalPosition;
+      onAppended?.(request, result);
+    }
     return result;
   };
   // Everything else goes to the store itself, with `this` bound to it.

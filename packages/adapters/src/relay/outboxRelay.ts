@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Bus, EventStore, OutboxRecord } from '@onematter/engine';
+import { deepFreeze, freezesByDefault } from '../projections/logFollower.js';
 
 export interface OutboxRelayOptions {
   store: EventStore;
@@ -31,6 +32,12 @@ export interface OutboxRelayOptions {
    * of this. Default 15,000.
    */
   claimLeaseMs?: number;
+  /**
+   * Deep-freeze the values of rows handed over by `offer` (they are the engine's own
+   * objects), so a subscriber that changes one throws. Default: on, except with
+   * NODE_ENV=production, as for the log follower's events.
+   */
+  freeze?: boolean;
 }
 
 /**
@@ -43,6 +50,15 @@ export interface OutboxRelayOptions {
  * then share the rows without publishing one twice, and when a process dies its claimed
  * rows are published by another once the lease ends (at least once, as above). 'concurrent'
  * mode is the in-process bus, which serves one process only: it reads as before.
+ *
+ * Rows handed over ('concurrent' mode): the process that appended rows does not read back
+ * and parse what it has just written. The runtime hands the rows of each durable append to
+ * `offer` (with the ids a SQLite or memory store gave them, which follow commit order); the
+ * relay publishes them as they are and reads the table only for what it was not handed:
+ * at start (rows a crash left), when an offered id leaves a gap after the cursor (rows
+ * another process appended), on `notify` (a store that gives no ids), and every poll
+ * interval. `ahead` holds the offered ids beyond the cursor, so a read never publishes an
+ * offered row again, nor an offer a row a read took.
  */
 export class OutboxRelay {
   private cursor = 0;
@@ -56,9 +72,22 @@ export class OutboxRelay {
   private slotFreed?: () => void;
   private lag = 0;
   private readonly owner: string;
+  /** 'concurrent' mode: rows handed over by `offer`, not yet published. */
+  private offered: OutboxRecord[] = [];
+  /** 'concurrent' mode: offered ids beyond the cursor (every id up to the cursor is taken). */
+  private readonly ahead = new Set<number>();
+  /** 'concurrent' mode: the table is to be read (start, notify, a gap, a full batch, the poll interval). */
+  private readWanted = true;
+  private readAt = 0;
+  private readonly freeze: boolean;
 
   constructor(private readonly o: OutboxRelayOptions) {
     this.owner = o.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.freeze = o.freeze ?? freezesByDefault();
+  }
+
+  private get concurrent(): boolean {
+    return this.o.mode === 'concurrent';
   }
 
   private get claiming(): boolean {
@@ -73,8 +102,40 @@ export class OutboxRelay {
 
   /** Wakes the relay at once (called after an append), instead of waiting for the next poll. */
   notify(): void {
+    this.readWanted = true;
     this.woken = true;
     this.wake?.();
+  }
+
+  /**
+   * The rows of an append of this process, durable now, with the ids the store gave them
+   * in commit order (`AppendResult.outboxIds`): published without reading them back. In
+   * 'ordered' mode, or before `start`, the relay reads the table instead (`notify`).
+   */
+  offer(rows: readonly OutboxRecord[]): void {
+    if (!this.concurrent || !this.running) return this.notify();
+    for (const row of rows) {
+      // Taken already: a read got to it first.
+      if (row.id <= this.cursor || this.ahead.has(row.id)) continue;
+      if (row.id === this.cursor + 1) {
+        this.cursor = row.id;
+        this.advance();
+      } else {
+        // Rows between the cursor and this one were not handed over (another process, a crash): read them.
+        this.ahead.add(row.id);
+        this.readWanted = true;
+      }
+      if (this.freeze) deepFreeze(row.value);
+      this.offered.push(row);
+    }
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** Moves the cursor over the offered ids that now follow it. */
+  private advance(): void {
+    if (this.ahead.size === 0) return;
+    while (this.ahead.delete(this.cursor + 1)) this.cursor++;
   }
 
   /** Rows read but not yet acknowledged. */
@@ -103,6 +164,7 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
+    if (this.concurrent) return this.runConcurrent();
     const batchSize = this.o.batchSize ?? 500;
     while (this.running) {
       let rows: OutboxRecord[] = [];
@@ -119,20 +181,72 @@ export class OutboxRelay {
       }
       this.cursor = rows[rows.length - 1]!.id;
       this.lag += rows.length;
-      if ((this.o.mode ?? 'ordered') === 'ordered') {
-        await this.publishWithRetry(rows);
-      } else {
-        for (const row of rows) {
-          while (this.inFlight >= (this.o.maxInFlight ?? 10_000)) {
-            await new Promise<void>((r) => (this.slotFreed = r));
-          }
-          this.inFlight++;
-          void this.publishWithRetry([row]).finally(() => {
-            this.inFlight--;
-            this.slotFreed?.();
-          });
-        }
+      await this.publishWithRetry(rows);
+    }
+  }
+
+  /** 'concurrent' mode: publishes the rows offered, and reads the table when there may be others. */
+  private async runConcurrent(): Promise<void> {
+    const pollMs = this.o.pollIntervalMs ?? 200;
+    while (this.running) {
+      let rows: OutboxRecord[] = [];
+      // The rows of a gap first (an offer while reading may open another): they were
+      // committed before the offered rows after them, and one key's rows go out in id order.
+      while (this.running && (this.readWanted || performance.now() - this.readAt >= pollMs)) {
+        const read = await this.readTable();
+        if (read.length > 0) rows = rows.length === 0 ? read : rows.concat(read);
       }
+      if (this.offered.length > 0) {
+        const offered = this.offered;
+        this.offered = [];
+        rows = rows.length === 0 ? offered : rows.concat(offered).sort((a, b) => a.id - b.id);
+      }
+      if (rows.length > 0) {
+        this.lag += rows.length;
+        await this.publishEach(rows);
+        continue;
+      }
+      await this.sleep(Math.max(1, pollMs - (performance.now() - this.readAt)));
+    }
+  }
+
+  /** 'concurrent' mode: the unpublished rows after the cursor that were not offered. */
+  private async readTable(): Promise<OutboxRecord[]> {
+    const batchSize = this.o.batchSize ?? 500;
+    this.readWanted = false;
+    this.readAt = performance.now();
+    // Offered rows are durable: a row with a lower id is committed too (ids follow commit
+    // order in the stores that give them), so this read returns it unless it is gone.
+    let offeredUpTo = 0;
+    for (const id of this.ahead) if (id > offeredUpTo) offeredUpTo = id;
+    let rows: OutboxRecord[];
+    try {
+      rows = await this.o.store.readOutbox({ after: this.cursor, limit: batchSize });
+    } catch (error) {
+      this.o.onError?.(error);
+      return [];
+    }
+    // Offers while it read may have taken some of them.
+    const fresh = rows.filter((r) => r.id > this.cursor && !this.ahead.delete(r.id));
+    if (rows.length > 0) this.cursor = Math.max(this.cursor, rows[rows.length - 1]!.id);
+    if (rows.length < batchSize) this.cursor = Math.max(this.cursor, offeredUpTo);
+    else this.readWanted = true;
+    for (const id of this.ahead) if (id <= this.cursor) this.ahead.delete(id);
+    this.advance();
+    return fresh;
+  }
+
+  /** 'concurrent' mode: each row on its own, at most `maxInFlight` at once. */
+  private async publishEach(rows: readonly OutboxRecord[]): Promise<void> {
+    for (const row of rows) {
+      while (this.inFlight >= (this.o.maxInFlight ?? 10_000)) {
+        await new Promise<void>((r) => (this.slotFreed = r));
+      }
+      this.inFlight++;
+      void this.publishWithRetry([row]).finally(() => {
+        this.inFlight--;
+        this.slotFreed?.();
+      });
     }
   }
 

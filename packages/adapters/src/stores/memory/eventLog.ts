@@ -43,11 +43,13 @@ export class MemoryEventLog implements EventLog {
       stream.push(row);
     }
     db.streams.set(streamId, stream);
-    for (const m of messages) {
+    if (messages.length === 0) return { ok: true, nextRevision: stream.length - 1, lastGlobalPosition: db.all.length };
+    const outboxIds = messages.map((m) => {
       const id = db.nextOutboxId++;
       db.outbox.set(id, { id, ...m });
-    }
-    return { ok: true, nextRevision: stream.length - 1, lastGlobalPosition: db.all.length };
+      return id;
+    });
+    return { ok: true, nextRevision: stream.length - 1, lastGlobalPosition: db.all.length, outboxIds };
   }
 
   async readStream(streamId: string, options: { fromPosition?: number; maxCount?: number } = {}): Promise<StoredEvent[]> {

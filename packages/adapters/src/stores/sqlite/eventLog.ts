@@ -46,8 +46,9 @@ function writeBatch(sqlite: SqliteDatabase, batch: Pending[], deletes: PendingDe
     }
     const nextRevision = p.events[p.events.length - 1]!.position;
     s.setRevision.run(streamId, nextRevision);
-    for (const m of p.outbox) s.insertOutbox.run(m.topic, m.key, m.headers, m.value, now);
-    return { ok: true, nextRevision, lastGlobalPosition: last };
+    if (p.outbox.length === 0) return { ok: true, nextRevision, lastGlobalPosition: last };
+    const outboxIds = p.outbox.map((m) => Number(s.insertOutbox.run(m.topic, m.key, m.headers, m.value, now).lastInsertRowid));
+    return { ok: true, nextRevision, lastGlobalPosition: last, outboxIds };
   });
 
   const writeAll = sqlite.db.transaction(() => {

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppendRequest, BusMessage, OutboxMessage } from '@onematter/engine';
+import { InProcessBus } from '../bus/inProcessBus.js';
+import { trackAppends } from '../projections/caseList.js';
+import { noted } from '../projections/noted.test.js';
+import { MemoryEventStore } from '../stores/memory/index.js';
+import { SqliteEventStore } from '../stores/sqlite/index.js';
+import { OutboxRelay } from './outboxRelay.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const task = (caseId: string, n: number): OutboxMessage => ({ topic: 'tasks', key: caseId, headers: { 'event-id': `${caseId}:${n}` }, value: { caseId, n } });
+
+/** Waits until `check` holds (the relay publishes in the background). */
+async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+for (const kind of ['memory', 'sqlite'] as const) {
+  describe(`the outbox relay on the in-process bus (${kind} store)`, () => {
+    async function setUp() {
+      let store: MemoryEventStore | SqliteEventStore;
+      if (kind === 'memory') store = new MemoryEventStore();
+      else {
+        const dir = mkdtempSync(join(tmpdir(), 'onematter-relay-'));
+        store = new SqliteEventStore({ file: join(dir, 'store.db') });
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      }
+      await store.init();
+      cleanups.push(() => store.close());
+      const bus = new InProcessBus();
+      const received: BusMessage[] = [];
+      await bus.subscribe('tasks', async (m) => void received.push(m), { group: 'departments' });
+      let reads = 0;
+      const readOutbox = store.readOutbox.bind(store);
+      store.readOutbox = async (options) => {
+        const rows = await readOutbox(options);
+        reads += rows.length;
+        return rows;
+      };
+      const relay = new OutboxRelay({ store, bus, mode: 'concurrent', pollIntervalMs: 20 });
+      // As the runtime wires it: each append of this process hands its rows over.
+      const tracked = trackAppends(store, (request, result) => {
+        if (result.outboxIds) relay.offer(request.outbox!.map((m, i) => ({ id: result.outboxIds![i]!, ...m })));
+      }).store;
+      cleanups.push(() => relay.stop());
+      const revisions = new Map<string, number>();
+      const append = async (via: 'tracked' | 'other', caseId: string, n: number) => {
+        const rev = revisions.get(caseId) ?? -1;
+        const request: AppendRequest = { streamId: caseId, events: [noted(rev + 1)], expectedRevision: rev, outbox: [task(caseId, n)] };
+        const r = await (via === 'tracked' ? tracked : store).append(request);
+        if (!r.ok) throw new Error(r.error.message);
+        revisions.set(caseId, rev + 1);
+      };
+      const unpublished = () => readOutbox({ after: 0, limit: 1000 });
+      return { relay, received, append, reads: () => reads, unpublished };
+    }
+
+    it('publishes the rows handed over by this process once each, without reading them back', async () => {
+      const { relay, received, append, reads, unpublished } = await setUp();
+      await append('other', 'case-0', 0); // left by an earlier run: read at start
+      relay.start();
+      await until(() => received.length === 1);
+      for (let i = 1; i <= 50; i++) await append('tracked', `case-${i % 5}`, i);
+      await until(() => received.length === 51);
+      await new Promise((r) => setTimeout(r, 60)); // a few poll intervals: nothing more
+      expect(received.map((m) => (m.value as { n: number }).n).sort((a, b) => a - b)).toEqual(Array.from({ length: 51 }, (_, i) => i));
+      // Only the row left before the start was read from the table; every row is marked published.
+      expect(reads()).toBe(1);
+      expect(await unpublished()).toEqual([]);
+    });
+
+    it('also publishes, once each and in order per case, rows another writer appends between the handed-over ones', async () => {
+      const { relay, received, append } = await setUp();
+      relay.start();
+      const writes: Promise<void>[] = [];
+      for (let c = 0; c < 4; c++) {
+        writes.push(
+          (async () => {
+            for (let n = 0; n < 25; n++) await append(n % 3 === 0 ? 'other' : 'tracked', `case-${c}`, n);
+          })(),
+        );
+      }
+      await Promise.all(writes);
+      await until(() => received.length >= 100);
+      await relay.drain();
+      await new Promise((r) => setTimeout(r, 60));
+      expect(received).toHaveLength(100);
+      for (let c = 0; c < 4; c++) {
+        expect(received.filter((m) => m.key === `case-${c}`).map((m) => (m.value as { n: number }).n)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+      }
+    });
+  });
+}
