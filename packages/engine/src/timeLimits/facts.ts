@@ -98,66 +98,81 @@ const stepOfTask = (taskId: string | undefined): string | undefined => {
 };
 
 /**
+ * A task's facts patched; `rest` (the pauses a close changed) goes into the same copy.
+ * Copies with a plain loop: spreading a record with a computed key is slow on this hot path.
+ */
+function setTask(f: TimeLimitFacts, step: string, patch: TaskTimeLimitFacts, rest?: PausesNow): TimeLimitFacts {
+  const tasks: Record<string, TaskTimeLimitFacts> = {};
+  for (const k in f.tasks) tasks[k] = f.tasks[k]!;
+  tasks[step] = { ...f.tasks[step], ...patch };
+  return rest ? { ...f, tasks, pauses: rest.pauses, openPauses: rest.openPauses } : { ...f, tasks };
+}
+
+interface PausesNow {
+  pauses: readonly PauseFact[];
+  openPauses: number;
+}
+
+/**
+ * Closes the open pauses that match; returns the pauses and how many stay open, or
+ * undefined when none was open or matched. A long case has many closed pauses and few
+ * open ones, near the end: scan back only until every open pause was seen, and change
+ * in place what this fold owns (a case with thousands of 补正 rounds must still replay
+ * in milliseconds).
+ */
+function closePauses(f: TimeLimitFacts, which: (p: PauseFact) => boolean, at: string, owned: Owned | undefined): PausesNow | undefined {
+  if (f.openPauses === 0) return undefined;
+  const hits: number[] = [];
+  let seen = 0;
+  for (let i = f.pauses.length - 1; i >= 0 && seen < f.openPauses; i--) {
+    const p = f.pauses[i]!;
+    if (p.to !== undefined) continue;
+    seen++;
+    if (which(p)) hits.push(i);
+  }
+  if (hits.length === 0) return undefined;
+  const pauses = writable(f.pauses, owned);
+  for (const i of hits) pauses[i] = { ...pauses[i]!, to: at };
+  return { pauses, openPauses: f.openPauses - hits.length };
+}
+
+function setModeLimit(f: TimeLimitFacts, id: string, patch: Partial<ModeTimeLimitFacts>): TimeLimitFacts {
+  const current = f.modeClocks?.[id];
+  if (!current && patch.startedAt === undefined) return f;
+  return { ...f, modeClocks: { ...f.modeClocks, [id]: { ...current, ...patch } as ModeTimeLimitFacts } };
+}
+
+const everyPause = (): boolean => true;
+
+/**
  * Folds one event into the clock facts; returns the same object when the event
  * does not touch a clock. `owned`: see util/transient.ts (a fold of many events).
+ * It runs for every event of every case (the case state, the clocks' projection): the
+ * helpers above are plain functions, not closures made per call.
  */
 export function evolveTimeLimitFacts(f: TimeLimitFacts, e: CaseEvent, owned?: Owned): TimeLimitFacts {
-  const setTask = (step: string, patch: TaskTimeLimitFacts): TimeLimitFacts => {
-    // Copy with a plain loop: spreading a record with a computed key is slow on this hot path.
-    const tasks: Record<string, TaskTimeLimitFacts> = {};
-    for (const k in f.tasks) tasks[k] = f.tasks[k]!;
-    tasks[step] = { ...f.tasks[step], ...patch };
-    return { ...f, tasks };
-  };
-  /**
-   * Closes the open pauses that match; returns the pauses and how many stay open.
-   * A long case has many closed pauses and few open ones, near the end: scan back
-   * only until every open pause was seen, and change in place what this fold owns
-   * (a case with thousands of 补正 rounds must still replay in milliseconds).
-   */
-  const closePauses = (which: (p: PauseFact) => boolean, at: string): { pauses: readonly PauseFact[]; openPauses: number } => {
-    if (f.openPauses === 0) return { pauses: f.pauses, openPauses: 0 };
-    const hits: number[] = [];
-    let seen = 0;
-    for (let i = f.pauses.length - 1; i >= 0 && seen < f.openPauses; i--) {
-      const p = f.pauses[i]!;
-      if (p.to !== undefined) continue;
-      seen++;
-      if (which(p)) hits.push(i);
-    }
-    if (hits.length === 0) return { pauses: f.pauses, openPauses: f.openPauses };
-    const pauses = writable(f.pauses, owned);
-    for (const i of hits) pauses[i] = { ...pauses[i]!, to: at };
-    return { pauses, openPauses: f.openPauses - hits.length };
-  };
-  const addPause = (p: PauseFact): readonly PauseFact[] => appended(f.pauses, p, owned);
-  const setModeLimit = (id: string, patch: Partial<ModeTimeLimitFacts>): TimeLimitFacts => {
-    const current = f.modeClocks?.[id];
-    if (!current && patch.startedAt === undefined) return f;
-    return { ...f, modeClocks: { ...f.modeClocks, [id]: { ...current, ...patch } as ModeTimeLimitFacts } };
-  };
   switch (e.type) {
     case 'TaskDispatched':
-      return f.tasks[e.data.step]?.startedAt ? f : setTask(e.data.step, { startedAt: e.data.at });
+      return f.tasks[e.data.step]?.startedAt ? f : setTask(f, e.data.step, { startedAt: e.data.at });
     case 'DecisionRecorded': {
       if (e.data.decision === 'supplement-required') return f;
       const step = e.data.step;
       // A procedure still open when its task is decided ends with it, or it would hold the case clock forever.
-      const closed = closePauses((p) => p.cause === 'special-procedure' && p.step === step, e.data.at);
-      return { ...setTask(step, { closedAt: e.data.at, outcome: e.data.decision }), ...closed };
+      const closed = f.openPauses === 0 ? undefined : closePauses(f, (p) => p.cause === 'special-procedure' && p.step === step, e.data.at, owned);
+      return setTask(f, step, { closedAt: e.data.at, outcome: e.data.decision }, closed);
     }
     case 'TaskCancelled': {
       const step = e.data.step;
-      const closed = closePauses((p) => p.step === step, e.data.at);
-      return { ...setTask(step, { closedAt: e.data.at, outcome: 'cancelled' }), ...closed };
+      const closed = f.openPauses === 0 ? undefined : closePauses(f, (p) => p.step === step, e.data.at, owned);
+      return setTask(f, step, { closedAt: e.data.at, outcome: 'cancelled' }, closed);
     }
     case 'SupplementRequested': {
       const open = f.openPauses > 0 && f.pauses.some((p) => p.cause === 'supplement' && p.step === e.data.step && p.to === undefined);
       if (open) return f;
-      return { ...f, pauses: addPause({ cause: 'supplement', step: e.data.step, from: e.data.at }), openPauses: f.openPauses + 1 };
+      return { ...f, pauses: appended<PauseFact>(f.pauses, { cause: 'supplement', step: e.data.step, from: e.data.at }, owned), openPauses: f.openPauses + 1 };
     }
     case 'SupplementProvided':
-      return { ...f, ...closePauses((p) => p.cause === 'supplement', e.data.at) };
+      return { ...f, ...closePauses(f, (p) => p.cause === 'supplement', e.data.at, owned) };
     case 'SpecialProcedureStarted': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
       const pause: PauseFact = {
@@ -167,17 +182,17 @@ export function evolveTimeLimitFacts(f: TimeLimitFacts, e: CaseEvent, owned?: Ow
         ...(e.data.note !== undefined ? { note: e.data.note } : {}),
         from: e.data.at,
       };
-      return { ...f, pauses: addPause(pause), openPauses: f.openPauses + 1 };
+      return { ...f, pauses: appended(f.pauses, pause, owned), openPauses: f.openPauses + 1 };
     }
     case 'SpecialProcedureEnded': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
-      return { ...f, ...closePauses((p) => p.cause === 'special-procedure' && p.step === step && p.kind === e.data.kind, e.data.at) };
+      return { ...f, ...closePauses(f, (p) => p.cause === 'special-procedure' && p.step === step && p.kind === e.data.kind, e.data.at, owned) };
     }
     case 'CaseCompleted':
     case 'CaseRejected':
     case 'CaseWithdrawn': {
       const outcome = e.type === 'CaseCompleted' ? 'completed' : e.type === 'CaseRejected' ? 'rejected' : 'withdrawn';
-      return { ...f, closedAt: e.data.at, outcome, ...closePauses(() => true, e.data.at) };
+      return { ...f, closedAt: e.data.at, outcome, ...closePauses(f, everyPause, e.data.at, owned) };
     }
     case 'TimeLimitWarning':
     case 'TimeLimitExceeded': {
@@ -200,21 +215,21 @@ export function evolveTimeLimitFacts(f: TimeLimitFacts, e: CaseEvent, owned?: Ow
     case 'TimeLimitExtended': {
       const step = e.data.step ?? stepOfTask(e.data.taskId);
       if (e.data.scope === 'case') return { ...f, extendedDays: e.data.workingDays };
-      return step === undefined ? f : setTask(step, { extendedDays: e.data.workingDays });
+      return step === undefined ? f : setTask(f, step, { extendedDays: e.data.workingDays });
     }
     case 'DeferredAcceptanceGranted':
-      return setModeLimit(PROMISE_LIMIT, { scope: 'promise', days: e.data.promiseDays, startedAt: e.data.at });
+      return setModeLimit(f, PROMISE_LIMIT, { scope: 'promise', days: e.data.promiseDays, startedAt: e.data.at });
     case 'DeferredMaterialsProvided':
-      return e.data.outstanding.length === 0 ? setModeLimit(PROMISE_LIMIT, { closedAt: e.data.at }) : f;
+      return e.data.outstanding.length === 0 ? setModeLimit(f, PROMISE_LIMIT, { closedAt: e.data.at }) : f;
     case 'DeferredAcceptanceRevoked': {
-      const stopped = setModeLimit(PROMISE_LIMIT, { closedAt: e.data.at });
+      const stopped = setModeLimit(f, PROMISE_LIMIT, { closedAt: e.data.at });
       // An open case ends here (the centre revoked its acceptance); a completed one has stopped already.
-      return f.closedAt !== undefined ? stopped : { ...stopped, closedAt: e.data.at, outcome: 'withdrawn', ...closePauses(() => true, e.data.at) };
+      return f.closedAt !== undefined ? stopped : { ...stopped, closedAt: e.data.at, outcome: 'withdrawn', ...closePauses(f, everyPause, e.data.at, owned) };
     }
     case 'ComplianceCheckScheduled':
-      return setModeLimit(e.data.checkId, { scope: 'check', days: e.data.limitDays, startedAt: e.data.at });
+      return setModeLimit(f, e.data.checkId, { scope: 'check', days: e.data.limitDays, startedAt: e.data.at });
     case 'ComplianceCheckRecorded':
-      return setModeLimit(e.data.checkId, { closedAt: e.data.at });
+      return setModeLimit(f, e.data.checkId, { closedAt: e.data.at });
     case 'ApplicantVisited':
     case 'ApplicantReviewed':
     case 'HandledOnTheSpot':

@@ -255,7 +255,17 @@ const afterDay = (day: number): string => memo(nextStarts, day, () => new Date(d
 type Answer = number | CalendarRangeError;
 const answers = new WeakMap<WorkingCalendar, Map<number, Answer>>();
 
-/** Keys are numbers (cheaper than strings): two epoch days, or a day and a count, packed. */
+/**
+ * Keys are numbers (cheaper than strings): two epoch days, or a day and a count, packed.
+ * A known answer is returned before anything is allocated (the callers make `f` only
+ * when `known` has none): this runs several times per clock reading.
+ */
+function known(calendar: WorkingCalendar, key: number): number | undefined {
+  const a = answers.get(calendar)?.get(key);
+  if (a === undefined || typeof a === 'number') return a;
+  throw a;
+}
+
 function ask(calendar: WorkingCalendar, key: number, f: () => number): number {
   let m = answers.get(calendar);
   if (!m) answers.set(calendar, (m = new Map()));
@@ -272,10 +282,15 @@ function ask(calendar: WorkingCalendar, key: number, f: () => number): number {
 }
 
 // Epoch days stay below 2^17 until the year 2328; counts are at most a few thousand.
-const addDays = (calendar: WorkingCalendar, day: number, n: number): number =>
-  ask(calendar, -(day * 65_536 + n) - 1, () => dayOf(`${calendar.addWorkingDays(isoOf(day), n)}T00:00:00+08:00`));
-const between = (calendar: WorkingCalendar, a: number, b: number): number =>
-  b <= a ? 0 : ask(calendar, a * 2 ** 20 + (b - a), () => calendar.workingDaysBetween(isoOf(a), isoOf(b)));
+function addDays(calendar: WorkingCalendar, day: number, n: number): number {
+  const key = -(day * 65_536 + n) - 1;
+  return known(calendar, key) ?? ask(calendar, key, () => dayOf(`${calendar.addWorkingDays(isoOf(day), n)}T00:00:00+08:00`));
+}
+function between(calendar: WorkingCalendar, a: number, b: number): number {
+  if (b <= a) return 0;
+  const key = a * 2 ** 20 + (b - a);
+  return known(calendar, key) ?? ask(calendar, key, () => calendar.workingDaysBetween(isoOf(a), isoOf(b)));
+}
 
 /** Pauses as merged, sorted working-day intervals (a, b] of epoch days within (start, stop]. */
 function pauseIntervals(pauses: readonly PauseFact[], start: number, stop: number, stopMs: number): [number, number][] {
@@ -330,41 +345,94 @@ interface TimeLimitCore {
   gaps: string[] | undefined;
 }
 
-/** `forTimers`: only what timers need (due days; the warning only while running), not the day counts. */
+/** No pauses: shared by every clock without any (most of them); never changed. */
+const NO_INTERVALS: [number, number][] = [];
+Object.freeze(NO_INTERVALS);
+
+/** The pauses that stop `limit` (the list itself when all of them do, as when there are none). */
+function stopping(pauses: readonly PauseFact[], limit: TimeLimitKind, supplementPausesStatutory: boolean): readonly PauseFact[] {
+  if (pauses.length === 0) return pauses;
+  let all = true;
+  for (const p of pauses) if (!pausesLimit(p, limit, supplementPausesStatutory)) all = false;
+  return all ? pauses : pauses.filter((p) => pausesLimit(p, limit, supplementPausesStatutory));
+}
+
+/** Records the year a calendar does not cover (a CalendarRangeError; anything else is thrown again). */
+function gapsWith(gaps: string[] | undefined, error: unknown): string[] {
+  if (!(error instanceof CalendarRangeError)) throw error;
+  const year = error.date.slice(0, 4);
+  if (!gaps?.includes(year)) (gaps ??= []).push(year);
+  return gaps;
+}
+
+/** Whether one of the pauses is open at `stopMs` (never once stopped). */
+function openAt(pauses: readonly PauseFact[], stopped: boolean, stopMs: number): boolean {
+  if (stopped) return false;
+  for (const p of pauses) if (p.to === undefined && Date.parse(p.from) <= stopMs) return true;
+  return false;
+}
+
+/**
+ * `forTimers`: only what timers need (due days; the warning only while running), not the day counts.
+ * It runs for every clock of a case after each of its events (the scheduler's next timer, a task's
+ * due date): closures and arrays are made only for the clocks that have pauses.
+ */
 function coreOf(calendar: WorkingCalendar, nowMs: number, policy: TimeLimitPolicy, c: TimeLimitInput & { startedAt: string }, forTimers = false): TimeLimitCore {
   const stopped = c.stoppedAt !== undefined;
   const stopMs = stopped ? Date.parse(c.stoppedAt!) : nowMs;
   const start = dayOf(c.startedAt);
   const stop = dayOfMs(stopMs);
-  const stopsCommitted = c.pauses.filter((p) => pausesLimit(p, 'committed', c.supplementPausesStatutory));
-  const stopsStatutory = c.pauses.filter((p) => pausesLimit(p, 'statutory', c.supplementPausesStatutory));
-  const paused = pauseIntervals(stopsCommitted, start, stop, stopMs);
+  const stopsCommitted = stopping(c.pauses, 'committed', c.supplementPausesStatutory);
+  const stopsStatutory = stopping(c.pauses, 'statutory', c.supplementPausesStatutory);
+  const paused = stopsCommitted.length === 0 ? NO_INTERVALS : pauseIntervals(stopsCommitted, start, stop, stopMs);
   const statutoryPaused = stopsStatutory.length === stopsCommitted.length ? paused : pauseIntervals(stopsStatutory, start, stop, stopMs);
   let gaps: string[] | undefined;
-  const covered = <T>(f: () => T): T | null => {
-    try {
-      return f();
-    } catch (error) {
-      if (!(error instanceof CalendarRangeError)) throw error;
-      const year = error.date.slice(0, 4);
-      if (!gaps?.includes(year)) (gaps ??= []).push(year);
-      return null;
-    }
-  };
   // addDays(start, 0): the start day itself must be covered, even for 即办 (0 days).
   // An extension moves both limits by the same working days (the promise follows the law).
   const committedDays = c.committedDays + c.extendedDays;
-  const committed = covered(() => (addDays(calendar, start, 0), dueDay(calendar, start, committedDays, paused)));
-  const statutory = c.statutoryDays === null ? null : covered(() => dueDay(calendar, start, c.statutoryDays! + c.extendedDays, statutoryPaused));
-  const warnDays = Math.max(0, committedDays - policy.warningDaysBefore);
-  const warning = policy.warningDaysBefore > 0 && !(forTimers && stopped) ? covered(() => dueDay(calendar, start, warnDays, paused)) : null;
-  const pausedDays = forTimers ? null : paused.length === 0 ? 0 : covered(() => paused.reduce((n, [a, b]) => n + between(calendar, a, b), 0));
-  const total = forTimers ? null : covered(() => between(calendar, start, stop));
-  const open = (ps: readonly PauseFact[]) => !stopped && ps.some((p) => p.to === undefined && Date.parse(p.from) <= stopMs);
+  let committed: number | null = null;
+  try {
+    addDays(calendar, start, 0);
+    committed = dueDay(calendar, start, committedDays, paused);
+  } catch (error) {
+    gaps = gapsWith(gaps, error);
+  }
+  let statutory: number | null = null;
+  if (c.statutoryDays !== null) {
+    try {
+      statutory = dueDay(calendar, start, c.statutoryDays + c.extendedDays, statutoryPaused);
+    } catch (error) {
+      gaps = gapsWith(gaps, error);
+    }
+  }
+  let warning: number | null = null;
+  if (policy.warningDaysBefore > 0 && !(forTimers && stopped)) {
+    try {
+      warning = dueDay(calendar, start, Math.max(0, committedDays - policy.warningDaysBefore), paused);
+    } catch (error) {
+      gaps = gapsWith(gaps, error);
+    }
+  }
+  let pausedDays: number | null = null;
+  let total: number | null = null;
+  if (!forTimers) {
+    try {
+      let n = 0;
+      for (const [a, b] of paused) n += between(calendar, a, b);
+      pausedDays = n;
+    } catch (error) {
+      gaps = gapsWith(gaps, error);
+    }
+    try {
+      total = between(calendar, start, stop);
+    } catch (error) {
+      gaps = gapsWith(gaps, error);
+    }
+  }
   return {
     stopped,
-    paused: open(stopsCommitted),
-    statutoryPaused: open(stopsStatutory),
+    paused: openAt(stopsCommitted, stopped, stopMs),
+    statutoryPaused: openAt(stopsStatutory, stopped, stopMs),
     stopMs,
     committed,
     statutory,
