@@ -7,6 +7,16 @@
  * JSON.stringify does; it runs for every event appended, so it is a plain loop.
  */
 export function canonicalize(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return scalarText(value);
+  // One list of pieces for the whole value, joined once: a flat string, where `+=` would
+  // leave a tree of partial strings for the garbage collector (and to be flattened again
+  // when the text is hashed or written).
+  const parts: string[] = [];
+  write(value, parts);
+  return parts.join('');
+}
+
+function scalarText(value: unknown): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -16,35 +26,44 @@ export function canonicalize(value: unknown): string {
       if (!Number.isFinite(value)) throw new Error('non-finite number cannot be canonicalised');
       // ECMAScript Number::toString, as JSON.stringify and JCS use (-0 gives "0").
       return '' + value;
-    case 'object': {
+    case 'object':
       if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ',';
-          const v: unknown = value[i];
-          out += v === undefined ? 'null' : canonicalize(v);
-        }
-        return out + ']';
-      }
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj);
-      sortKeys(keys);
-      let out = '{';
-      let first = true;
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        const v = obj[k];
-        if (v === undefined) continue;
-        if (!first) out += ',';
-        first = false;
-        out += keyText(k) + canonicalize(v);
-      }
-      return out + '}';
-    }
-    default:
-      throw new Error(`${typeof value} cannot be canonicalised`);
+      break;
   }
+  throw new Error(`${typeof value} cannot be canonicalised`);
+}
+
+function write(value: unknown, parts: string[]): void {
+  if (typeof value !== 'object' || value === null) {
+    parts.push(scalarText(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    parts.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) parts.push(',');
+      const v: unknown = value[i];
+      if (v === undefined) parts.push('null');
+      else write(v, parts);
+    }
+    parts.push(']');
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  sortKeys(keys);
+  parts.push('{');
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) parts.push(',');
+    first = false;
+    parts.push(keyText(k));
+    write(v, parts);
+  }
+  parts.push('}');
 }
 
 /**
