@@ -1,4 +1,4 @@
-import { eventIdOf, eventMessageOf, isCaseStream, type Bus, type EventStore, type StoredEvent, type Topics } from '@onematter/engine';
+import { eventIdOf, eventMessageOf, isCaseStream, type Bus, type BusMessage, type EventStore, type StoredEvent, type Topics } from '@onematter/engine';
 import { LogFollower, type LogSubscriber } from '../projections/logFollower.js';
 
 export interface EventFeedOptions {
@@ -151,26 +151,43 @@ export class EventFeed implements LogSubscriber {
     return this.leading;
   }
 
-  private async messagesOf(events: StoredEvent[]) {
-    return Promise.all(
-      events.map(async (e) => ({
-        topic: this.o.topics.events,
-        key: e.streamId,
-        headers: { 'event-id': eventIdOf(e.streamId, e.position), 'event-type': e.type },
-        value: eventMessageOf(e, await this.matter(e)),
-      })),
-    );
+  /** The messages of a batch; the store is read only for cases whose matter is not known (after a restart). */
+  private async messagesOf(events: StoredEvent[]): Promise<BusMessage[]> {
+    const messages = new Array<BusMessage>(events.length);
+    let unknown: Promise<void>[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const m = this.knownMatter(e);
+      if (m !== undefined) messages[i] = this.messageOf(e, m);
+      else (unknown ??= []).push(this.matter(e).then((read) => void (messages[i] = this.messageOf(e, read))));
+    }
+    if (unknown) await Promise.all(unknown);
+    return messages;
   }
 
-  /** The matter a case belongs to, from its CaseStarted event (kept for recent cases). */
-  private async matter(e: StoredEvent): Promise<string> {
+  private messageOf(e: StoredEvent, matter: string): BusMessage {
+    return {
+      topic: this.o.topics.events,
+      key: e.streamId,
+      headers: { 'event-id': eventIdOf(e.streamId, e.position), 'event-type': e.type },
+      value: eventMessageOf(e, matter),
+    };
+  }
+
+  /** The matter a case belongs to when its CaseStarted is this event or was seen (kept for recent cases). */
+  private knownMatter(e: StoredEvent): string | undefined {
     if (e.type === 'CaseStarted') {
       const m = (e.data as { matter: string }).matter;
       this.remember(e.streamId, m);
       return m;
     }
-    const known = this.matterOf.get(e.streamId);
-    if (known) return known;
+    return this.matterOf.get(e.streamId) || undefined;
+  }
+
+  /** The matter a case belongs to, from its CaseStarted event (kept for recent cases). */
+  private async matter(e: StoredEvent): Promise<string> {
+    const known = this.knownMatter(e);
+    if (known !== undefined) return known;
     const first = await this.o.store.readStream(e.streamId, { maxCount: 1 });
     const m = (first[0]?.data as { matter?: string } | undefined)?.matter ?? '';
     this.remember(e.streamId, m);
