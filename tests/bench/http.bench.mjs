@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { generateUscc, enterpriseSetupV1 } from '@onematter/workflows';
+import { cpuSecondsOfPid } from './procCpu.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MATTER = 'enterprise-setup';
@@ -69,7 +70,8 @@ async function startServer(dataDir) {
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 /** One load run against a running server: `cases` cases, `inFlight` starts and decisions at once. */
-async function load(origin, { cases, inFlight }) {
+async function load(origin, { cases, inFlight, serverPid }) {
+  const cpu0 = cpuSecondsOfPid(serverPid);
   const pool = new Pool(origin, { connections: inFlight + 8, pipelining: 1 });
   let requests = 0;
   const call = async (method, path, body) => {
@@ -155,6 +157,8 @@ async function load(origin, { cases, inFlight }) {
   const guard = (p) => p.catch((e) => { failure ??= e; wake(); });
   await Promise.all([...departments.map((d) => guard(poller(d))), ...Array.from({ length: inFlight }, (_, w) => guard(worker(w)))]);
   const seconds = (performance.now() - t0) / 1000;
+  // The server's own CPU: on a shared machine a steadier measure than wall time.
+  const serverCpu = cpu0 === undefined ? undefined : (cpuSecondsOfPid(serverPid) ?? NaN) - cpu0;
   await pool.close();
   if (failure) throw failure;
   decisionMs.sort((a, b) => a - b);
@@ -168,6 +172,7 @@ async function load(origin, { cases, inFlight }) {
     decisions: decisionMs.length,
     decisionP50Ms: quantile(decisionMs, 0.5),
     decisionP99Ms: quantile(decisionMs, 0.99),
+    ...(serverCpu === undefined ? {} : { serverCpuMsPerCase: (1000 * serverCpu) / cases, serverCpuMsPerRequest: (1000 * serverCpu) / requests }),
   };
 }
 
@@ -179,8 +184,8 @@ export async function benchHttp({ cases = 1000, inFlight = [16, 128] } = {}) {
     const server = await startServer(dataDir);
     try {
       // A short warm-up (JIT, connections), not counted.
-      await load(server.origin, { cases: Math.min(50, cases), inFlight: n });
-      runs.push(await load(server.origin, { cases, inFlight: n }));
+      await load(server.origin, { cases: Math.min(50, cases), inFlight: n, serverPid: server.pid });
+      runs.push(await load(server.origin, { cases, inFlight: n, serverPid: server.pid }));
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -72,6 +72,35 @@ export const readModelStoreContract = (
       expect(await store.readModels.countDocuments('case-list', 'status:in-progress')).toBe(3);
     });
 
+    it('answers the keys and positions of a query without the documents, and documents as JSON text without the fields left out', async () => {
+      const store = await fresh();
+      await store.readModels.commitReadModel('case-list', {
+        expected: 0,
+        checkpoint: 9,
+        upserts: [
+          doc('c1', 1, ['department:samr'], { id: 'c1', 名称: '一件事', search: ['q:x'], n: 1.5, tasks: { a: { search: 'kept' } } }),
+          doc('c2', 2, ['department:samr', 'department:tax'], { id: 'c2', search: [] }),
+          doc('c3', 3, ['department:tax'], { id: 'c3' }),
+        ],
+        deletes: [],
+      });
+      const rm = store.readModels;
+      expect(await rm.queryKeys('case-list', { tags: ['department:samr'], limit: 10 })).toEqual([{ key: 'c2', position: 2 }, { key: 'c1', position: 1 }]);
+      expect(await rm.queryKeys('case-list', { tags: ['department:samr', 'department:tax'], limit: 10 })).toEqual([{ key: 'c2', position: 2 }]);
+      expect(await rm.queryKeys('case-list', { before: 3, limit: 1 })).toEqual([{ key: 'c2', position: 2 }]);
+      expect(await rm.queryKeys('case-list', { tags: ['department:none'], limit: 10 })).toEqual([]);
+
+      const texts = async (keys: string[], omit?: string[]) =>
+        Object.fromEntries((await rm.getDocumentTexts('case-list', keys, omit)).map((t) => [t.key, JSON.parse(t.json) as unknown]));
+      expect(await texts(['c1', 'c3', 'missing'])).toEqual({ c1: { id: 'c1', 名称: '一件事', search: ['q:x'], n: 1.5, tasks: { a: { search: 'kept' } } }, c3: { id: 'c3' } });
+      // Only the top-level field goes; the others keep their order.
+      const [c1] = await rm.getDocumentTexts('case-list', ['c1'], ['search']);
+      expect(JSON.parse(c1!.json)).toEqual({ id: 'c1', 名称: '一件事', n: 1.5, tasks: { a: { search: 'kept' } } });
+      expect(Object.keys(JSON.parse(c1!.json) as object)).toEqual(['id', '名称', 'n', 'tasks']);
+      expect(await texts(['c2', 'c3'], ['search', 'id'])).toEqual({ c2: {}, c3: {} });
+      expect(await rm.getDocumentTexts('case-list', [], ['search'])).toEqual([]);
+    });
+
     it('replaces a document and its tags on upsert, and forgets it on delete', async () => {
       const store = await fresh();
       await store.readModels.commitReadModel('case-list', {
@@ -93,6 +122,16 @@ export const readModelStoreContract = (
       expect(await store.readModels.queryDocuments('case-list', { tags: ['status:completed'], limit: 10 })).toEqual([doc('c1', 1, ['status:completed'], { done: true })]);
       expect(await store.readModels.getDocuments('case-list', ['c2'])).toEqual([]);
       expect(await store.readModels.countDocuments('case-list')).toBe(1);
+
+      // Some tags kept, one dropped, one added; then the document moves (every tag row moves with it).
+      await store.readModels.commitReadModel('case-list', { expected: 4, checkpoint: 5, upserts: [doc('c1', 1, ['status:completed', 'a', 'b'])], deletes: [] });
+      await store.readModels.commitReadModel('case-list', { expected: 5, checkpoint: 6, upserts: [doc('c1', 1, ['b', 'status:completed', 'c'])], deletes: [] });
+      const keys = async (tags: string[], before?: number) =>
+        (await store.readModels.queryKeys('case-list', { tags, limit: 10, ...(before !== undefined ? { before } : {}) })).map((d) => `${d.key}@${d.position}`);
+      expect([await keys(['a']), await keys(['b']), await keys(['c']), await keys(['status:completed'])]).toEqual([[], ['c1@1'], ['c1@1'], ['c1@1']]);
+      await store.readModels.commitReadModel('case-list', { expected: 6, checkpoint: 7, upserts: [doc('c1', 8, ['b', 'd'])], deletes: [] });
+      expect([await keys(['b']), await keys(['b'], 8), await keys(['c']), await keys(['d'])]).toEqual([['c1@8'], [], [], ['c1@8']]);
+      expect(await store.readModels.countDocuments('case-list', 'b')).toBe(1);
     });
 
     it('refuses a commit computed on a checkpoint another writer has moved, and lets one of two racing commits win', async () => {

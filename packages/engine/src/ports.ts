@@ -287,6 +287,24 @@ export interface ReadModelDocument<T = unknown> {
   doc: T;
 }
 
+/** Documents carrying every tag in `tags` (all if none), position below `before` (if given), highest first, at most `limit`. */
+export interface ReadModelQuery {
+  tags?: readonly string[];
+  before?: number;
+  limit: number;
+}
+
+export interface ReadModelKey {
+  key: string;
+  position: number;
+}
+
+export interface ReadModelText {
+  key: string;
+  /** The document's JSON (whitespace and, on some stores, key order as the store keeps it). */
+  json: string;
+}
+
 export interface ReadModelChange {
   /** The checkpoint these changes were computed on: the commit is refused if it moved. */
   expected: number;
@@ -319,7 +337,14 @@ export interface ReadModelStore {
    * `before` (if given), highest position first, at most `limit`. Put the rarest tag
    * first: it drives the index.
    */
-  queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]>;
+  queryDocuments(projection: string, query: ReadModelQuery): Promise<ReadModelDocument[]>;
+  /** What `queryDocuments` answers, keys and positions only: the documents are not read. */
+  queryKeys(projection: string, query: ReadModelQuery): Promise<ReadModelKey[]>;
+  /**
+   * The documents with these keys that exist, in no particular order, as JSON text without
+   * their top-level fields named in `omit`: to answer as they are, without parsing them.
+   */
+  getDocumentTexts(projection: string, keys: readonly string[], omit?: readonly string[]): Promise<ReadModelText[]>;
   /** How many documents carry `tag` (all documents if none). */
   countDocuments(projection: string, tag?: string): Promise<number>;
   /** Deletes every document and the checkpoint: a rebuild starts from position 0. */

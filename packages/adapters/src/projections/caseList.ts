@@ -181,6 +181,11 @@ export interface CaseListOptions {
   lastAppended?: () => number;
   /** How often the background follows the store (with a shared follower: how long new events may wait). Default 30 s. */
   pollIntervalMs?: number;
+  /**
+   * How long a catch-up stays good for a query when this process has appended nothing since
+   * (and the follower has seen nothing new): events another process appended may wait this long. Default 100 ms.
+   */
+  freshMs?: number;
   /** The process's log follower; without one each runner reads the store on its own. */
   follower?: LogFollower;
   onError?: (error: unknown) => void;
@@ -232,38 +237,118 @@ export class CaseListProjection {
     await Promise.all([this.cases.stop(), this.workQueue.stop()]);
   }
 
-  async catchUp(): Promise<void> {
+  /**
+   * Catches both read models up to everything this process has had acknowledged, and to what
+   * other processes appended up to `freshMs` ago. A query with nothing new since the last
+   * catch-up reads and writes nothing; concurrent ones share one pass (and so one commit per
+   * read model): those that come while a pass runs that does not cover their appends share the next.
+   */
+  catchUp(): Promise<void> {
     const target = this.o.lastAppended?.() ?? 0;
-    await Promise.all([this.cases.catchUp(target), this.workQueue.catchUp(target)]);
+    if (this.upToDate(target)) return Promise.resolve();
+    const current = this.current;
+    if (!current) return this.pass().done;
+    if (current.covers >= target) return current.done;
+    return (this.next ??= current.done
+      .catch(() => {})
+      .then(() => {
+        this.next = undefined;
+        return this.pass().done;
+      }));
+  }
+
+  /** Summary texts (without the search tags) per document version the case list's runner holds. */
+  private readonly texts = new WeakMap<object, string>();
+
+  private heldText(key: string): string | undefined {
+    const held = this.cases.held(key);
+    if (!held) return undefined;
+    let text = this.texts.get(held);
+    if (text === undefined) {
+      const { search: _search, ...summary } = held.doc;
+      text = JSON.stringify(summary);
+      this.texts.set(held, text);
+    }
+    return text;
+  }
+
+  /** The catch-up under way, and the highest acknowledged append it covers. */
+  private current?: { covers: number; done: Promise<void> } | undefined;
+  /** The catch-up after it, shared by the queries that came meanwhile. */
+  private next?: Promise<void> | undefined;
+  /** When the last catch-up that succeeded started (it read everything readable then). */
+  private freshAt = Number.NEGATIVE_INFINITY;
+
+  private upToDate(target: number): boolean {
+    const at = Math.min(this.cases.position, this.workQueue.position);
+    return at >= target && at >= (this.o.follower?.front ?? 0) && Date.now() - this.freshAt < (this.o.freshMs ?? 100);
+  }
+
+  private pass(): { covers: number; done: Promise<void> } {
+    const covers = this.o.lastAppended?.() ?? 0;
+    const startedAt = Date.now();
+    const pass = {
+      covers,
+      done: Promise.all([this.cases.catchUp(covers), this.workQueue.catchUp(covers)])
+        .then(() => {
+          this.freshAt = Math.max(this.freshAt, startedAt);
+        })
+        .finally(() => {
+          if (this.current === pass) this.current = undefined;
+        }),
+    };
+    this.current = pass;
+    return pass;
   }
 
   async query(q: CaseListQuery): Promise<CaseListPage> {
+    if (isWorkQueueQuery(q)) return JSON.parse(await this.workQueueJson(q)) as CaseListPage;
     await this.catchUp();
-    const before = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const page = { limit: q.limit + 1, ...(before !== undefined ? { before } : {}) };
-    let items: CaseSummary[];
-    if (q.department && q.taskStatus === 'pending' && !q.status && !q.matter && !q.q && !q.applicantId) {
-      // A department's work queue: its own index, then the summaries of those cases.
-      const open = await this.o.readModels.queryDocuments(workQueueProjection.name, { ...page, tags: [pendingTag(q.department)] });
-      const found = new Map(
-        (await this.o.readModels.getDocuments(caseListProjection.name, open.map((d) => d.key))).map((d) => [d.key, d.doc as CaseSummary]),
-      );
-      items = open.flatMap((d) => found.get(d.key) ?? []);
-    } else {
-      const tags = [
-        ...(q.taskStatus ? [q.department ? `task:${q.department}:${q.taskStatus}` : `taskStatus:${q.taskStatus}`] : []),
-        ...(q.department ? [`department:${q.department}`] : []),
-        ...(q.matter ? [`matter:${q.matter}`] : []),
-        ...(q.status ? [`status:${q.status}`] : []),
-        ...(q.q ? [searchTag(q.q)] : []),
-        ...(q.applicantId ? [applicantTag(q.applicantId)] : []),
-      ];
-      items = (await this.o.readModels.queryDocuments(caseListProjection.name, { ...page, tags })).map((d) => d.doc as CaseSummary);
-    }
-    items = items.map(({ search: _search, ...summary }) => summary);
+    const tags = [
+      ...(q.taskStatus ? [q.department ? `task:${q.department}:${q.taskStatus}` : `taskStatus:${q.taskStatus}`] : []),
+      ...(q.department ? [`department:${q.department}`] : []),
+      ...(q.matter ? [`matter:${q.matter}`] : []),
+      ...(q.status ? [`status:${q.status}`] : []),
+      ...(q.q ? [searchTag(q.q)] : []),
+      ...(q.applicantId ? [applicantTag(q.applicantId)] : []),
+    ];
+    const found = await this.o.readModels.queryDocuments(caseListProjection.name, { ...pageOf(q), tags });
+    const items = found.map((d) => {
+      const { search: _search, ...summary } = d.doc as CaseSummary;
+      return summary;
+    });
     const more = items.length > q.limit;
     const shown = more ? items.slice(0, q.limit) : items;
     return { items: shown, nextCursor: more ? encodeCursor(shown[shown.length - 1]!.position) : null };
+  }
+
+  /** The page as JSON text, as `GET /cases` answers it (a department's work queue without parsing the summaries). */
+  async queryJson(q: CaseListQuery): Promise<string> {
+    return isWorkQueueQuery(q) ? this.workQueueJson(q) : JSON.stringify(await this.query(q));
+  }
+
+  /**
+   * A department's work queue: the keys from its own index, then the summaries of those
+   * cases as stored (without their search tags), spliced into the page: polled over and
+   * over by the department systems, so nothing in it is parsed and serialised again.
+   */
+  private async workQueueJson(q: CaseListQuery): Promise<string> {
+    await this.catchUp();
+    const open = await this.o.readModels.queryKeys(workQueueProjection.name, { ...pageOf(q), tags: [pendingTag(q.department!)] });
+    // The summaries the case list's runner holds as it committed them, serialised once per version; the others from the store.
+    const texts = new Map<string, string>();
+    const missing: string[] = [];
+    for (const { key } of open) {
+      const text = this.heldText(key);
+      if (text === undefined) missing.push(key);
+      else texts.set(key, text);
+    }
+    if (missing.length > 0) for (const d of await this.o.readModels.getDocumentTexts(caseListProjection.name, missing, ['search'])) texts.set(d.key, d.json);
+    const items = open.filter((d) => texts.has(d.key));
+    const more = items.length > q.limit;
+    const shown = more ? items.slice(0, q.limit) : items;
+    const nextCursor = more ? JSON.stringify(encodeCursor(shown[shown.length - 1]!.position)) : 'null';
+    return `{"items":[${shown.map((d) => texts.get(d.key)!).join(',')}],"nextCursor":${nextCursor}}`;
   }
 
   /** Number of cases by status (for metrics). */
@@ -275,6 +360,16 @@ export class CaseListProjection {
     }
     return counts;
   }
+}
+
+/** A department's pending tasks and nothing else: answered from the work queue's own index. */
+const isWorkQueueQuery = (q: CaseListQuery): boolean =>
+  !!q.department && q.taskStatus === 'pending' && !q.status && !q.matter && !q.q && !q.applicantId;
+
+/** One more than the page holds (to know whether another follows), below the cursor. */
+function pageOf(q: CaseListQuery): { limit: number; before?: number } {
+  const before = q.cursor ? decodeCursor(q.cursor) : undefined;
+  return { limit: q.limit + 1, ...(before !== undefined ? { before } : {}) };
 }
 
 /**

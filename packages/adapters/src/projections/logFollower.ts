@@ -118,6 +118,11 @@ export class LogFollower {
     return this.o.batchSize ?? 1_000;
   }
 
+  /** The global position the shared reads have reached (-1 before the first): events up to it have been seen. */
+  get front(): number {
+    return this.cursor;
+  }
+
   /** `readAll` calls so far (shared and catch-up reads), for tests and metrics. */
   get reads(): number {
     return this.readsSoFar;

@@ -119,6 +119,16 @@ export class ProjectionRunner<Doc = unknown> implements LogSubscriber {
     return this.checkpoint;
   }
 
+  /**
+   * The document as this runner last committed or loaded it, if it still holds it (undefined:
+   * not held, null: deleted). The same object until the document changes: what is derived from
+   * it can be kept per object. Another writer's changes show only once this runner's next commit
+   * is refused (it then drops what it holds).
+   */
+  held(key: string): ReadModelDocument<Doc> | null | undefined {
+    return this.cache.get(key);
+  }
+
   /** How many events this projection has set aside, as of its last pass. */
   get failedCount(): number {
     return this.failed;

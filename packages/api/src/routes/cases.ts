@@ -111,7 +111,8 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
           return sendProblem(reply, problem(400, 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from a previous page' }], req.url));
         }
       }
-      const page = await runtime.caseList.query({
+      // Answered as the projection made the text (CasePageDoc): the work queues are polled over and over.
+      const page = await runtime.caseList.queryJson({
         limit: q.limit,
         ...(q.status ? { status: q.status } : {}),
         ...(q.matter ? { matter: q.matter } : {}),
@@ -121,7 +122,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ runtime: Runtime }> = async (ap
         ...(q.q ? { q: q.q } : {}),
         ...(applicantId ? { applicantId } : {}),
       });
-      return page;
+      return reply.type('application/json; charset=utf-8').send(page);
     },
   );
 

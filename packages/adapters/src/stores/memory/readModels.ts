@@ -4,7 +4,7 @@
  * caller holds can change what is stored. Checkpoints live in the map the owner passes,
  * so the owner's `readCheckpoint(projection)` reports them.
  */
-import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
+import type { ReadModelChange, ReadModelDocument, ReadModelKey, ReadModelQuery, ReadModelStore, ReadModelText } from '@onematter/engine';
 import { toJsonText } from '../appendRules.js';
 
 interface Row {
@@ -50,15 +50,36 @@ export class MemoryReadModels implements ReadModelStore {
     });
   }
 
-  async queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+  async queryDocuments(projection: string, query: ReadModelQuery): Promise<ReadModelDocument[]> {
     this.assertOpen();
+    return this.select(projection, query).map(toDocument);
+  }
+
+  async queryKeys(projection: string, query: ReadModelQuery): Promise<ReadModelKey[]> {
+    this.assertOpen();
+    return this.select(projection, query).map((r) => ({ key: r.key, position: r.position }));
+  }
+
+  async getDocumentTexts(projection: string, keys: readonly string[], omit: readonly string[] = []): Promise<ReadModelText[]> {
+    this.assertOpen();
+    const model = this.model(projection);
+    return [...new Set(keys)].flatMap((key) => {
+      const row = model.get(key);
+      if (!row) return [];
+      if (omit.length === 0) return [{ key, json: row.doc }];
+      const doc = JSON.parse(row.doc) as unknown;
+      if (doc && typeof doc === 'object' && !Array.isArray(doc)) for (const field of omit) delete (doc as Record<string, unknown>)[field];
+      return [{ key, json: JSON.stringify(doc) }];
+    });
+  }
+
+  private select(projection: string, query: ReadModelQuery): Row[] {
     const tags = query.tags ?? [];
     const before = query.before ?? Number.POSITIVE_INFINITY;
     return [...this.model(projection).values()]
       .filter((r) => r.position < before && tags.every((t) => r.tags.includes(t)))
       .sort((a, b) => b.position - a.position || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
-      .slice(0, query.limit)
-      .map(toDocument);
+      .slice(0, query.limit);
   }
 
   async countDocuments(projection: string, tag?: string): Promise<number> {

@@ -8,7 +8,7 @@
  * second writer wait, then fail the comparison), then writes the documents.
  */
 import type pg from 'pg';
-import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
+import type { ReadModelChange, ReadModelDocument, ReadModelKey, ReadModelQuery, ReadModelStore, ReadModelText } from '@onematter/engine';
 import { toJsonText } from '../appendRules.js';
 import { UnstorableDocumentError } from '../../projections/runner.js';
 import { transaction } from './transaction.js';
@@ -133,7 +133,7 @@ export class PostgresReadModels implements ReadModelStore {
     return rows.map(toDocument);
   }
 
-  async queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+  async queryDocuments(projection: string, query: ReadModelQuery): Promise<ReadModelDocument[]> {
     this.assertOpen();
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     const [first, ...others] = query.tags ?? [];
@@ -152,6 +152,49 @@ export class PostgresReadModels implements ReadModelStore {
             [projection, first, before, others, query.limit],
           );
     return rows.map(toDocument);
+  }
+
+  async queryKeys(projection: string, query: ReadModelQuery): Promise<ReadModelKey[]> {
+    this.assertOpen();
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    const [first, ...others] = query.tags ?? [];
+    const { rows } =
+      first === undefined
+        ? await this.pool.query<{ key: string; position: string }>(
+            `SELECT d.key, d.position FROM ${this.S}.read_models d
+             WHERE d.projection = $1 AND d.position < $2 ORDER BY d.position DESC, d.key DESC LIMIT $3`,
+            [projection, before, query.limit],
+          )
+        : others.length === 0
+          ? await this.pool.query<{ key: string; position: string }>(
+              `SELECT t.key, t.position FROM ${this.S}.read_model_tags t
+               WHERE t.projection = $1 AND t.tag = $2 AND t.position < $3 ORDER BY t.position DESC, t.key DESC LIMIT $4`,
+              [projection, first, before, query.limit],
+            )
+          : await this.pool.query<{ key: string; position: string }>(
+              `SELECT t.key, t.position
+               FROM ${this.S}.read_model_tags t JOIN ${this.S}.read_models d ON d.projection = t.projection AND d.key = t.key
+               WHERE t.projection = $1 AND t.tag = $2 AND t.position < $3 AND d.tags @> $4::text[]
+               ORDER BY t.position DESC, t.key DESC LIMIT $5`,
+              [projection, first, before, others, query.limit],
+            );
+    return rows.map((r) => ({ key: r.key, position: Number(r.position) }));
+  }
+
+  async getDocumentTexts(projection: string, keys: readonly string[], omit: readonly string[] = []): Promise<ReadModelText[]> {
+    this.assertOpen();
+    if (keys.length === 0) return [];
+    // Without jsonb, which would refuse text the json column holds (\u0000); key order is kept.
+    const { rows } = await this.pool.query<ReadModelText>(
+      omit.length === 0
+        ? `SELECT d.key, d.doc::text AS json FROM ${this.S}.read_models d WHERE d.projection = $1 AND d.key = ANY($2::text[])`
+        : `SELECT d.key, CASE WHEN json_typeof(d.doc) = 'object'
+             THEN coalesce((SELECT json_object_agg(f.key, f.value ORDER BY f.n) FROM json_each(d.doc) WITH ORDINALITY AS f(key, value, n) WHERE f.key <> ALL($3::text[])), '{}'::json)::text
+             ELSE d.doc::text END AS json
+           FROM ${this.S}.read_models d WHERE d.projection = $1 AND d.key = ANY($2::text[])`,
+      omit.length === 0 ? [projection, [...new Set(keys)]] : [projection, [...new Set(keys)], omit],
+    );
+    return rows;
   }
 
   async countDocuments(projection: string, tag?: string): Promise<number> {

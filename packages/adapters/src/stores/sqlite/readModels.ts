@@ -5,7 +5,7 @@
  * `limit`. A commit is one transaction with the checkpoint row, compared and set.
  */
 import type Database from 'better-sqlite3';
-import type { ReadModelChange, ReadModelDocument, ReadModelStore } from '@onematter/engine';
+import type { ReadModelChange, ReadModelDocument, ReadModelKey, ReadModelQuery, ReadModelStore, ReadModelText } from '@onematter/engine';
 import { toJsonText } from '../appendRules.js';
 import { withoutFsync } from './schema.js';
 
@@ -42,6 +42,7 @@ function prepare(db: Database.Database) {
       'INSERT INTO checkpoints (name, position, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
     ),
     get: db.prepare<[string, string], DocRow>('SELECT key, position, tags, doc FROM read_models WHERE projection = ? AND key = ?'),
+    tagsOf: db.prepare<[string, string], { position: number; tags: string }>('SELECT position, tags FROM read_models WHERE projection = ? AND key = ?'),
     deleteDoc: db.prepare<[string, string]>('DELETE FROM read_models WHERE projection = ? AND key = ?'),
     deleteTag: db.prepare<[string, string, number, string]>(
       'DELETE FROM read_model_tags WHERE projection = ? AND tag = ? AND position = ? AND key = ?',
@@ -67,6 +68,19 @@ function prepare(db: Database.Database) {
              WHERE t2.projection = t.projection AND t2.tag = other.value AND t2.position = t.position AND t2.key = t.key))
        ORDER BY t.position DESC, t.key DESC LIMIT ?`,
     ),
+    allKeys: db.prepare<[string, number, number], ReadModelKey>(
+      'SELECT key, position FROM read_models WHERE projection = ? AND position < ? ORDER BY position DESC, key DESC LIMIT ?',
+    ),
+    taggedKeys: db.prepare<[string, string, number, string, number], ReadModelKey>(
+      `SELECT t.key, t.position
+       FROM read_model_tags t
+       WHERE t.projection = ? AND t.tag = ? AND t.position < ?
+         AND NOT EXISTS (
+           SELECT 1 FROM json_each(?) other WHERE NOT EXISTS (
+             SELECT 1 FROM read_model_tags t2
+             WHERE t2.projection = t.projection AND t2.tag = other.value AND t2.position = t.position AND t2.key = t.key))
+       ORDER BY t.position DESC, t.key DESC LIMIT ?`,
+    ),
     count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM read_models WHERE projection = ?'),
     countTag: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM read_model_tags WHERE projection = ? AND tag = ?'),
     resetDocs: db.prepare<[string]>('DELETE FROM read_models WHERE projection = ?'),
@@ -77,6 +91,7 @@ function prepare(db: Database.Database) {
 
 export class SqliteReadModels implements ReadModelStore {
   private s?: ReturnType<typeof prepare>;
+  private readonly texts = new Map<number, Database.Statement<unknown[], ReadModelText>>();
 
   /** `ready` throws if the store is closed or not initialized; it runs before every call. */
   constructor(
@@ -94,11 +109,15 @@ export class SqliteReadModels implements ReadModelStore {
     // Derived from the log: its commit need not wait for an fsync (schema.ts, withoutFsync).
     const tx = this.db.transaction((): boolean => {
         if ((s.checkpoint.get(projection)?.position ?? 0) !== change.expected) return false;
-        for (const key of [...change.deletes, ...upserts.map((d) => d.key)]) this.removeTags(projection, key);
-        for (const key of change.deletes) s.deleteDoc.run(projection, key);
+        for (const key of change.deletes) {
+          this.removeTags(projection, key, undefined);
+          s.deleteDoc.run(projection, key);
+        }
         for (const d of upserts) {
+          // Only the tag rows that change: most of a document's tags stay as they were.
+          const kept = this.removeTags(projection, d.key, d);
           s.putDoc.run(projection, d.key, d.position, d.tagsText, d.docText);
-          for (const tag of d.tags) s.putTag.run(projection, tag, d.position, d.key);
+          for (const tag of d.tags) if (!kept?.has(tag)) s.putTag.run(projection, tag, d.position, d.key);
         }
         s.saveCheckpoint.run(projection, change.checkpoint, new Date().toISOString());
         return true;
@@ -114,7 +133,7 @@ export class SqliteReadModels implements ReadModelStore {
     });
   }
 
-  async queryDocuments(projection: string, query: { tags?: readonly string[]; before?: number; limit: number }): Promise<ReadModelDocument[]> {
+  async queryDocuments(projection: string, query: ReadModelQuery): Promise<ReadModelDocument[]> {
     const s = this.statements();
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     const [first, ...others] = query.tags ?? [];
@@ -123,6 +142,28 @@ export class SqliteReadModels implements ReadModelStore {
         ? s.all.all(projection, before, query.limit)
         : s.tagged.all(projection, first, before, JSON.stringify(others), query.limit);
     return rows.map(toDocument);
+  }
+
+  async queryKeys(projection: string, query: ReadModelQuery): Promise<ReadModelKey[]> {
+    const s = this.statements();
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    const [first, ...others] = query.tags ?? [];
+    return first === undefined ? s.allKeys.all(projection, before, query.limit) : s.taggedKeys.all(projection, first, before, JSON.stringify(others), query.limit);
+  }
+
+  async getDocumentTexts(projection: string, keys: readonly string[], omit: readonly string[] = []): Promise<ReadModelText[]> {
+    this.statements();
+    if (keys.length === 0) return [];
+    // json_remove in SQLite keeps the rest of the text as stored (key order, numbers); one statement per count of fields left out.
+    let texts = this.texts.get(omit.length);
+    if (!texts) {
+      const json = omit.length === 0 ? 'd.doc' : `json_remove(d.doc${', ?'.repeat(omit.length)})`;
+      texts = this.db.prepare<unknown[], ReadModelText>(
+        `SELECT d.key, ${json} AS json FROM read_models d WHERE d.projection = ? AND d.key IN (SELECT value FROM json_each(?))`,
+      );
+      this.texts.set(omit.length, texts);
+    }
+    return texts.all(...omit.map((field) => `$.${JSON.stringify(field)}`), projection, JSON.stringify(keys));
   }
 
   async countDocuments(projection: string, tag?: string): Promise<number> {
@@ -141,11 +182,23 @@ export class SqliteReadModels implements ReadModelStore {
       .immediate();
   }
 
-  private removeTags(projection: string, key: string): void {
+  /**
+   * Deletes the tag rows of the stored document `key` that its replacement `next` does not
+   * have (all of them if there is none, or it moved); returns the tags whose rows stay.
+   */
+  private removeTags(projection: string, key: string, next: { position: number; tagsText: string; tags: readonly string[] } | undefined): Set<string> | undefined {
     const s = this.statements();
-    const old = s.get.get(projection, key);
-    if (!old) return;
-    for (const tag of JSON.parse(old.tags) as string[]) s.deleteTag.run(projection, tag, old.position, key);
+    const old = s.tagsOf.get(projection, key);
+    if (!old) return undefined;
+    const same = next !== undefined && next.position === old.position;
+    if (same && old.tags === next.tagsText) return new Set(next.tags);
+    const wanted = same ? new Set(next.tags) : undefined;
+    const kept = new Set<string>();
+    for (const tag of JSON.parse(old.tags) as string[]) {
+      if (wanted?.has(tag)) kept.add(tag);
+      else s.deleteTag.run(projection, tag, old.position, key);
+    }
+    return kept;
   }
 
   private statements(): ReturnType<typeof prepare> {
