@@ -134,51 +134,33 @@ export class PostgresReadModels implements ReadModelStore {
   }
 
   async queryDocuments(projection: string, query: ReadModelQuery): Promise<ReadModelDocument[]> {
+    return (await this.select<DocRow>(projection, query, DOC_COLUMNS)).map(toDocument);
+  }
+
+  async queryKeys(projection: string, query: ReadModelQuery): Promise<ReadModelKey[]> {
+    return (await this.select<{ key: string; position: string }>(projection, query, 'd.key, d.position')).map((r) => ({ key: r.key, position: Number(r.position) }));
+  }
+
+  /** The first tag walks the primary key of read_model_tags; the others are checked on the document's tags. */
+  private async select<R extends pg.QueryResultRow>(projection: string, query: ReadModelQuery, columns: string): Promise<R[]> {
     this.assertOpen();
     const before = query.before ?? Number.MAX_SAFE_INTEGER;
     const [first, ...others] = query.tags ?? [];
     const { rows } =
       first === undefined
-        ? await this.pool.query<DocRow>(
-            `SELECT ${DOC_COLUMNS} FROM ${this.S}.read_models d
+        ? await this.pool.query<R>(
+            `SELECT ${columns} FROM ${this.S}.read_models d
              WHERE d.projection = $1 AND d.position < $2 ORDER BY d.position DESC, d.key DESC LIMIT $3`,
             [projection, before, query.limit],
           )
-        : await this.pool.query<DocRow>(
-            `SELECT ${DOC_COLUMNS}
+        : await this.pool.query<R>(
+            `SELECT ${columns}
              FROM ${this.S}.read_model_tags t JOIN ${this.S}.read_models d ON d.projection = t.projection AND d.key = t.key
              WHERE t.projection = $1 AND t.tag = $2 AND t.position < $3 AND d.tags @> $4::text[]
              ORDER BY t.position DESC, t.key DESC LIMIT $5`,
             [projection, first, before, others, query.limit],
           );
-    return rows.map(toDocument);
-  }
-
-  async queryKeys(projection: string, query: ReadModelQuery): Promise<ReadModelKey[]> {
-    this.assertOpen();
-    const before = query.before ?? Number.MAX_SAFE_INTEGER;
-    const [first, ...others] = query.tags ?? [];
-    const { rows } =
-      first === undefined
-        ? await this.pool.query<{ key: string; position: string }>(
-            `SELECT d.key, d.position FROM ${this.S}.read_models d
-             WHERE d.projection = $1 AND d.position < $2 ORDER BY d.position DESC, d.key DESC LIMIT $3`,
-            [projection, before, query.limit],
-          )
-        : others.length === 0
-          ? await this.pool.query<{ key: string; position: string }>(
-              `SELECT t.key, t.position FROM ${this.S}.read_model_tags t
-               WHERE t.projection = $1 AND t.tag = $2 AND t.position < $3 ORDER BY t.position DESC, t.key DESC LIMIT $4`,
-              [projection, first, before, query.limit],
-            )
-          : await this.pool.query<{ key: string; position: string }>(
-              `SELECT t.key, t.position
-               FROM ${this.S}.read_model_tags t JOIN ${this.S}.read_models d ON d.projection = t.projection AND d.key = t.key
-               WHERE t.projection = $1 AND t.tag = $2 AND t.position < $3 AND d.tags @> $4::text[]
-               ORDER BY t.position DESC, t.key DESC LIMIT $5`,
-              [projection, first, before, others, query.limit],
-            );
-    return rows.map((r) => ({ key: r.key, position: Number(r.position) }));
+    return rows;
   }
 
   async getDocumentTexts(projection: string, keys: readonly string[], omit: readonly string[] = []): Promise<ReadModelText[]> {

@@ -35,6 +35,23 @@ interface DocRow {
   doc: string;
 }
 
+const DOC_COLUMNS = 'd.key, d.position, d.tags, d.doc';
+const DOC_JOIN = 'JOIN read_models d ON d.projection = t.projection AND d.key = t.key';
+
+const allSql = (columns: string) =>
+  `SELECT ${columns} FROM read_models d WHERE d.projection = ? AND d.position < ? ORDER BY d.position DESC, d.key DESC LIMIT ?`;
+
+/** The first tag walks its index; the others are looked up per candidate. */
+const taggedSql = (columns: string, join: string) =>
+  `SELECT ${columns}
+   FROM read_model_tags t ${join}
+   WHERE t.projection = ? AND t.tag = ? AND t.position < ?
+     AND NOT EXISTS (
+       SELECT 1 FROM json_each(?) other WHERE NOT EXISTS (
+         SELECT 1 FROM read_model_tags t2
+         WHERE t2.projection = t.projection AND t2.tag = other.value AND t2.position = t.position AND t2.key = t.key))
+   ORDER BY t.position DESC, t.key DESC LIMIT ?`;
+
 function prepare(db: Database.Database) {
   return {
     checkpoint: db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?'),
@@ -54,33 +71,10 @@ function prepare(db: Database.Database) {
     putTag: db.prepare<[string, string, number, string]>(
       'INSERT OR IGNORE INTO read_model_tags (projection, tag, position, key) VALUES (?, ?, ?, ?)',
     ),
-    all: db.prepare<[string, number, number], DocRow>(
-      'SELECT key, position, tags, doc FROM read_models WHERE projection = ? AND position < ? ORDER BY position DESC, key DESC LIMIT ?',
-    ),
-    // The first tag walks its index; the others are looked up per candidate.
-    tagged: db.prepare<[string, string, number, string, number], DocRow>(
-      `SELECT d.key, d.position, d.tags, d.doc
-       FROM read_model_tags t JOIN read_models d ON d.projection = t.projection AND d.key = t.key
-       WHERE t.projection = ? AND t.tag = ? AND t.position < ?
-         AND NOT EXISTS (
-           SELECT 1 FROM json_each(?) other WHERE NOT EXISTS (
-             SELECT 1 FROM read_model_tags t2
-             WHERE t2.projection = t.projection AND t2.tag = other.value AND t2.position = t.position AND t2.key = t.key))
-       ORDER BY t.position DESC, t.key DESC LIMIT ?`,
-    ),
-    allKeys: db.prepare<[string, number, number], ReadModelKey>(
-      'SELECT key, position FROM read_models WHERE projection = ? AND position < ? ORDER BY position DESC, key DESC LIMIT ?',
-    ),
-    taggedKeys: db.prepare<[string, string, number, string, number], ReadModelKey>(
-      `SELECT t.key, t.position
-       FROM read_model_tags t
-       WHERE t.projection = ? AND t.tag = ? AND t.position < ?
-         AND NOT EXISTS (
-           SELECT 1 FROM json_each(?) other WHERE NOT EXISTS (
-             SELECT 1 FROM read_model_tags t2
-             WHERE t2.projection = t.projection AND t2.tag = other.value AND t2.position = t.position AND t2.key = t.key))
-       ORDER BY t.position DESC, t.key DESC LIMIT ?`,
-    ),
+    all: db.prepare<[string, number, number], DocRow>(allSql(DOC_COLUMNS)),
+    tagged: db.prepare<[string, string, number, string, number], DocRow>(taggedSql(DOC_COLUMNS, DOC_JOIN)),
+    allKeys: db.prepare<[string, number, number], ReadModelKey>(allSql('d.key, d.position')),
+    taggedKeys: db.prepare<[string, string, number, string, number], ReadModelKey>(taggedSql('t.key, t.position', '')),
     count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM read_models WHERE projection = ?'),
     countTag: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM read_model_tags WHERE projection = ? AND tag = ?'),
     resetDocs: db.prepare<[string]>('DELETE FROM read_models WHERE projection = ?'),
