@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
+import helmet from 'helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { AccessLog, parseTaskId } from '@onematter/engine';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -80,7 +80,8 @@ export async function installAuth(app: FastifyInstance, runtime: Runtime, option
   };
   contexts.set(app, ctx);
 
-  await app.register(fastifyHelmet, {
+  // Made once: @fastify/helmet made helmet's middleware (parsing the CSP) anew for every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -99,6 +100,7 @@ export async function installAuth(app: FastifyInstance, runtime: Runtime, option
     },
     crossOriginEmbedderPolicy: false,
   });
+  app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (error) => done(error as Error | undefined)));
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
 
