@@ -5,7 +5,7 @@ import { enterpriseSetupV1, utilityConnectionV1 } from '@onematter/workflows';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/app.js';
-import { chooseMatter, HAS_CHROMIUM, startWorkbench, type Workbench } from './support.js';
+import { chooseMatter, HAS_CHROMIUM, settled, startWorkbench, type Workbench } from './support.js';
 
 /**
  * Everything a user sees is Chinese: each role signs in and walks every page it has,
@@ -99,7 +99,7 @@ describe.skipIf(!run)('the workbench speaks Chinese to every role', () => {
     const problems: string[] = [];
     const check = async (page: Page, where: string, ready: string) => {
       await page.waitForSelector(ready, { state: 'attached', timeout: 20_000 });
-      await page.waitForTimeout(700); // polls and names (people, matters) arrive
+      await settled(page); // polls and names (people, matters) arrive
       for (const leak of await latinLeaks(page)) problems.push(`${where}: ${leak}`);
     };
     const visit = async (page: Page, account: string, hash: string, ready: string) => {

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the browser)
 import { authOf, workbenchDir, type RuntimeConfig } from '@onematter/api';
 import { DEPARTMENTS } from '@onematter/engine';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -70,6 +72,7 @@ export async function startWorkbench(config: Partial<RuntimeConfig> = {}, manual
     async signIn(account, viewport = { width: 1366, height: 768 }) {
       const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
       const page = await context.newPage();
+      trackRequests(page);
       await page.goto(`${url}/`);
       await page.fill('#signin_username', ACCOUNTS[account].username);
       await page.fill('#signin_password', ACCOUNTS[account].password);
@@ -86,6 +89,38 @@ export async function startWorkbench(config: Partial<RuntimeConfig> = {}, manual
       await t.close();
     },
   };
+}
+
+/** The requests each signed-in page has in flight, and when the last one ended (see `settled`). */
+const inFlight = new WeakMap<Page, { open: number; since: number }>();
+
+function trackRequests(page: Page): void {
+  const state = { open: 0, since: Date.now() };
+  inFlight.set(page, state);
+  page.on('request', () => void state.open++);
+  const done = () => {
+    state.open = Math.max(0, state.open - 1);
+    state.since = Date.now();
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+}
+
+/**
+ * Waits until the page has had no request in flight for `quietMs` — what it loads on
+ * arriving (its polls' first answers, then the names of the people and matters they
+ * mention) has come back — and the browser has rendered it (two animation frames).
+ * A page whose requests never quieten gets `timeoutMs`, then is looked at as it is.
+ * Only for pages from `signIn`, which counts their requests from the start.
+ */
+export async function settled(page: Page, quietMs = 400, timeoutMs = 10_000): Promise<void> {
+  const state = inFlight.get(page);
+  if (!state) throw new Error('settled(): the page was not opened by signIn()');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (state.open > 0 || Date.now() - state.since < quietMs)) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
 
 /** Picks a matter in the window's select by typing its name (the catalogue is longer than the dropdown). */
