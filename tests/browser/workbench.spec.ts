@@ -107,7 +107,7 @@ describe.skipIf(!run)('the workbench in Chromium', () => {
     await context.close();
   });
 
-  it('every matter in the catalogue starts from its generated form', { timeout: 90_000 }, async () => {
+  it('every matter in the catalogue starts from its generated form', { timeout: 180_000 }, async () => {
     const page = await w.signIn('clerk');
     const names = await page.evaluate(async () => ((await (await fetch('/api/v1/matters')).json()) as { name: string }[]).map((m) => m.name));
     expect(names.length).toBeGreaterThanOrEqual(2);
