@@ -39,9 +39,12 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       // Two files at a time (the suite's machine has 2 cores; these files mostly wait).
-      { extends: true, test: { name: 'parallel', include: INCLUDE, exclude: [...configDefaults.exclude, ...SEQUENTIAL], maxWorkers: 2 } },
-      // One file at a time, after the parallel ones (a project with one worker runs last, alone).
-      { extends: true, test: { name: 'sequential', include: SEQUENTIAL, maxWorkers: 1 } },
+      {
+        extends: true,
+        test: { name: 'parallel', include: INCLUDE, exclude: [...configDefaults.exclude, ...SEQUENTIAL], maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      // One file at a time, after every parallel one has finished (groupOrder: groups run in turn).
+      { extends: true, test: { name: 'sequential', include: SEQUENTIAL, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
