@@ -41,6 +41,9 @@ export const outboxContract = (...[name, open, cleanup, options = {}]: ContractA
       ]);
       const ids = rows.map((r) => r.id);
       for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+      // A store that tells the appender its rows' ids (AppendResult.outboxIds) tells the ids read.
+      if (opened.ok && opened.outboxIds) expect(opened.outboxIds).toEqual(ids.slice(0, 3));
+      if (second.ok && second.outboxIds) expect(second.outboxIds).toEqual([ids[3]]);
       expect(await store.readOutbox({ after: ids[1]!, limit: 1 })).toEqual([rows[2]]);
 
       await store.markPublished([ids[0]!, ids[2]!]);

@@ -138,11 +138,10 @@ describe('postgres group commit', () => {
     // consecutive positions (a request retried alone would have left the batch's as a gap).
     const positions = [opened, followed, other].map((r) => (r?.ok ? r.lastGlobalPosition : 0));
     expect(positions).toEqual([2, 3, 4]);
-    expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.topic)).toEqual([
-      'onematter.tasks.samr',
-      'onematter.tasks.stale',
-      'onematter.tasks.tax',
-    ]);
+    const rows = await store.readOutbox({ after: 0, limit: 10 });
+    expect(rows.map((m) => m.topic)).toEqual(['onematter.tasks.samr', 'onematter.tasks.stale', 'onematter.tasks.tax']);
+    // Each accepted request is told its rows' ids (for the relay of this process).
+    expect([opened, followed, other].map((r) => (r?.ok ? r.outboxIds : undefined))).toEqual(rows.map((m) => [m.id]));
   });
 
   it('lets one request that breaks a constraint fail alone, not the batch it came in', async () => {
@@ -165,7 +164,10 @@ describe('postgres group commit', () => {
     expect(stale).toMatchObject({ ok: false, error: { kind: 'Concurrency', actualRevision: 0 } });
     expect(await store.readStream('case-y')).toHaveLength(2);
     expect(await store.readStream('case-z')).toHaveLength(1);
-    expect((await store.readOutbox({ after: 0, limit: 10 })).map((m) => m.key)).toEqual(['case-y']);
+    const rows = await store.readOutbox({ after: 0, limit: 10 });
+    expect(rows.map((m) => m.key)).toEqual(['case-y']);
+    // Retried alone, a request is still told its rows' ids.
+    expect(y.ok && y.outboxIds).toEqual([rows[0]!.id]);
   });
 
   it('deletes published outbox rows with the next batch', async () => {

@@ -81,9 +81,10 @@ export type AppendResult =
       nextRevision: number;
       lastGlobalPosition: number;
       /**
-       * The ids the request's outbox rows got, in request order, from a store whose ids
-       * follow commit order (SQLite, memory): the relay of the appending process takes the
-       * rows from the request instead of reading back what it just wrote (runtime.ts).
+       * The ids the request's outbox rows got, in request order (SQLite, memory, PostgreSQL):
+       * the relay of the appending process takes the rows from the request instead of
+       * reading back what it just wrote (runtime.ts). Ids need not follow commit order
+       * (PostgreSQL's do not); the relay holds a row after a gap until the gap is closed.
        * Absent when there were none, or the store does not say.
        */
       outboxIds?: readonly number[];

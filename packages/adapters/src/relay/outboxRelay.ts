@@ -53,12 +53,16 @@ export interface OutboxRelayOptions {
  *
  * Rows handed over ('concurrent' mode): the process that appended rows does not read back
  * and parse what it has just written. The runtime hands the rows of each durable append to
- * `offer` (with the ids a SQLite or memory store gave them, which follow commit order); the
- * relay publishes them as they are and reads the table only for what it was not handed:
- * at start (rows a crash left), when an offered id leaves a gap after the cursor (rows
- * another process appended), on `notify` (a store that gives no ids), and every poll
- * interval. `ahead` holds the offered ids beyond the cursor, so a read never publishes an
- * offered row again, nor an offer a row a read took.
+ * `offer` (with the ids the store gave them); the relay publishes at once those that
+ * continue its cursor without a gap, as they are. A row after a gap is held in `ahead`
+ * (not published yet) until the gap is closed: by the offer of the rows before it (a
+ * PostgreSQL batch that committed after a later one), or by a read of the table, which
+ * then returns it too (it is unpublished) after the rows of the gap, so no id is passed
+ * that was not seen. Nothing assumes that ids follow commit order (they do not on
+ * PostgreSQL), and one key's rows still go out in id order. The table is read at start
+ * (rows a crash left), when an offer leaves rows held (rows another process appended, ids
+ * a refused request reserved), on `notify` (a store that gives no ids) and every poll
+ * interval.
  */
 export class OutboxRelay {
   private cursor = 0;
@@ -74,8 +78,8 @@ export class OutboxRelay {
   private readonly owner: string;
   /** 'concurrent' mode: rows handed over by `offer`, not yet published. */
   private offered: OutboxRecord[] = [];
-  /** 'concurrent' mode: offered ids beyond the cursor (every id up to the cursor is taken). */
-  private readonly ahead = new Set<number>();
+  /** 'concurrent' mode: offered rows after a gap beyond the cursor, held until it closes (every id up to the cursor is taken). */
+  private readonly ahead = new Map<number, OutboxRecord>();
   /** 'concurrent' mode: the table is to be read (start, notify, a gap, a full batch, the poll interval). */
   private readWanted = true;
   private readAt = 0;
@@ -109,33 +113,40 @@ export class OutboxRelay {
 
   /**
    * The rows of an append of this process, durable now, with the ids the store gave them
-   * in commit order (`AppendResult.outboxIds`): published without reading them back. In
-   * 'ordered' mode, or before `start`, the relay reads the table instead (`notify`).
+   * (`AppendResult.outboxIds`): published without reading them back, at once if they
+   * continue the cursor, else once the gap before them is closed (see the class comment).
+   * In 'ordered' mode (Kafka, and the claims of several processes on PostgreSQL), or before
+   * `start`, the relay reads the table instead (`notify`): a claim is what keeps relays of
+   * several processes from publishing one row twice, so rows are never taken unclaimed.
    */
   offer(rows: readonly OutboxRecord[]): void {
     if (!this.concurrent || !this.running) return this.notify();
     for (const row of rows) {
       // Taken already: a read got to it first.
       if (row.id <= this.cursor || this.ahead.has(row.id)) continue;
+      if (this.freeze) deepFreeze(row.value);
       if (row.id === this.cursor + 1) {
         this.cursor = row.id;
+        this.offered.push(row);
         this.advance();
       } else {
-        // Rows between the cursor and this one were not handed over (another process, a crash): read them.
-        this.ahead.add(row.id);
-        this.readWanted = true;
+        this.ahead.set(row.id, row);
       }
-      if (this.freeze) deepFreeze(row.value);
-      this.offered.push(row);
     }
+    // Rows held after a gap: read what is in it (another writer's rows) or past it (ids never used).
+    if (this.ahead.size > 0) this.readWanted = true;
     this.woken = true;
     this.wake?.();
   }
 
-  /** Moves the cursor over the offered ids that now follow it. */
+  /** Moves the cursor over the held rows that now follow it, releasing them to be published. */
   private advance(): void {
     if (this.ahead.size === 0) return;
-    while (this.ahead.delete(this.cursor + 1)) this.cursor++;
+    for (let next = this.ahead.get(this.cursor + 1); next; next = this.ahead.get(this.cursor + 1)) {
+      this.ahead.delete(next.id);
+      this.offered.push(next);
+      this.cursor = next.id;
+    }
   }
 
   /** Rows read but not yet acknowledged. */
@@ -210,15 +221,16 @@ export class OutboxRelay {
     }
   }
 
-  /** 'concurrent' mode: the unpublished rows after the cursor that were not offered. */
+  /**
+   * 'concurrent' mode: the unpublished rows after the cursor that were not offered, and
+   * the held rows the read passed (as offered). The store returns rows in id order and
+   * only those no earlier-committing writer can still precede, so passing the last id it
+   * returns skips nothing.
+   */
   private async readTable(): Promise<OutboxRecord[]> {
     const batchSize = this.o.batchSize ?? 500;
     this.readWanted = false;
     this.readAt = performance.now();
-    // Offered rows are durable: a row with a lower id is committed too (ids follow commit
-    // order in the stores that give them), so this read returns it unless it is gone.
-    let offeredUpTo = 0;
-    for (const id of this.ahead) if (id > offeredUpTo) offeredUpTo = id;
     let rows: OutboxRecord[];
     try {
       rows = await this.o.store.readOutbox({ after: this.cursor, limit: batchSize });
@@ -226,14 +238,20 @@ export class OutboxRelay {
       this.o.onError?.(error);
       return [];
     }
-    // Offers while it read may have taken some of them.
-    const fresh = rows.filter((r) => r.id > this.cursor && !this.ahead.delete(r.id));
-    if (rows.length > 0) this.cursor = Math.max(this.cursor, rows[rows.length - 1]!.id);
-    if (rows.length < batchSize) this.cursor = Math.max(this.cursor, offeredUpTo);
-    else this.readWanted = true;
-    for (const id of this.ahead) if (id <= this.cursor) this.ahead.delete(id);
+    if (rows.length === batchSize) this.readWanted = true;
+    if (rows.length === 0) return rows;
+    // Offers while it read may have taken some of them; held rows go out as they were offered.
+    const fresh: OutboxRecord[] = [];
+    for (const r of rows) if (r.id > this.cursor && !this.ahead.has(r.id)) fresh.push(r);
+    this.cursor = Math.max(this.cursor, rows[rows.length - 1]!.id);
+    const read = fresh.length;
+    for (const [id, row] of this.ahead) {
+      if (id > this.cursor) continue;
+      this.ahead.delete(id);
+      fresh.push(row);
+    }
     this.advance();
-    return fresh;
+    return fresh.length === read ? fresh : fresh.sort((a, b) => a.id - b.id);
   }
 
   /** 'concurrent' mode: each row on its own, at most `maxInFlight` at once. */

@@ -32,6 +32,17 @@ export function postgresGroupCommit(db: PostgresDatabase, maxBatch: number): Pos
   return new GroupCommit<Pending>({ maxBatch, maxInFlight: db.maxBatchesInFlight, write: (batch, deletes) => writer.writeBatch(batch, deletes) });
 }
 
+/**
+ * The ids of a request's outbox rows: consecutive from the first, in request order. They do
+ * NOT follow commit order (batches in flight at once commit in any order), which the relay
+ * allows for (OutboxRelay.offer).
+ */
+function idsFrom(first: number, count: number): number[] {
+  const ids = new Array<number>(count);
+  for (let i = 0; i < count; i++) ids[i] = first + i;
+  return ids;
+}
+
 /** Writes the batches the group commit hands over, and the requests of a failed batch one by one. */
 class BatchWriter {
   constructor(private readonly db: PostgresDatabase) {}
@@ -45,7 +56,7 @@ class BatchWriter {
       return x < y ? -1 : x > y ? 1 : a - b;
     });
     const sorted = order.map((i) => batch[i]!);
-    let rows: Array<{ accepted: boolean; actual_revision: string; last_position: string | null }>;
+    let rows: Array<{ accepted: boolean; actual_revision: string; last_position: string | null; first_outbox_id: string | null }>;
     try {
       const events = sorted.flatMap((p) => p.request.events);
       const messages = sorted.flatMap((p) => p.request.outbox ?? []);
@@ -97,11 +108,10 @@ class BatchWriter {
     sorted.forEach((p, k) => {
       const row = rows[k]!;
       const { streamId, expectedRevision } = p.request;
-      p.resolve(
-        row.accepted
-          ? { ok: true, nextRevision: p.nextRevision, lastGlobalPosition: Number(row.last_position) }
-          : concurrencyError(streamId, expectedRevision, Number(row.actual_revision)),
-      );
+      if (!row.accepted) return p.resolve(concurrencyError(streamId, expectedRevision, Number(row.actual_revision)));
+      const lastGlobalPosition = Number(row.last_position);
+      if (row.first_outbox_id === null) return p.resolve({ ok: true, nextRevision: p.nextRevision, lastGlobalPosition });
+      p.resolve({ ok: true, nextRevision: p.nextRevision, lastGlobalPosition, outboxIds: idsFrom(Number(row.first_outbox_id), p.values.length) });
     });
   }
 
@@ -157,7 +167,9 @@ class BatchWriter {
             values: [outbox.map((_, i) => firstMessage + i), outbox.map((m) => m.topic), outbox.map((m) => m.key), headers, values],
           });
         }
-        return { ok: true, nextRevision, lastGlobalPosition: firstGlobal + events.length - 1 };
+        const lastGlobalPosition = firstGlobal + events.length - 1;
+        if (outbox.length === 0) return { ok: true, nextRevision, lastGlobalPosition };
+        return { ok: true, nextRevision, lastGlobalPosition, outboxIds: idsFrom(firstMessage, outbox.length) };
       }, this.db.writers);
     } catch (error) {
       // The streams row disagreed with the events (a writer that bypassed it): still a conflict.

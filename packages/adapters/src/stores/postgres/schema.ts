@@ -25,6 +25,90 @@ const MIGRATION_LOCK = 1;
 const POSITION_LOCK = 2;
 export const CLAIM_LOCK = 3;
 
+/**
+ * The group commit's statement (see index.ts). The r_* arrays describe the requests (sorted
+ * by the caller), e_* their events and m_* their outbox rows, back to back; data, metadata,
+ * headers and values come as JSON arrays of the texts the engine made (the json type, not
+ * jsonb, keeps each text exactly as it was hashed). `published`: outbox ids to delete.
+ * `firstOutboxId` (version 6): each accepted request's first outbox id is answered too.
+ */
+function appendBatchFunction(S: string, firstOutboxId: boolean): string {
+  return `CREATE FUNCTION ${S}.append_batch(
+        r_stream text[], r_expected bigint[], r_next bigint[], r_events integer[], r_messages integer[],
+        e_stream text[], e_position bigint[], e_type text[], e_data json, e_metadata json,
+        e_recorded_at text[], e_prev_hash text[], e_hash text[],
+        m_topic text[], m_key text[], m_headers json, m_value json,
+        published bigint[]
+      ) RETURNS TABLE (accepted boolean, actual_revision bigint, last_position bigint${firstOutboxId ? ', first_outbox_id bigint' : ''})
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        v_requests integer := coalesce(array_length(r_stream, 1), 0);
+        v_event_count integer := coalesce(array_length(e_position, 1), 0);
+        v_message_count integer := coalesce(array_length(m_topic, 1), 0);
+        v_next_event bigint;
+        v_next_message bigint;
+        v_globals bigint[];
+        v_ids bigint[];
+        v_event_at integer := 0;
+        v_message_at integer := 0;
+        v_changed integer;
+        v_current bigint;
+      BEGIN
+        -- First, before any write: the transaction id and all positions, under the lock.
+        SELECT rp.first_event, rp.first_message INTO v_next_event, v_next_message
+          FROM ${S}.reserve_positions(v_event_count, v_message_count) rp;
+        -- One slot per event and per outbox row; those of refused requests stay NULL.
+        v_globals := array_fill(NULL::bigint, ARRAY[v_event_count]);
+        v_ids := array_fill(NULL::bigint, ARRAY[v_message_count]);
+        IF cardinality(published) > 0 THEN
+          DELETE FROM ${S}.outbox WHERE id = ANY(published);
+        END IF;
+        FOR i IN 1..v_requests LOOP
+          IF r_expected[i] = -1 THEN
+            INSERT INTO ${S}.streams (stream_id, revision) VALUES (r_stream[i], r_next[i])
+              ON CONFLICT (stream_id) DO NOTHING;
+          ELSE
+            UPDATE ${S}.streams SET revision = r_next[i] WHERE stream_id = r_stream[i] AND revision = r_expected[i];
+          END IF;
+          GET DIAGNOSTICS v_changed = ROW_COUNT;
+          IF v_changed = 1 THEN${firstOutboxId ? '\n            first_outbox_id := CASE WHEN r_messages[i] > 0 THEN v_next_message END;' : ''}
+            FOR j IN 1..r_events[i] LOOP
+              v_globals[v_event_at + j] := v_next_event;
+              v_next_event := v_next_event + 1;
+            END LOOP;
+            FOR j IN 1..r_messages[i] LOOP
+              v_ids[v_message_at + j] := v_next_message;
+              v_next_message := v_next_message + 1;
+            END LOOP;
+            accepted := true; actual_revision := r_next[i]; last_position := v_next_event - 1;
+          ELSE
+            SELECT s.revision INTO v_current FROM ${S}.streams s WHERE s.stream_id = r_stream[i];
+            accepted := false; actual_revision := coalesce(v_current, -1); last_position := NULL;${firstOutboxId ? ' first_outbox_id := NULL;' : ''}
+          END IF;
+          RETURN NEXT;
+          v_event_at := v_event_at + r_events[i];
+          v_message_at := v_message_at + r_messages[i];
+        END LOOP;
+        IF v_event_count > 0 THEN
+          INSERT INTO ${S}.events (global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash)
+            SELECT g, s, p, t, d, m, r, ph, h
+            FROM ROWS FROM (unnest(v_globals), unnest(e_stream), unnest(e_position), unnest(e_type),
+                            json_array_elements(e_data), json_array_elements(e_metadata),
+                            unnest(e_recorded_at), unnest(e_prev_hash), unnest(e_hash))
+              AS u(g, s, p, t, d, m, r, ph, h)
+            WHERE g IS NOT NULL;
+        END IF;
+        IF v_message_count > 0 THEN
+          INSERT INTO ${S}.outbox (id, topic, key, headers, value)
+            SELECT i, t, k, h, v
+            FROM ROWS FROM (unnest(v_ids), unnest(m_topic), unnest(m_key), json_array_elements(m_headers), json_array_elements(m_value))
+              AS u(i, t, k, h, v)
+            WHERE i IS NOT NULL;
+        END IF;
+      END
+      $fn$;`;
+}
+
 /** Versioned schema changes; a version, once released, is never edited. `S` is the quoted schema. */
 const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLiteral: string) => string }> = [
   {
@@ -91,86 +175,8 @@ const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLitera
   },
   {
     version: 3,
-    // Group commit: see index.ts. The r_* arrays describe the requests (sorted by
-    // the caller), e_* their events and m_* their outbox rows, back to back; data, metadata,
-    // headers and values come as JSON arrays of the texts the engine made (the json type,
-    // not jsonb, keeps each text exactly as it was hashed). `published`: outbox ids to delete.
-    sql: (S) => `
-      CREATE FUNCTION ${S}.append_batch(
-        r_stream text[], r_expected bigint[], r_next bigint[], r_events integer[], r_messages integer[],
-        e_stream text[], e_position bigint[], e_type text[], e_data json, e_metadata json,
-        e_recorded_at text[], e_prev_hash text[], e_hash text[],
-        m_topic text[], m_key text[], m_headers json, m_value json,
-        published bigint[]
-      ) RETURNS TABLE (accepted boolean, actual_revision bigint, last_position bigint)
-      LANGUAGE plpgsql AS $fn$
-      DECLARE
-        v_requests integer := coalesce(array_length(r_stream, 1), 0);
-        v_event_count integer := coalesce(array_length(e_position, 1), 0);
-        v_message_count integer := coalesce(array_length(m_topic, 1), 0);
-        v_next_event bigint;
-        v_next_message bigint;
-        v_globals bigint[];
-        v_ids bigint[];
-        v_event_at integer := 0;
-        v_message_at integer := 0;
-        v_changed integer;
-        v_current bigint;
-      BEGIN
-        -- First, before any write: the transaction id and all positions, under the lock.
-        SELECT rp.first_event, rp.first_message INTO v_next_event, v_next_message
-          FROM ${S}.reserve_positions(v_event_count, v_message_count) rp;
-        -- One slot per event and per outbox row; those of refused requests stay NULL.
-        v_globals := array_fill(NULL::bigint, ARRAY[v_event_count]);
-        v_ids := array_fill(NULL::bigint, ARRAY[v_message_count]);
-        IF cardinality(published) > 0 THEN
-          DELETE FROM ${S}.outbox WHERE id = ANY(published);
-        END IF;
-        FOR i IN 1..v_requests LOOP
-          IF r_expected[i] = -1 THEN
-            INSERT INTO ${S}.streams (stream_id, revision) VALUES (r_stream[i], r_next[i])
-              ON CONFLICT (stream_id) DO NOTHING;
-          ELSE
-            UPDATE ${S}.streams SET revision = r_next[i] WHERE stream_id = r_stream[i] AND revision = r_expected[i];
-          END IF;
-          GET DIAGNOSTICS v_changed = ROW_COUNT;
-          IF v_changed = 1 THEN
-            FOR j IN 1..r_events[i] LOOP
-              v_globals[v_event_at + j] := v_next_event;
-              v_next_event := v_next_event + 1;
-            END LOOP;
-            FOR j IN 1..r_messages[i] LOOP
-              v_ids[v_message_at + j] := v_next_message;
-              v_next_message := v_next_message + 1;
-            END LOOP;
-            accepted := true; actual_revision := r_next[i]; last_position := v_next_event - 1;
-          ELSE
-            SELECT s.revision INTO v_current FROM ${S}.streams s WHERE s.stream_id = r_stream[i];
-            accepted := false; actual_revision := coalesce(v_current, -1); last_position := NULL;
-          END IF;
-          RETURN NEXT;
-          v_event_at := v_event_at + r_events[i];
-          v_message_at := v_message_at + r_messages[i];
-        END LOOP;
-        IF v_event_count > 0 THEN
-          INSERT INTO ${S}.events (global_position, stream_id, position, type, data, metadata, recorded_at, prev_hash, hash)
-            SELECT g, s, p, t, d, m, r, ph, h
-            FROM ROWS FROM (unnest(v_globals), unnest(e_stream), unnest(e_position), unnest(e_type),
-                            json_array_elements(e_data), json_array_elements(e_metadata),
-                            unnest(e_recorded_at), unnest(e_prev_hash), unnest(e_hash))
-              AS u(g, s, p, t, d, m, r, ph, h)
-            WHERE g IS NOT NULL;
-        END IF;
-        IF v_message_count > 0 THEN
-          INSERT INTO ${S}.outbox (id, topic, key, headers, value)
-            SELECT i, t, k, h, v
-            FROM ROWS FROM (unnest(v_ids), unnest(m_topic), unnest(m_key), json_array_elements(m_headers), json_array_elements(m_value))
-              AS u(i, t, k, h, v)
-            WHERE i IS NOT NULL;
-        END IF;
-      END
-      $fn$;
-    `,
+    // Group commit: see index.ts and appendBatchFunction (the text this version has always had).
+    sql: (S) => appendBatchFunction(S, false),
   },
   { version: 4, sql: (S) => postgresReadModelTables(S) },
   {
@@ -180,6 +186,16 @@ const migrations: ReadonlyArray<{ version: number; sql: (S: string, schemaLitera
       ALTER TABLE ${S}.outbox ADD COLUMN claimed_by text, ADD COLUMN claimed_until timestamptz;
       CREATE INDEX outbox_key_id ON ${S}.outbox (key, id);
     `,
+  },
+  {
+    version: 6,
+    // append_batch also answers each accepted request's first outbox id, so the appending
+    // process can hand its rows to its relay (AppendResult.outboxIds). A caller that selects
+    // only the first three columns (an older process during an upgrade) keeps working.
+    sql: (S) => `
+      DROP FUNCTION ${S}.append_batch(text[], bigint[], bigint[], integer[], integer[], text[], bigint[], text[], json, json,
+        text[], text[], text[], text[], text[], json, json, bigint[]);
+      ${appendBatchFunction(S, true)}`,
   },
 ];
 
@@ -275,7 +291,7 @@ export class PostgresDatabase {
 function statements(S: string) {
   return {
     reserve: `SELECT first_event, first_message FROM ${S}.reserve_positions($1, $2)`,
-    appendBatch: `SELECT accepted, actual_revision, last_position FROM ${S}.append_batch(
+    appendBatch: `SELECT accepted, actual_revision, last_position, first_outbox_id FROM ${S}.append_batch(
       $1::text[], $2::bigint[], $3::bigint[], $4::integer[], $5::integer[],
       $6::text[], $7::bigint[], $8::text[], $9::json, $10::json, $11::text[], $12::text[], $13::text[],
       $14::text[], $15::text[], $16::json, $17::json, $18::bigint[])`,
