@@ -2,20 +2,32 @@
 // profiler, counting objects the GC has already collected too). Allocation drives
 // the garbage collector's share of the CPU; unlike cases/s it hardly moves when the
 // machine is busy, so it is the measure to compare A and B on a shared machine:
-//   node tests/bench/alloc.bench.mjs [--cases 1500] [--top 45]
-// Runs on the built packages (dist).
+//   node tests/bench/alloc.bench.mjs [--cases 1500] [--top 45] [--store sqlite|postgres] [--pg-url postgres://…]
+// Runs on the built packages (dist). On PostgreSQL in a schema of its own, dropped after.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { createRuntime } from '@onematter/api';
 import { caughtUp, pool, silentLog, startBody } from './engine.mjs';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '1500' }, top: { type: 'string', default: '45' } } });
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '1500' },
+    top: { type: 'string', default: '45' },
+    store: { type: 'string', default: 'sqlite' },
+    'pg-url': { type: 'string', default: process.env.ONEMATTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
 const n = Number(values.cases);
 const dataDir = mkdtempSync(join(tmpdir(), 'onematter-alloc-bench-'));
-const runtime = await createRuntime({ dataDir, store: 'sqlite', bus: 'memory', simulateDepartments: true, simulation: { delayMs: [0, 0] } }, silentLog);
+const pgUrl = values['pg-url'];
+const pgSchema = `bench_alloc_${randomBytes(4).toString('hex')}`;
+const storeConfig = values.store === 'postgres' ? { store: 'postgres', pgUrl, pgSchema } : { store: 'sqlite' };
+const runtime = await createRuntime({ dataDir, ...storeConfig, bus: 'memory', simulateDepartments: true, simulation: { delayMs: [0, 0] } }, silentLog);
 let completed = 0;
 let resolveDone;
 const done = new Promise((r) => (resolveDone = r));
@@ -36,6 +48,12 @@ await done;
 const { profile } = await session.post('HeapProfiler.stopSampling');
 await runtime.close();
 rmSync(dataDir, { recursive: true, force: true });
+if (values.store === 'postgres') {
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+  await admin.end();
+}
 
 const short = (url) => url.replace(/.*node_modules\//, 'nm/').replace(/.*\/packages\//, 'pk/');
 const bySite = new Map();
