@@ -58,15 +58,23 @@ for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
       await bus.subscribe('tasks', async (m) => void received.push(m), { group: 'departments' });
       let reads = 0;
       const readOutbox = store.readOutbox.bind(store);
+      // Rows the relay got from the table, except those handed to it while the read was in
+      // flight (on PostgreSQL a poll read may return a row whose append committed meanwhile,
+      // before the append's answer reached this process; the relay drops it as taken).
+      const offeredDuring = new Set<Set<number>>();
       store.readOutbox = async (options) => {
-        const rows = await readOutbox(options);
-        reads += rows.length;
+        const during = new Set<number>();
+        offeredDuring.add(during);
+        const rows = await readOutbox(options).finally(() => offeredDuring.delete(during));
+        reads += rows.filter((r) => !during.has(r.id)).length;
         return rows;
       };
       const relay = new OutboxRelay({ store, bus, mode: 'concurrent', pollIntervalMs: 20 });
       // As the runtime wires it: each append of this process hands its rows over.
       const tracked = trackAppends(store, (request, result) => {
-        if (result.outboxIds) relay.offer(request.outbox!.map((m, i) => ({ id: result.outboxIds![i]!, ...m })));
+        if (!result.outboxIds) return;
+        for (const during of offeredDuring) for (const id of result.outboxIds) during.add(id);
+        relay.offer(request.outbox!.map((m, i) => ({ id: result.outboxIds![i]!, ...m })));
       }).store;
       cleanups.push(() => relay.stop());
       const revisions = new Map<string, number>();
