@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createRuntime } from '@onematter/api';
-import { caughtUp, pool, silentLog, startBody } from './engine.mjs';
+import { caughtUp, completions, pool, silentLog, startBody } from './engine.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -28,12 +28,7 @@ const pgUrl = values['pg-url'];
 const pgSchema = `bench_alloc_${randomBytes(4).toString('hex')}`;
 const storeConfig = values.store === 'postgres' ? { store: 'postgres', pgUrl, pgSchema } : { store: 'sqlite' };
 const runtime = await createRuntime({ dataDir, ...storeConfig, bus: 'memory', simulateDepartments: true, simulation: { delayMs: [0, 0] } }, silentLog);
-let completed = 0;
-let resolveDone;
-const done = new Promise((r) => (resolveDone = r));
-await runtime.bus.subscribe(runtime.topics.events, async (m) => {
-  if (m.value.type === 'CaseCompleted' && ++completed === n) resolveDone();
-}, { group: 'bench' });
+const { done } = await completions(runtime, n);
 await caughtUp(runtime);
 
 const session = new Session();

@@ -31,6 +31,21 @@ export async function pool(n, limit, task) {
 }
 
 /**
+ * Subscribes to the runtime's events; `done` resolves once `n` cases whose ids start with
+ * `prefix` (any, without one) have published CaseCompleted. Start the cases after it returns.
+ * (An object, not the promise itself: an async function returning a promise would wait for it.)
+ */
+export async function completions(runtime, n, prefix) {
+  let completed = 0;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+  await runtime.bus.subscribe(runtime.topics.events, async (m) => {
+    if (m.value.type === 'CaseCompleted' && (prefix === undefined || m.key.startsWith(`${prefix}-`)) && ++completed === n) resolveDone();
+  }, { group: 'bench' });
+  return { done };
+}
+
+/**
  * Every follower of a runtime has reached the store's head: the case list (and the work
  * queues), the time limits, the event feed. What a server start must do before it is current.
  */
@@ -55,12 +70,7 @@ export async function engineRun(config, n, { concurrency = 400, dataDir, prefix 
   dataDir ??= mkdtempSync(join(tmpdir(), 'onematter-bench-'));
   const runtime = await createRuntime({ dataDir, simulateDepartments: true, simulation: { delayMs: [0, 0] }, ...config }, silentLog);
   const head0 = await runtime.store.headPosition();
-  let completed = 0;
-  let resolveDone;
-  const done = new Promise((r) => (resolveDone = r));
-  await runtime.bus.subscribe(runtime.topics.events, async (m) => {
-    if (m.value.type === 'CaseCompleted' && m.key.startsWith(`${prefix}-`) && ++completed === n) resolveDone();
-  }, { group: 'bench' });
+  const { done } = await completions(runtime, n, prefix);
   // After subscribing: the in-process event feed waits for a listener.
   await caughtUp(runtime);
   global.gc?.();

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { createRuntime } from '@onematter/api';
-import { engineRun, pool, silentLog as log, startBody } from './engine.mjs';
+import { completions, engineRun, pool, silentLog as log, startBody } from './engine.mjs';
 import { openStore, InProcessBus } from '@onematter/adapters';
 import { enterpriseSetupV1 } from '@onematter/workflows';
 
@@ -39,12 +39,7 @@ async function recordAppends(n) {
     recorded.push(structuredClone(req));
     return append(req);
   };
-  let completed = 0;
-  let resolveDone;
-  const done = new Promise((r) => (resolveDone = r));
-  await runtime.bus.subscribe(runtime.topics.events, async (m) => {
-    if (m.value.type === 'CaseCompleted' && ++completed === n) resolveDone();
-  }, { group: 'bench' });
+  const { done } = await completions(runtime, n);
   await pool(n, 400, async (i) => {
     await runtime.handler.execute(`bench-${i}`, (now) => ({ type: 'StartCase', data: { caseId: `bench-${i}`, ...startBody() }, now }));
   });
