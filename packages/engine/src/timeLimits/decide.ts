@@ -14,6 +14,16 @@ function taskOf(s: StartedCase, taskId: string): TaskState | undefined {
   return parsed && parsed.caseId === s.caseId ? s.tasks[parsed.step] : undefined;
 }
 
+/** What a special procedure's start and end record: the task (none: the whole case), its kind, the note. */
+function procedureData(task: TaskState | undefined, kind: StartSpecialProcedure['data']['kind'], note: string | undefined, at: string) {
+  return {
+    ...(task ? { taskId: task.id, step: task.step, department: task.department } : {}),
+    kind,
+    ...(note !== undefined ? { note } : {}),
+    at,
+  };
+}
+
 /** 特别程序 starts: allowed on an open case, for a task a department is working on (or the whole case). */
 export function startSpecialProcedure(c: StartSpecialProcedure, s: StartedCase): Decided {
   if (isClosed(s)) return fail('Conflict', `case ${s.caseId} is ${s.status}; no special procedure can start`);
@@ -30,17 +40,7 @@ export function startSpecialProcedure(c: StartSpecialProcedure, s: StartedCase):
   if (openProcedures(s.clock).some((p) => p.step === step && p.kind === kind)) {
     return fail('Conflict', `a ${kind} (${KIND_NAMES[kind]}) is already under way for ${taskId ?? `case ${s.caseId}`}`);
   }
-  return ok([
-    {
-      type: 'SpecialProcedureStarted',
-      data: {
-        ...(task ? { taskId: task.id, step: task.step, department: task.department } : {}),
-        kind,
-        ...(note !== undefined ? { note } : {}),
-        at: c.now,
-      },
-    },
-  ]);
+  return ok([{ type: 'SpecialProcedureStarted', data: procedureData(task, kind, note, c.now) }]);
 }
 
 export function endSpecialProcedure(c: EndSpecialProcedure, s: StartedCase): Decided {
@@ -54,17 +54,7 @@ export function endSpecialProcedure(c: EndSpecialProcedure, s: StartedCase): Dec
   if (!openProcedures(s.clock).some((p) => p.step === step && p.kind === kind)) {
     return fail('Conflict', `no ${kind} (${KIND_NAMES[kind]}) is under way for ${taskId ?? `case ${s.caseId}`}`);
   }
-  return ok([
-    {
-      type: 'SpecialProcedureEnded',
-      data: {
-        ...(task ? { taskId: task.id, step: task.step, department: task.department } : {}),
-        kind,
-        ...(note !== undefined ? { note } : {}),
-        at: c.now,
-      },
-    },
-  ]);
+  return ok([{ type: 'SpecialProcedureEnded', data: procedureData(task, kind, note, c.now) }]);
 }
 
 /**
