@@ -204,9 +204,11 @@ export class LogFollower {
     if (!lane) throw new Error(`${sub.name} does not follow this log`);
     const deadline = Date.now() + timeoutMs;
     lane.retryAt = 0;
-    lane.wanted = true;
     lane.error = undefined;
     for (;;) {
+      // Wanted on every round: a lazy lane that took what was readable rests for its delay
+      // (handled()), and the append waited for may show only on a later read.
+      lane.wanted = true;
       await this.poll();
       while (lane.draining) await lane.draining;
       if (lane.error !== undefined) {

@@ -214,4 +214,27 @@ describe('the log follower', () => {
     await Promise.all([again.stop(), fresh.stop()]);
     await follower.stop();
   });
+  it('a lazy subscriber that waits for an append held back a moment (PostgreSQL: a transaction still open) gets it as soon as it shows', async () => {
+    const store = new MemoryEventStore();
+    await write(store, 'a', 0, 3);
+    // The newest event is not readable for the first reads after it is acknowledged.
+    let hiddenReads = 3;
+    const readAll = store.readAll.bind(store);
+    store.readAll = async (options) => {
+      const events = await readAll(options);
+      if (hiddenReads > 0 && events.some((e) => e.globalPosition === 3)) {
+        hiddenReads--;
+        return events.filter((e) => e.globalPosition < 3);
+      }
+      return events;
+    };
+    const follower = new LogFollower({ store });
+    const caseList = new Recorder('case-list');
+    // As the case list follows: lazily, its own events at most every 30 s unless a query asks.
+    follower.add(caseList, { delayMs: 30_000 });
+    await follower.catchUp(caseList, 3, 2_000);
+    // Not the events readable at the first try, and then nothing until the wait ran out.
+    expect(caseList.seen).toEqual([1, 2, 3]);
+    expect(caseList.position).toBe(3);
+  });
 });
