@@ -26,9 +26,6 @@ const SEQUENTIAL = [
   'tests/e2e/demo.e2e.spec.ts',
   'tests/e2e/serve.start.e2e.spec.ts',
   'tests/e2e/serve.limits.e2e.spec.ts',
-  // Its PostgreSQL poison-event case once listed two of three cases when it shared the machine
-  // with another file (2026-12-06, cause not found yet; it passes alone): alone until it is.
-  'tests/e2e/projections.e2e.spec.ts',
 ];
 
 // Workspace packages resolve to their TypeScript sources in tests (the "source"

@@ -217,7 +217,12 @@ export class LogFollower {
         throw error;
       }
       const caughtUp = lane.opened && sub.position >= this.cursor && lane.queue.length === 0;
-      if ((caughtUp && sub.position >= target) || Date.now() >= deadline) return;
+      if (caughtUp && sub.position >= target) return;
+      if (Date.now() >= deadline) {
+        // Answered with what it has: said, since a reader may miss what was just acknowledged.
+        if (sub.position < target) this.o.onError?.(new Error(`${sub.name} is at ${sub.position}, not yet at ${target}, after ${timeoutMs} ms`), sub.name);
+        return;
+      }
       if (caughtUp) await new Promise((r) => setTimeout(r, 5));
     }
   }
