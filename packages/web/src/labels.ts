@@ -1,11 +1,15 @@
 /** Everything the user sees is in Chinese: names for the API's codes. */
 
 import { DEPARTMENT_NAMES as NAMES } from '@onematter/engine/departments';
+import { RATINGS } from '@onematter/engine/aftercare';
 import { SPECIAL_PROCEDURE_NAMES } from '@onematter/engine/events';
 
 /** Department names: the engine's own list, bundled as it is. */
 export const DEPARTMENT_NAMES: Readonly<Record<string, string>> = NAMES;
 export const departmentName = (id: string | null | undefined): string => (id ? (DEPARTMENT_NAMES[id] ?? id) : '');
+
+/** 好差评's five levels, best first, as the engine accepts them: the options of every rating field. */
+export const RATING_OPTIONS = RATINGS.map((r) => ({ value: r, label: r }));
 
 export const CASE_STATUS: Record<string, { text: string; color: string }> = {
   'in-progress': { text: '办理中', color: 'processing' },

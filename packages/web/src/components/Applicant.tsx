@@ -1,6 +1,7 @@
 import { Alert, Button, Card, Form, Input, Select, Space } from 'antd';
 import type { CaseView, StoredEvent } from '../types';
 import { ActionDialog, useActionDialog, type FormValues } from './ActionDialog';
+import { RATING_OPTIONS } from '../labels';
 
 /**
  * 申请人 on their own case: confirm or object to what a 代办员 submitted for them
@@ -51,7 +52,7 @@ export function ApplicantActions({ c, events, onDone }: { c: CaseView; events: S
       <ActionDialog dialog={dialog} title={open === 'rate' ? '评价本次服务' : open === 'confirm' ? '确认代办内容' : '对代办内容提出异议'} okText="提交" onSubmit={submit}>
         {open === 'rate' && (
           <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
-            <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
+            <Select options={RATING_OPTIONS} />
           </Form.Item>
         )}
         <Form.Item

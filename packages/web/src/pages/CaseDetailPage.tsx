@@ -9,7 +9,7 @@ import { CaseModesCard } from '../components/Modes';
 import { ActionDialog, useActionDialog, type FormValues } from '../components/ActionDialog';
 import { ApplicantActions } from '../components/Applicant';
 import { findRoute, navigate, usePeople, usePoll, useRoutes } from '../hooks';
-import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, ISSUE_CHANNELS, maskId, maskPhone, materialNames, pauseReason, problemKind, REVIEW_CHANNELS } from '../labels';
+import { actorLabel, DECISIONS, departmentName, EVENT_NAMES, fmtDate, fmtTime, ID_TYPES, ISSUE_CHANNELS, maskId, maskPhone, materialNames, pauseReason, problemKind, RATING_OPTIONS, REVIEW_CHANNELS } from '../labels';
 import type { CaseView, Me, MatterDetail, StoredEvent, TaskView } from '../types';
 
 const CLOSED = ['completed', 'rejected', 'withdrawn'];
@@ -354,7 +354,7 @@ function CaseActions({ c, matter, issueRoute, issued, reviewRoute, onDone }: { c
         {open === 'review' && (
           <>
             <Form.Item name="rating" label="评价" rules={[{ required: true, message: '请选择评价' }]}>
-              <Select options={['非常满意', '满意', '基本满意', '不满意', '非常不满意'].map((r) => ({ value: r, label: r }))} />
+              <Select options={RATING_OPTIONS} />
             </Form.Item>
             <Form.Item name="comment" label="意见">
               <Input.TextArea rows={2} />
