@@ -292,6 +292,9 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       await (await triggerSubscription)?.close();
       await bus.close();
       await store.close();
+      // The default metrics' GC observer lives as long as the process and holds the registry:
+      // emptied, the registry no longer holds this runtime (its gauges read the relay, the case list...).
+      metrics.registry.clear();
     },
   };
 }
