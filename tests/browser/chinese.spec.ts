@@ -26,6 +26,9 @@ async function latinLeaks(page: Page): Promise<string[]> {
       for (let e = el; e; e = e.parentElement) {
         const tag = e.tagName.toLowerCase();
         if (tag === 'code' || tag === 'pre' || tag === 'script' || tag === 'style' || tag === 'noscript') return true;
+        // Clipped to nothing: not seen. (antd's select keeps such a 0×0 list for screen readers while its
+        // dropdown is open or closing, each option's text its value and its name the Chinese label.)
+        if ((e.clientWidth === 0 || e.clientHeight === 0) && getComputedStyle(e).overflow === 'hidden') return true;
       }
       return !el || (typeof el.checkVisibility === 'function' && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }));
     };
