@@ -33,9 +33,9 @@ export function postgresGroupCommit(db: PostgresDatabase, maxBatch: number): Pos
 }
 
 /**
- * The ids of a request's outbox rows: consecutive from the first, in request order. They do
- * NOT follow commit order (batches in flight at once commit in any order), which the relay
- * allows for (OutboxRelay.offer).
+ * Consecutive ids from the first: a request's global positions, or its outbox rows' ids in
+ * request order. Outbox ids do NOT follow commit order (batches in flight at once commit in
+ * any order), which the relay allows for (OutboxRelay.offer).
  */
 function idsFrom(first: number, count: number): number[] {
   const ids = new Array<number>(count);
@@ -149,7 +149,7 @@ class BatchWriter {
           name: `${this.db.schema}.events`,
           text: this.db.sql.insertEvents,
           values: [
-            events.map((_, i) => firstGlobal + i),
+            idsFrom(firstGlobal, events.length),
             streamId,
             events.map((e) => e.position),
             events.map((e) => e.type),
@@ -160,16 +160,15 @@ class BatchWriter {
             events.map((e) => e.hash),
           ],
         });
-        if (outbox.length > 0) {
-          await client.query({
-            name: `${this.db.schema}.outbox`,
-            text: this.db.sql.insertOutbox,
-            values: [outbox.map((_, i) => firstMessage + i), outbox.map((m) => m.topic), outbox.map((m) => m.key), headers, values],
-          });
-        }
         const lastGlobalPosition = firstGlobal + events.length - 1;
         if (outbox.length === 0) return { ok: true, nextRevision, lastGlobalPosition };
-        return { ok: true, nextRevision, lastGlobalPosition, outboxIds: idsFrom(firstMessage, outbox.length) };
+        const outboxIds = idsFrom(firstMessage, outbox.length);
+        await client.query({
+          name: `${this.db.schema}.outbox`,
+          text: this.db.sql.insertOutbox,
+          values: [outboxIds, outbox.map((m) => m.topic), outbox.map((m) => m.key), headers, values],
+        });
+        return { ok: true, nextRevision, lastGlobalPosition, outboxIds };
       }, this.db.writers);
     } catch (error) {
       // The streams row disagreed with the events (a writer that bypassed it): still a conflict.
