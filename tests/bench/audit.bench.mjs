@@ -16,6 +16,7 @@ import { openStore, MemoryEventStore } from '@onematter/adapters';
 import { verifyAll } from '@onematter/api';
 import { CaseSnapshots, CommandHandler, DEFAULT_TOPICS, eventHash, genesisHash, recordDailyAnchor, replayCase, replayFromStore, anchorCutoff } from '@onematter/engine';
 import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
+import { medianBy } from './median.mjs';
 
 const DAY_MS = 86_400_000;
 const FIRST_DAY = '2026-03-02';
@@ -144,7 +145,6 @@ export async function benchAudit({ events = 1_000_000, days = 4, workers, replay
     // A fresh connection again: nothing of the case is cached.
     store = await openStore(config);
     const snapshots = new CaseSnapshots(store.readModels);
-    const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const runs = [];
     const fullRuns = [];
     let folded;
@@ -163,7 +163,6 @@ export async function benchAudit({ events = 1_000_000, days = 4, workers, replay
       if (full.value.revision !== replayed.value.state.revision) throw new Error('replays disagree');
       folded = { events: stream.length, revision: full.value.revision, fromSnapshot: replayed.value.fromSnapshot };
     }
-    runs.sort((a, b) => a - b);
     return {
       events: written,
       verifiedEvents: verified.events,
@@ -175,11 +174,11 @@ export async function benchAudit({ events = 1_000_000, days = 4, workers, replay
       fillSeconds,
       anchorSeconds,
       replayEvents: folded.events,
-      replayMs: runs[Math.floor(runs.length / 2)],
-      replayMsBest: runs[0],
+      replayMs: medianBy(runs),
+      replayMsBest: Math.min(...runs),
       replayFromSnapshot: folded.fromSnapshot,
       replaySnapshots: long.snapshots.length,
-      replayFullMs: median(fullRuns),
+      replayFullMs: medianBy(fullRuns),
     };
   } finally {
     await store?.close();

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareAuditStore } from './audit.bench.mjs';
 import { engineRun } from './engine.mjs';
+import { medianBy } from './median.mjs';
 
 export async function benchGrowth({ cases = 3000, events = 1_000_000, rounds = 3 } = {}) {
   const config = { store: 'sqlite', bus: 'memory' };
@@ -43,16 +44,13 @@ export async function benchGrowth({ cases = 3000, events = 1_000_000, rounds = 3
       fullRuns.push(full);
       global.gc?.();
     }
-    const empty = median(emptyRuns);
-    const full = median(fullRuns);
+    const empty = medianBy(emptyRuns, (r) => r.casesPerSec);
+    const full = medianBy(fullRuns, (r) => r.casesPerSec);
     return { cases, rounds, seeded: written, fillSeconds, empty, full, emptyRuns, fullRuns, ratio: full.casesPerSec / empty.casesPerSec, firstStartSeconds };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-/** The run with the median throughput. */
-const median = (runs) => [...runs].sort((a, b) => a.casesPerSec - b.casesPerSec)[Math.floor(runs.length / 2)];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { cases: { type: 'string', default: '3000' }, events: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '3' } } });

@@ -25,6 +25,7 @@ import {
   initialCaseState,
 } from '@onematter/engine';
 import { defaultCatalogue, enterpriseSetupV1 } from '@onematter/workflows';
+import { medianBy } from './median.mjs';
 
 /** Monday 22 September 2025, 10:00 in Shanghai: every case is open with its timers ahead. */
 export const NOW = '2025-09-22T02:00:00.000Z';
@@ -135,7 +136,7 @@ export async function benchTimers({ timers = 100_000 } = {}) {
       const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--rebuild', file], { maxBuffer: 1 << 20 });
       starts.push(JSON.parse(stdout));
     }
-    const rebuilt = [...starts].sort((a, b) => a.rssMb - b.rssMb)[1];
+    const rebuilt = medianBy(starts, (r) => r.rssMb);
     return { timers, events: filled.events, fillSeconds: filled.seconds, ...rebuilt, rssOfEachStartMb: starts.map((r) => r.rssMb) };
   } finally {
     if (process.env.KEEP) process.stderr.write(file + '\n');
