@@ -201,7 +201,7 @@ export function toCaseView(s: StartedCase, clock?: TimeLimitContext): CaseView {
   // Copied with Object.assign and completed by assignment, in the order the fields were always
   // shown. This runs for every answer that shows a case (each decision's included): in V8 an
   // object spread (`{ ...t }`) followed by more fields, or several spreads in one literal, took
-  // 9–12 µs a task against 0.5 µs this way (91 µs a case view against ~15).
+  // 9–12 µs a task against 0.5 µs this way (91 µs an enterprise-setup case view against 8).
   const out: CaseView = Object.assign({}, view);
   putClockFields(out, clocks.case);
   if (clocks.case.clockState === 'paused' && open.length > 0) out.pausedBy = pausedBy(open);
