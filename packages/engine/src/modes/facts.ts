@@ -1,4 +1,5 @@
 import type { CaseEvent } from '../case/events.js';
+import { NONE_YET } from '../util/transient.js';
 import type { AgentOnCase, ApplicationChannel, Delivery, TriggerOnCase, VisitPurpose } from './events.js';
 
 /** What the service modes need from a case's events (see modes/events.ts). */
@@ -44,13 +45,6 @@ export interface ModeFacts {
   /** Results by step, as issued, with delivery confirmations. */
   deliveries: ({ step: string; confirmedAt?: string } & Delivery)[];
 }
-
-/**
- * Shared by every case without visits, checks or deliveries yet (most open cases): folds copy
- * a list before they add to it, never change it. One per case would be three arrays for each of
- * the 100,000 cases a server start rebuilds (docs/benchmarks.md, "Durable timers").
- */
-const NONE_YET = Object.freeze([]) as never[];
 
 export const emptyModes = (): ModeFacts => ({ visits: NONE_YET, checks: NONE_YET, deliveries: NONE_YET });
 

@@ -1,5 +1,5 @@
 import { isArt45Procedure, type CaseEvent, type CaseStarted, type SpecialProcedureKind, type TimeLimitKind, type TimeLimitScope } from '../case/events.js';
-import { appended, writable, type Owned } from '../util/transient.js';
+import { appended, NONE_YET, writable, type Owned } from '../util/transient.js';
 
 /**
  * What the time-limit clocks need from a case's events, folded once: when each
@@ -74,8 +74,6 @@ export const timeLimitKey = (k: { kind: 'warning' | 'exceeded'; scope: TimeLimit
 /** The id of the 容缺 promise's clock (a case has one promise). */
 export const PROMISE_LIMIT = 'promise';
 
-/** Shared by every case without pauses or records yet (most of them): folds never mutate it. */
-const NONE_YET: readonly never[] = Object.freeze([]);
 
 export function startTimeLimitFacts(e: CaseStarted): TimeLimitFacts {
   return {

@@ -8,6 +8,13 @@
  */
 export type Owned = Set<object>;
 
+/**
+ * The empty list shared by every state that has none yet (most of them): frozen, since
+ * folds copy a list (`writable`) before they add to it. One per state would be an array
+ * for each open case a server start rebuilds (docs/benchmarks.md, "Durable timers").
+ */
+export const NONE_YET = Object.freeze([]) as never[];
+
 /** `list` with `item` appended. */
 export function appended<T>(list: readonly T[], item: T, owned: Owned | undefined): readonly T[] {
   const target = writable(list, owned);
